@@ -1,0 +1,173 @@
+/**
+ * Drives the remote sampler (remote/sampler.sh) on one node: starts it on the node's transport,
+ * writes one request line per tick and turns each answer into a NodeSample. A request still in
+ * flight makes the next tick a no-op for this node (refresh never piles up).
+ */
+import { LineSplitter } from './lines.js';
+import { Assembler } from './parsers/assemble.js';
+import { parseFrame } from './parsers/frame.js';
+import { parseKmsgLine } from './parsers/kmsg.js';
+import { SAMPLER_SH } from './remote/sampler.js';
+import type { Transport, RemoteProcess } from './transport/types.js';
+import type { KernelEvent, NodeSample } from './types.js';
+
+export interface SamplerOptions {
+  /** process tag on the node: `nw-s-<instance>` so a reconnect sweep can find leftovers */
+  tag: string;
+  /** seconds without a request before the remote side ends itself (network drop bound) */
+  idleSeconds: number;
+  /** hard cap on the remote script's life; netwatch restarts it transparently */
+  maxLifeSeconds: number;
+  /** how long one request may take before the node counts as slow */
+  timeoutMs: number;
+}
+
+export type SampleOutcome =
+  | { kind: 'sample'; sample: NodeSample }
+  | { kind: 'busy' }
+  | { kind: 'error'; error: string };
+
+interface Pending {
+  seq: number;
+  sentAt: number;
+  resolve: (o: SampleOutcome) => void;
+  timer: NodeJS.Timeout;
+}
+
+/** which extra sections tick number n asks for */
+export function flagsFor(n: number, needIdentity: boolean): string {
+  let f = '';
+  if (n % 5 === 0) f += 'm';
+  if (n % 10 === 1) f += 'r';
+  if (needIdentity || n % 60 === 2) f += 'k';
+  if (n % 60 === 3 || n === 0) f += 's';
+  if (n === 0) f = 'mrks';
+  return f || '-';
+}
+
+export class NodeSampler {
+  private proc?: RemoteProcess;
+  private pending?: Pending;
+  private body: string[] | undefined;
+  private assembler = new Assembler();
+  private kernel: KernelEvent[] = [];
+  private notes: string[] = [];
+  private ticks = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly opts: SamplerOptions,
+  ) {}
+
+  /** the last things the remote side said on stderr that were not kernel events */
+  get stderrNotes(): readonly string[] {
+    return this.notes;
+  }
+
+  sample(seq: number): Promise<SampleOutcome> {
+    if (this.pending) return Promise.resolve({ kind: 'busy' });
+    if (this.stopped) return Promise.resolve({ kind: 'error', error: 'stopped' });
+    if (this.transport.state().kind !== 'ready') {
+      return Promise.resolve({ kind: 'error', error: 'not connected' });
+    }
+    let proc: RemoteProcess;
+    try {
+      proc = this.ensureRunning();
+    } catch (e) {
+      return Promise.resolve({ kind: 'error', error: (e as Error).message });
+    }
+    const flags = flagsFor(this.ticks++, this.assembler.needIdentity);
+    return new Promise<SampleOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        if (this.pending?.seq !== seq) return;
+        this.pending = undefined;
+        resolve({ kind: 'error', error: `no answer in ${this.opts.timeoutMs} ms` });
+        // A stuck sampler is restarted on the next tick.
+        this.restart();
+      }, this.opts.timeoutMs);
+      this.pending = { seq, sentAt: performance.now(), resolve, timer };
+      proc.stdin.write(`${seq} ${flags}\n`);
+    });
+  }
+
+  /** ends the remote sampler (it also ends itself when the channel closes) */
+  stop(): void {
+    this.stopped = true;
+    this.restart();
+  }
+
+  private restart(): void {
+    const p = this.proc;
+    this.proc = undefined;
+    this.body = undefined;
+    this.ticks = 0;
+    this.assembler = new Assembler();
+    p?.close();
+  }
+
+  private ensureRunning(): RemoteProcess {
+    if (this.proc) return this.proc;
+    const proc = this.transport.spawn(
+      SAMPLER_SH,
+      [String(this.opts.idleSeconds), String(this.opts.maxLifeSeconds)],
+      { tag: this.opts.tag, privileged: true },
+    );
+    this.proc = proc;
+    const out = new LineSplitter((l) => this.onLine(l));
+    const err = new LineSplitter((l) => this.onErr(l));
+    proc.stdout.on('data', (b: Buffer) => out.push(b));
+    proc.stderr.on('data', (b: Buffer) => err.push(b));
+    proc.stdin.on('error', () => {});
+    void proc.exit.then((ex) => {
+      if (this.proc !== proc) return;
+      this.proc = undefined;
+      this.body = undefined;
+      this.ticks = 0;
+      this.assembler = new Assembler();
+      const p = this.pending;
+      if (p) {
+        clearTimeout(p.timer);
+        this.pending = undefined;
+        const why = this.notes.at(-1) ?? `sampler ended (code ${ex.code ?? ex.signal ?? 'none'})`;
+        p.resolve({ kind: 'error', error: why });
+      }
+    });
+    return proc;
+  }
+
+  private onLine(line: string): void {
+    if (line.startsWith('@@NW B ')) {
+      this.body = [];
+      return;
+    }
+    if (line.startsWith('@@NW E ')) {
+      const seq = Number(line.slice(7));
+      const body = this.body ?? [];
+      this.body = undefined;
+      const p = this.pending;
+      if (!p || p.seq !== seq) return; // an answer to a request that timed out
+      clearTimeout(p.timer);
+      this.pending = undefined;
+      const latencyMs = performance.now() - p.sentAt;
+      const events = this.kernel;
+      this.kernel = [];
+      const sample = this.assembler.assemble(parseFrame(seq, body), Date.now(), latencyMs, events);
+      p.resolve({ kind: 'sample', sample });
+      return;
+    }
+    this.body?.push(line);
+  }
+
+  private onErr(line: string): void {
+    const ev = parseKmsgLine(line);
+    if (ev) {
+      if (this.kernel.length < 1000) this.kernel.push(ev);
+      return;
+    }
+    if (line.trim()) {
+      this.notes.push(line.trim().slice(0, 300));
+      if (this.notes.length > 20) this.notes.shift();
+    }
+  }
+}

@@ -1,0 +1,219 @@
+/**
+ * What netwatch knows about a node, as plain data. Collectors produce these; the store keeps
+ * them; rules and the UI read them. Field comments name the file or command each comes from.
+ */
+
+/** Every collector reports on its own: one failing never fails the sample. */
+export type Collected<T> =
+  | { status: 'ok'; data: T }
+  /** the source does not exist on this node (e.g. conntrack module not loaded) */
+  | { status: 'nodata'; reason: string }
+  | { status: 'error'; error: string };
+
+export interface ConntrackStats {
+  /** summed over CPUs, from /proc/net/stat/nf_conntrack or `conntrack -S` */
+  found: number;
+  invalid: number;
+  insert: number;
+  insertFailed: number;
+  drop: number;
+  earlyDrop: number;
+  error: number;
+  searchRestart: number;
+}
+
+export interface Conntrack {
+  /** /proc/sys/net/netfilter/nf_conntrack_count */
+  count: number;
+  /** /proc/sys/net/netfilter/nf_conntrack_max */
+  max: number;
+  stats?: ConntrackStats;
+  statsSource?: 'proc' | 'conntrack -S';
+}
+
+export type IfaceKind =
+  | 'loopback'
+  | 'device'
+  | 'veth'
+  | 'bridge'
+  | 'vxlan'
+  | 'geneve'
+  | 'bond'
+  | 'vlan'
+  | 'macvlan'
+  | 'ipvlan'
+  | 'tun'
+  | 'wireguard'
+  | 'dummy'
+  | 'other';
+
+export interface IfaceCounters {
+  /** /proc/net/dev */
+  rxBytes: number;
+  rxPackets: number;
+  rxErrors: number;
+  rxDropped: number;
+  txBytes: number;
+  txPackets: number;
+  txErrors: number;
+  txDropped: number;
+}
+
+export interface Iface {
+  name: string;
+  /** /sys/class/net/X/ifindex */
+  ifindex: number;
+  /** /sys/class/net/X/iflink: the peer's index for a veth (in the peer's namespace) */
+  iflink: number;
+  kind: IfaceKind;
+  /** bridge (or bond) this interface is a port of */
+  master?: string;
+  /** /sys/class/net/X/mtu */
+  mtu: number;
+  /** /sys/class/net/X/operstate: up, down, lowerlayerdown, unknown, ... */
+  operstate: string;
+  /** /sys/class/net/X/flags (IFF_*) */
+  flags: number;
+  /** IFF_UP */
+  adminUp: boolean;
+  promisc: boolean;
+  /** /sys/class/net/X/address */
+  mac?: string;
+  /** `ip -d link`: link-netnsid of a veth whose peer is in another namespace */
+  linkNetnsId?: number;
+  /** /sys/class/net/BR/brif/X/hairpin_mode, for bridge ports */
+  hairpin?: boolean;
+  counters?: IfaceCounters;
+}
+
+export interface Route {
+  /** 'default' or a CIDR */
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  proto?: string;
+  scope?: string;
+  src?: string;
+  family: 4 | 6;
+}
+
+export interface Neighbour {
+  ip: string;
+  dev: string;
+  mac?: string;
+  /** REACHABLE, STALE, DELAY, PROBE, INCOMPLETE, FAILED, PERMANENT, NOARP, NONE */
+  state: string;
+  router?: boolean;
+}
+
+export interface FdbEntry {
+  mac: string;
+  /** the port */
+  dev: string;
+  master?: string;
+  vlan?: number;
+  permanent: boolean;
+  /** 'self' entries belong to the device itself, not learned on a bridge */
+  self: boolean;
+}
+
+/** counts per TCP state from /proc/net/tcp and tcp6 (ESTABLISHED, SYN_SENT, SYN_RECV, ...) */
+export type TcpStates = Record<string, number>;
+
+export interface TcpCounters {
+  /** /proc/net/snmp Tcp: cumulative */
+  activeOpens: number;
+  passiveOpens: number;
+  attemptFails: number;
+  estabResets: number;
+  currEstab: number;
+  retransSegs: number;
+  outRsts: number;
+  inErrs: number;
+  /** /proc/net/sockstat TCP: current */
+  inuse?: number;
+  orphan?: number;
+  timeWait?: number;
+}
+
+export interface KernelEvent {
+  /** /dev/kmsg sequence number */
+  seq: number;
+  /** microseconds since boot */
+  usec: number;
+  text: string;
+}
+
+export interface NodeFacts {
+  hostname?: string;
+  kernel?: string;
+  os?: string;
+  /** /proc/meminfo MemTotal in kB (the GKE page sizes nf_conntrack_max as MemTotal/32) */
+  memTotalKb?: number;
+  /** sysctls by dotted name; absent when the file does not exist */
+  sysctl: Record<string, string>;
+  /** /sys/fs/selinux/enforce */
+  selinuxEnforcing?: boolean;
+}
+
+export interface NodeSample {
+  /** local wall time (ms) when the sample arrived */
+  at: number;
+  /** sequence number of the tick */
+  seq: number;
+  /** /proc/uptime of the node, seconds */
+  uptime?: number;
+  conntrack: Collected<Conntrack>;
+  interfaces: Collected<Iface[]>;
+  /** medium-rate collectors: undefined on ticks that did not read them */
+  routes?: Collected<Route[]>;
+  neighbours?: Collected<Neighbour[]>;
+  fdb?: Collected<FdbEntry[]>;
+  /** sockets in handshake states (ss, or /proc/net/tcp without ss) */
+  tcp?: Collected<TcpStates>;
+  /** /proc/net/snmp + /proc/net/sockstat, every tick */
+  tcpCounters: Collected<TcpCounters>;
+  facts?: Collected<NodeFacts>;
+  /** kernel log lines about conntrack seen since the last sample */
+  kernelEvents: KernelEvent[];
+  /** how long the node took to answer, ms */
+  latencyMs: number;
+}
+
+/* ---------- Kubernetes ---------- */
+
+export interface ContainerInfo {
+  name: string;
+  /** 'containerd://abc…', 'docker://…', 'cri-o://…' as in status.containerStatuses[].containerID */
+  containerID?: string;
+  kind: 'container' | 'init' | 'ephemeral';
+  ready: boolean;
+  restartCount: number;
+  /** waiting reason (CrashLoopBackOff, …), 'running' or 'terminated' */
+  state: string;
+  /** lastState.terminated: reason, message, exitCode */
+  lastTerminated?: { reason?: string; message?: string; exitCode?: number; containerID?: string };
+  /** declared container ports */
+  ports: { containerPort: number; protocol: string; name?: string }[];
+}
+
+export interface PodInfo {
+  namespace: string;
+  name: string;
+  uid: string;
+  nodeName: string;
+  phase: string;
+  podIPs: string[];
+  hostNetwork: boolean;
+  containers: ContainerInfo[];
+}
+
+export interface NodeInfo {
+  name: string;
+  /** the address netwatch connects to (already chosen by address type / ssh config) */
+  address?: string;
+  addresses: { type: string; address: string }[];
+  labels: Record<string, string>;
+  podCIDRs: string[];
+  ready: boolean;
+}
