@@ -174,10 +174,18 @@ export interface NodeSample {
   /** /proc/net/snmp + /proc/net/sockstat, every tick */
   tcpCounters: Collected<TcpCounters>;
   facts?: Collected<NodeFacts>;
+  /** pod UIDs with their processes, from /proc/PID/cgroup */
+  podCgroups?: Collected<PodCgroup[]>;
   /** kernel log lines about conntrack seen since the last sample */
   kernelEvents: KernelEvent[];
   /** how long the node took to answer, ms */
   latencyMs: number;
+}
+
+export interface PodCgroup {
+  uid: string;
+  pids: number[];
+  containerIds: string[];
 }
 
 /* ---------- Kubernetes ---------- */
@@ -206,6 +214,12 @@ export interface PodInfo {
   podIPs: string[];
   hostNetwork: boolean;
   containers: ContainerInfo[];
+  /** status.reason, e.g. 'Evicted', 'NodeLost' */
+  reason?: string;
+  /** metadata.deletionTimestamp is set: the pod is shutting down */
+  terminating?: boolean;
+  /** status.hostIP */
+  hostIP?: string;
 }
 
 export interface NodeInfo {
@@ -216,4 +230,14 @@ export interface NodeInfo {
   labels: Record<string, string>;
   podCIDRs: string[];
   ready: boolean;
+  /** how `address` was chosen: the address type, or 'ssh-config' (a Host entry matching the name) */
+  addressVia?: string;
+  /** why there is no address (e.g. no address of the asked type), one line */
+  addressError?: string;
+  /** node pool, from the pool labels (cloud.google.com/gke-nodepool, eks.amazonaws.com/nodegroup, …) */
+  pool?: string;
+  /** spec.providerID, e.g. gce://project/zone/name, aws:///zone/i-… */
+  providerID?: string;
+  /** spec.unschedulable (cordoned) */
+  unschedulable?: boolean;
 }

@@ -18,6 +18,7 @@ import {
 } from './links.js';
 import { parseFdb, parseNeighbours, parseRoutes } from './net.js';
 import { parseNetDev } from './netdev.js';
+import { parsePodCgroups } from './podcgroups.js';
 import { parseAwkStates, parseSsStates, parseTcpCounters } from './tcp.js';
 
 const CT = '/proc/sys/net/netfilter/';
@@ -139,6 +140,7 @@ export class Assembler {
       tcp: collect(s.get('tcpss'), parseSsStates) ?? collect(s.get('tcpawk'), parseAwkStates),
       tcpCounters,
       facts: collect(s.get('facts'), parseFacts),
+      podCgroups: collect(s.get('podcg'), (l) => [...parsePodCgroups(l).values()]),
       kernelEvents,
       latencyMs,
     };

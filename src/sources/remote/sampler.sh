@@ -28,7 +28,7 @@ else
   printf 'N kmsg unreadable\n' >&2
 fi
 ct=/proc/sys/net/netfilter
-# FLAGS: m = mtu/flags/hairpin, neighbours; r = routes, bridge fdb, TCP handshake states;
+# FLAGS: m = mtu/flags/hairpin, neighbours; r = routes, bridge fdb, pod cgroups, TCP handshake states;
 #        k = interface identity (index, peer, MAC, kind); s = node facts, sysctls, IPv6 routes.
 while IFS=' ' read -r seq flags; do
   printf '@@NW B %s\n' "$seq"
@@ -82,6 +82,9 @@ while IFS=' ' read -r seq flags; do
       for b in /sys/class/net/*/bridge; do
         if [ -d "$b" ]; then cmd_sect fdb bridge fdb show; break; fi
       done
+      # Pod processes by cgroup (the path holds the pod UID): one grep over all processes.
+      printf '@@ podcg\n'
+      grep -s -H -m 1 kubepods /proc/[0-9]*/cgroup
       # Sockets in handshake states. /proc/net/tcp walks the whole hash table (9 ms on a 24 GB
       # machine); ss asks sock_diag for just these states.
       if have ss; then

@@ -1,0 +1,84 @@
+/**
+ * netwatch's entry point: parses the command line, builds the store, the nodes' transports and
+ * the monitor, then either prints one sample (--once) or runs the terminal UI.
+ */
+import { createRequire } from 'node:module';
+import { createAppStore } from '../state/store.js';
+import { Monitor } from '../sources/monitor.js';
+import { parseCli, USAGE, UsageError, type Options } from './args.js';
+import { loadConfigFile } from './config.js';
+import { fileLogger } from './log.js';
+import { failedNodes, jsonReport, textReport } from './report.js';
+import { localTarget, sshTarget, type Target } from './targets.js';
+
+const EXIT_USAGE = 2;
+
+function fail(msg: string, code = 1): never {
+  process.stderr.write(`netwatch: ${msg}\n`);
+  process.exit(code);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let opts: Options;
+  try {
+    const file = loadConfigFile(argv.includes('--config') ? argv[argv.indexOf('--config') + 1] : undefined);
+    opts = parseCli(argv, { intervalMs: 1000, ...file });
+  } catch (e) {
+    if (e instanceof UsageError) fail(`${e.message}\n${USAGE.split('\n')[0]}\n(netwatch --help for all options)`, EXIT_USAGE);
+    throw e;
+  }
+  if (opts.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (opts.version) {
+    const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+    process.stdout.write(`netwatch ${pkg.version}\n`);
+    return 0;
+  }
+  const { log, path: logPath } = fileLogger(opts.log);
+  log(`start: ${argv.join(' ')}`);
+
+  const store = createAppStore({ interval: opts.intervalMs / 1000, readonly: opts.readonly });
+  const monitor = new Monitor(store, { intervalMs: opts.intervalMs, log });
+  let targets: Target[];
+  try {
+    targets = opts.hosts.length ? opts.hosts.map((h) => sshTarget(h, opts, log)) : opts.nodes || opts.selector ? [] : [localTarget()];
+  } catch (e) {
+    fail((e as Error).message, EXIT_USAGE);
+  }
+  for (const t of targets) monitor.add(t.name, t.transport, t.address);
+
+  if (opts.once) {
+    await monitor.once(20_000);
+    const st = store.getState();
+    process.stdout.write((opts.json ? jsonReport(st) : textReport(st)) + '\n');
+    monitor.stop();
+    const failed = failedNodes(st);
+    for (const n of failed) {
+      const node = st.nodes[n]!;
+      const why = node.status.kind === 'failed' || node.status.kind === 'reconnecting' ? node.status.reason : node.lastError ?? 'no sample';
+      process.stderr.write(`netwatch: ${n}: ${why}\n`);
+    }
+    return failed.length ? 1 : 0;
+  }
+
+  if (!process.stdin.isTTY || !process.stdout.isTTY) {
+    fail('the live view needs a terminal; use --once [--json] in scripts', EXIT_USAGE);
+  }
+  monitor.start();
+  const { startUi } = await import('../ui/start.js');
+  const ui = startUi(store, { readonly: opts.readonly, logPath });
+  await ui.waitUntilExit();
+  monitor.stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // sockets and timers of closed transports must not keep the process alive
+    process.exitCode = code;
+    setTimeout(() => process.exit(code), 200).unref();
+  },
+  (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
+);

@@ -1,0 +1,12 @@
+# For each pid argument (one process per pod), print the peer index of its network namespace's
+# eth0 ("PID eth0@if12"), or "PID host" when it shares the node's namespace. Args: PID...
+nsn=
+[ -r /proc/1/ns/net ] && nsn=$(readlink /proc/1/ns/net)
+for p in "$@"; do
+  case $p in *[!0-9]*|'') continue;; esac
+  [ -e "/proc/$p/ns/net" ] || continue
+  if [ -n "$nsn" ] && [ "$(readlink "/proc/$p/ns/net")" = "$nsn" ]; then echo "$p host"; continue; fi
+  nsenter -t "$p" -n ip -o link show 2>/dev/null | while read -r idx name rest; do
+    case $name in eth0@*) echo "$p ${name%:}";; esac
+  done
+done

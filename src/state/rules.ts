@@ -1,0 +1,270 @@
+/**
+ * Every check netwatch flags, as one pure function of a node's state. Thresholds and remedies
+ * follow the field guide (shared/field-guide.md). New checks slot in as one more function in
+ * CHECKS.
+ */
+import type { Iface } from '../sources/types.js';
+import type { NodeState, Problem } from './types.js';
+
+const RANK = { crit: 0, warn: 1, info: 2 } as const;
+
+const CT_REMEDY =
+  'raise net.netfilter.nf_conntrack_max (GKE guide: MemTotal kB / 32), spread workloads over more nodes, NodeLocal DNSCache to cut DNS entries';
+
+/** the node's primary interface: the one the IPv4 default route leaves through */
+export function primaryInterface(node: NodeState): Iface | undefined {
+  const s = node.sample;
+  if (!s || s.interfaces.status !== 'ok') return undefined;
+  const ifaces = s.interfaces.data;
+  const routes = node.slow.routes?.status === 'ok' ? node.slow.routes.data : [];
+  const def = routes.find((r) => r.dst === 'default' && r.family === 4 && r.dev);
+  return (def && ifaces.find((i) => i.name === def.dev)) ?? ifaces.find((i) => i.kind === 'device');
+}
+
+function conntrack(node: NodeState): Problem[] {
+  const out: Problem[] = [];
+  const ct = node.sample?.conntrack;
+  if (ct?.status !== 'ok' || ct.data.max <= 0) return out;
+  const pct = (100 * ct.data.count) / ct.data.max;
+  if (pct >= 80) {
+    const g = node.rates.conntrackGrowthPerSec ?? 0;
+    const ttf = g > 0 ? ` — full in ~${fmtDuration((ct.data.max - ct.data.count) / g)}` : '';
+    out.push({
+      severity: pct >= 95 ? 'crit' : 'warn',
+      code: 'conntrack-fill',
+      message: `conntrack ${ct.data.count}/${ct.data.max} (${pct.toFixed(0)}%)${ttf}`,
+      remedy: CT_REMEDY,
+    });
+  }
+  const drops = (node.rates.conntrackDropsPerSec ?? 0) + (node.rates.conntrackInsertFailedPerSec ?? 0);
+  if (drops > 0) {
+    out.push({
+      severity: 'crit',
+      code: 'conntrack-drops',
+      message: `conntrack dropping ${drops.toFixed(1)}/s (drop+early_drop+insert_failed)`,
+      remedy: CT_REMEDY,
+    });
+  }
+  return out;
+}
+
+function tableFull(node: NodeState): Problem[] {
+  if (node.tableFull.sinceStart > 0) {
+    return [
+      {
+        severity: 'crit',
+        code: 'conntrack-table-full',
+        message: `kernel: "nf_conntrack: table full, dropping packet" ×${node.tableFull.sinceStart} since netwatch started`,
+        remedy: CT_REMEDY,
+      },
+    ];
+  }
+  if (node.tableFull.lastText) {
+    return [{ severity: 'info', code: 'conntrack-table-full-past', message: 'kernel log has earlier "nf_conntrack: table full" lines' }];
+  }
+  return [];
+}
+
+function interfaces(node: NodeState): Problem[] {
+  const s = node.sample;
+  if (s?.interfaces.status !== 'ok') return [];
+  const out: Problem[] = [];
+  const ifaces = s.interfaces.data;
+  const byName = new Map(ifaces.map((i) => [i.name, i]));
+  const primary = primaryInterface(node);
+  const overlay = ifaces.find((i) => i.kind === 'vxlan' || i.kind === 'geneve' || i.kind === 'wireguard');
+  for (const i of ifaces) {
+    if (i.kind === 'bridge' && isDown(i)) {
+      out.push({
+        severity: 'crit',
+        code: 'bridge-down',
+        subject: i.name,
+        message: `bridge ${i.name} is ${i.operstate}`,
+        remedy: `ip link set ${i.name} up; check the node learns pod MACs (ip neigh)`,
+      });
+    }
+    if (i.kind !== 'veth') continue;
+    if (isDown(i)) {
+      out.push({ severity: 'warn', code: 'veth-down', subject: i.name, message: `veth ${i.name} is ${i.operstate}` });
+    }
+    // The reference is the node's NIC (or the overlay device, whose MTU already has the
+    // encapsulation overhead taken off); the bridge only when there is neither. A bridge takes
+    // the smallest MTU of its ports, so one veth with a lowered MTU drags its bridge along: the
+    // veth is flagged against the NIC, and the bridge on its own.
+    const nodeRef = overlay ?? primary;
+    const bridge = i.master ? byName.get(i.master) : undefined;
+    const ref = nodeRef ?? bridge;
+    if (ref && i.mtu && ref.mtu && i.mtu !== ref.mtu) {
+      const what = ref === bridge ? `its bridge ${ref.name}` : overlay ? `overlay ${ref.name}` : `primary NIC ${ref.name}`;
+      out.push({
+        severity: 'warn',
+        code: 'veth-mtu',
+        subject: i.name,
+        message: `veth ${i.name} MTU ${i.mtu} ≠ ${what} MTU ${ref.mtu}`,
+        remedy: 'set the pod MTU to the NIC/VPC MTU (GKE: 1460, or inherited from the node NIC); lower it on overlays',
+      });
+    }
+    const r = node.rates.ifaces[i.name];
+    if (r && r.dropsPerSec > 0) {
+      out.push({ severity: 'warn', code: 'iface-drops', subject: i.name, message: `${i.name} dropping ${r.dropsPerSec.toFixed(1)} packets/s` });
+    }
+  }
+  if (primary) {
+    const r = node.rates.ifaces[primary.name];
+    if (r && (r.dropsPerSec > 0 || r.errorsPerSec > 0)) {
+      out.push({
+        severity: 'warn',
+        code: 'iface-drops',
+        subject: primary.name,
+        message: `${primary.name} drops ${r.dropsPerSec.toFixed(1)}/s errors ${r.errorsPerSec.toFixed(1)}/s`,
+      });
+    }
+  }
+  const nodeRef = overlay ?? primary;
+  for (const b of ifaces.filter((x) => x.kind === 'bridge' && nodeRef && x.mtu !== nodeRef.mtu)) {
+    if (!ifaces.some((x) => x.master === b.name)) continue;
+    out.push({
+      severity: 'warn',
+      code: 'bridge-mtu',
+      subject: b.name,
+      message: `bridge ${b.name} MTU ${b.mtu} ≠ ${nodeRef!.name} MTU ${nodeRef!.mtu}`,
+      remedy: 'a bridge takes the smallest MTU of its ports: find the port with the odd MTU',
+    });
+  }
+  // hairpin: a pod cannot reach itself through its Service when the port has hairpin off and
+  // the bridge is not promiscuous
+  for (const b of ifaces.filter((x) => x.kind === 'bridge' && !x.promisc)) {
+    const off = ifaces.filter((x) => x.master === b.name && x.kind === 'veth' && x.hairpin === false);
+    if (off.length) {
+      out.push({
+        severity: 'info',
+        code: 'hairpin-off',
+        subject: b.name,
+        message: `${off.length} port(s) of ${b.name} with hairpin_mode 0 and bridge not promiscuous`,
+        remedy: 'kubelet --hairpin-mode=hairpin-veth (or promiscuous-bridge)',
+      });
+    }
+  }
+  return out;
+}
+
+function isDown(i: Iface): boolean {
+  return i.operstate === 'down' || i.operstate === 'lowerlayerdown' || i.operstate === 'notpresent';
+}
+
+function tcp(node: NodeState): Problem[] {
+  const out: Problem[] = [];
+  const t = node.slow.tcp;
+  if (t?.status === 'ok') {
+    const syn = (t.data.SYN_SENT ?? 0) + (t.data.SYN_RECV ?? 0);
+    if (syn >= 20) {
+      out.push({
+        severity: 'warn',
+        code: 'tcp-handshakes',
+        message: `${t.data.SYN_SENT ?? 0} SYN_SENT / ${t.data.SYN_RECV ?? 0} SYN_RECV sockets: handshakes not completing`,
+        remedy: 'capture on the node (c) and look for SYNs without SYN-ACK; check kube-proxy rules for the service VIP',
+      });
+    }
+  }
+  const fails = node.rates.tcpAttemptFailsPerSec ?? 0;
+  if (fails >= 5) {
+    out.push({ severity: 'warn', code: 'tcp-attempt-fails', message: `TCP connection attempts failing ${fails.toFixed(1)}/s` });
+  }
+  return out;
+}
+
+function sysctls(node: NodeState): Problem[] {
+  const f = node.slow.facts;
+  if (f?.status !== 'ok') return [];
+  const out: Problem[] = [];
+  const sc = f.data.sysctl;
+  const hasBridge = node.sample?.interfaces.status === 'ok' && node.sample.interfaces.data.some((i) => i.kind === 'bridge');
+  if (sc['net.ipv4.ip_forward'] === '0' && (hasBridge || node.kube)) {
+    out.push({ severity: node.kube?.pods.length ? 'crit' : 'warn', code: 'ip-forward', message: 'net.ipv4.ip_forward = 0: pods cannot be routed', remedy: 'sysctl -w net.ipv4.ip_forward=1' });
+  }
+  if (hasBridge && node.kube && sc['net.bridge.bridge-nf-call-iptables'] !== '1') {
+    out.push({
+      severity: 'warn',
+      code: 'br-nf-call-iptables',
+      message: `net.bridge.bridge-nf-call-iptables ${sc['net.bridge.bridge-nf-call-iptables'] ?? 'missing (br_netfilter not loaded)'}: bridged pod traffic bypasses iptables`,
+      remedy: 'modprobe br_netfilter; sysctl -w net.bridge.bridge-nf-call-iptables=1',
+    });
+  }
+  if (sc['net.ipv4.tcp_tw_recycle'] === '1' && sc['net.ipv4.tcp_timestamps'] === '1') {
+    out.push({
+      severity: 'warn',
+      code: 'tw-recycle',
+      message: 'tcp_tw_recycle=1 with tcp_timestamps=1: SYNs from pods behind one SNAT IP get dropped',
+      remedy: 'sysctl -w net.ipv4.tcp_tw_recycle=0',
+    });
+  }
+  if (f.data.selinuxEnforcing && node.kube) {
+    out.push({ severity: 'info', code: 'selinux', message: 'SELinux enforcing (check it if CNI pods crash-loop)' });
+  }
+  return out;
+}
+
+function neighbours(node: NodeState): Problem[] {
+  const n = node.slow.neighbours;
+  if (n?.status !== 'ok' || !node.kube) return [];
+  const podIps = new Set(node.kube.pods.flatMap((p) => p.podIPs));
+  const bad = n.data.filter((x) => podIps.has(x.ip) && /INCOMPLETE|FAILED/.test(x.state));
+  return bad.map((x) => ({
+    severity: 'warn' as const,
+    code: 'neigh-failed',
+    subject: x.ip,
+    message: `neighbour ${x.ip} on ${x.dev} is ${x.state}`,
+  }));
+}
+
+function pods(node: NodeState): Problem[] {
+  const k = node.kube;
+  if (!k) return [];
+  const out: Problem[] = [];
+  const primary = primaryInterface(node);
+  for (const l of k.links) {
+    if (l.pod.hostNetwork || l.pod.phase === 'Succeeded' || l.pod.phase === 'Failed') continue;
+    const id = `${l.pod.namespace}/${l.pod.name}`;
+    if (!l.iface) {
+      if (l.pod.podIPs.length) out.push({ severity: 'warn', code: 'pod-no-veth', subject: id, message: `pod ${id} (${l.pod.podIPs[0]}) has no veth on the node` });
+      continue;
+    }
+    if (primary && l.iface.mtu !== primary.mtu && !l.iface.master) {
+      out.push({ severity: 'warn', code: 'pod-mtu', subject: id, message: `pod ${id} veth ${l.iface.name} MTU ${l.iface.mtu} ≠ node ${primary.name} MTU ${primary.mtu}` });
+    }
+    if (isDown(l.iface)) out.push({ severity: 'crit', code: 'pod-veth-down', subject: id, message: `pod ${id} veth ${l.iface.name} is ${l.iface.operstate}` });
+  }
+  for (const v of k.strayVeths) {
+    out.push({ severity: 'info', code: 'veth-no-pod', subject: v.name, message: `veth ${v.name} belongs to no pod on this node` });
+  }
+  return out;
+}
+
+function transport(node: NodeState): Problem[] {
+  const st = node.status;
+  if (st.kind === 'failed') return [{ severity: 'crit', code: 'node-failed', message: st.reason }];
+  if (st.kind === 'reconnecting') return [{ severity: 'crit', code: 'node-unreachable', message: st.reason }];
+  if (st.kind === 'stale') return [{ severity: 'warn', code: 'node-stale', message: `no fresh sample for ${Math.round(st.ageMs / 1000)}s: ${st.reason}` }];
+  const errs: Problem[] = [];
+  const s = node.sample;
+  if (s) {
+    for (const [name, c] of Object.entries({ conntrack: s.conntrack, interfaces: s.interfaces })) {
+      if (c.status === 'error') errs.push({ severity: 'info', code: 'collector-error', subject: name, message: `${name}: ${c.error}` });
+    }
+  }
+  return errs;
+}
+
+const CHECKS = [transport, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods];
+
+/** all problems of a node, worst first */
+export function evaluate(node: NodeState): Problem[] {
+  return CHECKS.flatMap((c) => c(node)).sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+}
+
+export function fmtDuration(sec: number): string {
+  if (!Number.isFinite(sec)) return '∞';
+  if (sec < 90) return `${Math.round(sec)}s`;
+  if (sec < 5400) return `${Math.round(sec / 60)}m`;
+  return `${(sec / 3600).toFixed(1)}h`;
+}

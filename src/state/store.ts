@@ -1,0 +1,177 @@
+/**
+ * The one store: a zustand vanilla store the sources write into (one batched update per tick)
+ * and the UI reads through selectors. createAppStore() gives each test a fresh one.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { SampleOutcome } from '../sources/sampler.js';
+import type { NodeInfo, PodInfo } from '../sources/types.js';
+import { computeRates } from './rates.js';
+import { evaluate } from './rules.js';
+import type { AppState, KubeStatus, NodeState, NodeStatus } from './types.js';
+import { linkPods } from './podlinks.js';
+
+export const HISTORY = 120;
+
+export interface Actions {
+  addNode(name: string, address?: string): void;
+  removeNode(name: string): void;
+  setStatus(name: string, status: NodeStatus): void;
+  /** all sample outcomes of one tick, applied as one update */
+  applyTick(outcomes: ReadonlyArray<readonly [string, SampleOutcome]>): void;
+  setKube(status: KubeStatus): void;
+  setNodeInfo(name: string, info: NodeInfo): void;
+  setPods(name: string, pods: PodInfo[], status: KubeStatus): void;
+  setPodPeers(name: string, peers: Record<string, number | 'host'>): void;
+}
+
+export type Store = StoreApi<AppState & Actions>;
+
+function push(arr: number[], v: number): number[] {
+  const out = arr.length >= HISTORY ? arr.slice(arr.length - HISTORY + 1) : arr.slice();
+  out.push(v);
+  return out;
+}
+
+export function newNode(name: string, address?: string, now = Date.now()): NodeState {
+  return {
+    name,
+    address,
+    status: { kind: 'connecting', since: now },
+    slow: {},
+    podPeers: {},
+    rates: { ifaces: {} },
+    history: { conntrackPct: [], drops: [], rxBps: [] },
+    tableFull: { sinceStart: 0, recent: [] },
+    problems: [],
+    samplesOk: 0,
+    samplesFailed: 0,
+  };
+}
+
+/** folds one outcome into a node; pure */
+export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number): NodeState {
+  if (outcome.kind === 'busy') {
+    // the previous request is still out: the node is slow
+    const age = node.sample ? now - node.sample.at : 0;
+    if (node.status.kind === 'live' || node.status.kind === 'stale') {
+      return { ...node, status: { kind: 'stale', since: node.status.since, ageMs: age, reason: 'node slow to answer' } };
+    }
+    return node;
+  }
+  if (outcome.kind === 'error') {
+    const age = node.sample ? now - node.sample.at : 0;
+    const status: NodeStatus =
+      node.status.kind === 'live' || node.status.kind === 'stale'
+        ? { kind: 'stale', since: node.status.since, ageMs: age, reason: outcome.error }
+        : node.status;
+    return { ...node, status, samplesFailed: node.samplesFailed + 1, lastError: outcome.error };
+  }
+  const s = outcome.sample;
+  const prev = node.sample;
+  const rates = computeRates(prev, s);
+  const slow = { ...node.slow };
+  if (s.routes) slow.routes = s.routes;
+  if (s.neighbours) slow.neighbours = s.neighbours;
+  if (s.fdb) slow.fdb = s.fdb;
+  if (s.tcp) slow.tcp = s.tcp;
+  if (s.facts) slow.facts = s.facts;
+  if (s.podCgroups) slow.podCgroups = s.podCgroups;
+  const firstUptime = node.firstUptime ?? s.uptime;
+  const tableFull = { ...node.tableFull };
+  if (s.kernelEvents.length) {
+    const startUs = (firstUptime ?? 0) * 1e6;
+    const fresh = s.kernelEvents.filter((e) => e.usec >= startUs);
+    tableFull.sinceStart += fresh.length;
+    const last = s.kernelEvents[s.kernelEvents.length - 1]!;
+    tableFull.lastText = last.text;
+    // when it happened, in local time: node uptime now minus the event's uptime
+    tableFull.lastAt = s.uptime !== undefined ? s.at - (s.uptime * 1e6 - last.usec) / 1000 : s.at;
+    tableFull.recent = [...tableFull.recent, ...s.kernelEvents].slice(-20);
+  }
+  const ct = s.conntrack.status === 'ok' && s.conntrack.data.max > 0 ? (100 * s.conntrack.data.count) / s.conntrack.data.max : undefined;
+  const rx = Object.values(rates.ifaces).reduce((a, r) => a + r.rxBps, 0);
+  const history = {
+    conntrackPct: ct === undefined ? node.history.conntrackPct : push(node.history.conntrackPct, ct),
+    drops: push(node.history.drops, (rates.conntrackDropsPerSec ?? 0) + Object.values(rates.ifaces).reduce((a, r) => a + r.dropsPerSec, 0)),
+    rxBps: push(node.history.rxBps, rx),
+  };
+  const status: NodeStatus = node.status.kind === 'live' ? node.status : { kind: 'live', since: now };
+  let next: NodeState = { ...node, sample: s, slow, rates, history, tableFull, firstUptime, status, samplesOk: node.samplesOk + 1 };
+  const cgroupPods = slow.podCgroups?.status === 'ok' && slow.podCgroups.data.length > 0;
+  if (next.kube || cgroupPods) {
+    const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };
+    next = { ...next, kube: { ...kube, ...linkPods({ ...next, kube }) } };
+  }
+  return { ...next, problems: evaluate(next) };
+}
+
+export function createAppStore(opts: { interval?: number; readonly?: boolean; now?: () => number } = {}): Store {
+  const now = opts.now ?? Date.now;
+  return createStore<AppState & Actions>()((set) => ({
+    order: [],
+    nodes: {},
+    interval: opts.interval ?? 1,
+    kube: { kind: 'off' },
+    ticks: 0,
+    startedAt: now(),
+    readonly: opts.readonly ?? false,
+
+    addNode: (name, address) =>
+      set((st) =>
+        st.nodes[name]
+          ? st
+          : { order: [...st.order, name], nodes: { ...st.nodes, [name]: newNode(name, address, now()) } },
+      ),
+    removeNode: (name) =>
+      set((st) => {
+        if (!st.nodes[name]) return st;
+        const nodes = { ...st.nodes };
+        delete nodes[name];
+        return { nodes, order: st.order.filter((n) => n !== name) };
+      }),
+    setStatus: (name, status) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n) return st;
+        // 'live' comes from samples, not from the transport: a ready transport is connecting
+        // until the first sample arrives
+        const keep = status.kind === 'connecting' && (n.status.kind === 'live' || n.status.kind === 'stale');
+        return keep ? st : { nodes: { ...st.nodes, [name]: { ...n, status } } };
+      }),
+    applyTick: (outcomes) =>
+      set((st) => {
+        const t = now();
+        const nodes = { ...st.nodes };
+        for (const [name, o] of outcomes) {
+          const n = nodes[name];
+          if (n) nodes[name] = foldOutcome(n, o, t);
+        }
+        return { nodes, ticks: st.ticks + 1 };
+      }),
+    setKube: (status) => set({ kube: status }),
+    setNodeInfo: (name, info) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n) return st;
+        const kube = n.kube ?? { pods: [], status: { kind: 'ok' as const }, links: [], strayVeths: [] };
+        return { nodes: { ...st.nodes, [name]: { ...n, kube: { ...kube, node: info } } } };
+      }),
+    setPods: (name, pods, status) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n) return st;
+        const kube = { ...(n.kube ?? { links: [], strayVeths: [] }), pods, status };
+        let next: NodeState = { ...n, kube };
+        next = { ...next, kube: { ...kube, ...linkPods(next) } };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+      }),
+    setPodPeers: (name, peers) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n) return st;
+        let next: NodeState = { ...n, podPeers: { ...n.podPeers, ...peers } };
+        if (next.kube) next = { ...next, kube: { ...next.kube, ...linkPods(next) } };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+      }),
+  }));
+}

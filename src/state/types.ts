@@ -1,0 +1,105 @@
+/** The shape of netwatch's state: what the UI reads. Written only through store.ts actions. */
+import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo } from '../sources/types.js';
+
+export type Severity = 'crit' | 'warn' | 'info';
+
+export interface Problem {
+  severity: Severity;
+  /** stable identifier of the check, e.g. 'conntrack-full', 'veth-mtu' */
+  code: string;
+  /** one line, what is wrong, with the numbers */
+  message: string;
+  /** the interface or pod it is about */
+  subject?: string;
+  /** what the field guide says to do */
+  remedy?: string;
+}
+
+export type NodeStatus =
+  | { kind: 'connecting'; since: number }
+  | { kind: 'live'; since: number }
+  /** connected, but the last sample is older than it should be (node slow) */
+  | { kind: 'stale'; since: number; ageMs: number; reason: string }
+  | { kind: 'reconnecting'; since: number; attempt: number; nextAttemptAt: number; reason: string }
+  | { kind: 'failed'; since: number; reason: string };
+
+export interface IfaceRates {
+  rxBps: number;
+  txBps: number;
+  rxPps: number;
+  txPps: number;
+  /** rx+tx dropped per second */
+  dropsPerSec: number;
+  errorsPerSec: number;
+}
+
+export interface NodeRates {
+  ifaces: Record<string, IfaceRates>;
+  /** conntrack drop + early_drop + insert_failed per second */
+  conntrackDropsPerSec?: number;
+  conntrackInsertFailedPerSec?: number;
+  /** conntrack entries per second (trend), for time-to-full */
+  conntrackGrowthPerSec?: number;
+  tcpAttemptFailsPerSec?: number;
+  tcpResetsPerSec?: number;
+  tcpRetransPerSec?: number;
+}
+
+/** the veth of a pod on its node, and how it was found */
+export interface PodLink {
+  pod: PodInfo;
+  iface?: Iface;
+  method?: 'route' | 'neighbour+fdb' | 'netns-peer' | 'none';
+}
+
+export interface KubeStatus {
+  kind: 'ok' | 'error' | 'forbidden' | 'unreachable' | 'off';
+  message?: string;
+}
+
+export interface NodeState {
+  name: string;
+  /** where it is reached (ssh host, address) */
+  address?: string;
+  status: NodeStatus;
+  sample?: NodeSample;
+  /** the latest successful result of each slower collector, kept across ticks */
+  slow: {
+    routes?: NodeSample['routes'];
+    neighbours?: NodeSample['neighbours'];
+    fdb?: NodeSample['fdb'];
+    tcp?: NodeSample['tcp'];
+    facts?: NodeSample['facts'];
+    podCgroups?: NodeSample['podCgroups'];
+  };
+  /** pod UID -> host-side peer ifindex of the pod's eth0 ('host' for host-network pods) */
+  podPeers: Record<string, number | 'host'>;
+  rates: NodeRates;
+  /** bounded histories for charts (oldest first) */
+  history: { conntrackPct: number[]; drops: number[]; rxBps: number[] };
+  /** conntrack "table full" kernel lines: seen since netwatch started, and the last one */
+  tableFull: { sinceStart: number; lastText?: string; lastAt?: number; recent: KernelEvent[] };
+  /** node uptime when netwatch first sampled it: kernel lines before it are history */
+  firstUptime?: number;
+  problems: Problem[];
+  /** Kubernetes: the node object, its pods and their veths */
+  kube?: { node?: NodeInfo; pods: PodInfo[]; status: KubeStatus; links: PodLink[]; strayVeths: Iface[] };
+  samplesOk: number;
+  samplesFailed: number;
+  lastError?: string;
+}
+
+export interface AppState {
+  /** node names in display order */
+  order: string[];
+  nodes: Record<string, NodeState>;
+  interval: number;
+  /** cluster-level API status (node list watch), when Kubernetes is used */
+  kube: KubeStatus;
+  /** ticks applied (one store update each) */
+  ticks: number;
+  startedAt: number;
+  readonly: boolean;
+}
+
+export type { Collected };
