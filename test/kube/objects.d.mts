@@ -1,0 +1,39 @@
+// Types of the object builders (objects.mjs), for the TypeScript tests.
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Obj = any;
+
+export interface NodeOptions {
+  name: string;
+  /** value for the template's pool label(s) */
+  pool?: string;
+  internalIP?: string;
+  /** null removes ExternalIP and ExternalDNS */
+  externalIP?: string | null;
+  /** replaces status.addresses entirely */
+  addresses?: { type: string; address: string }[];
+  /** null removes spec.podCIDR(s) */
+  podCIDR?: string | null;
+  ready?: boolean;
+  labels?: Record<string, string>;
+}
+
+export interface PodOptions {
+  name: string;
+  namespace?: string;
+  /** spec.nodeName; null leaves the pod unscheduled */
+  node?: string | null;
+  ip?: string;
+  ips?: string[];
+  hostIP?: string;
+  uid?: string;
+  labels?: Record<string, string>;
+  phase?: string;
+}
+
+export declare const FIXTURES_DIR: string;
+export declare const NODE_TEMPLATES: Record<'gke' | 'eks' | 'eks-karpenter' | 'aks' | 'kops', { file: string; poolLabels: string[] }>;
+export declare const POD_TEMPLATES: Record<'gke' | 'eks' | 'hostnetwork' | 'pending', string>;
+export declare function fixture(name: string): Obj;
+export declare function makeNode(template: keyof typeof NODE_TEMPLATES, opts: NodeOptions): Obj;
+export declare function makePod(template: keyof typeof POD_TEMPLATES, opts: PodOptions): Obj;
