@@ -8,6 +8,8 @@ import { Monitor } from '../sources/monitor.js';
 import { parseCli, USAGE, UsageError, type Options } from './args.js';
 import { loadConfigFile } from './config.js';
 import { fileLogger } from './log.js';
+import { startKube, type Kube } from './kube.js';
+import { KubeConfigError } from '../sources/k8s/kubeconfig.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 
@@ -48,12 +50,24 @@ export async function main(argv: string[]): Promise<number> {
     fail((e as Error).message, EXIT_USAGE);
   }
   for (const t of targets) monitor.add(t.name, t.transport, t.address);
+  let kube: Kube | undefined;
+  if (opts.nodes || opts.selector) {
+    try {
+      kube = await startKube(opts, store, monitor, log);
+    } catch (e) {
+      monitor.stop();
+      if (e instanceof KubeConfigError || e instanceof UsageError) fail(e.message, EXIT_USAGE);
+      fail((e as Error).message);
+    }
+  }
 
   if (opts.once) {
+    await kube?.podsSettled(5000);
     await monitor.once(20_000);
     const st = store.getState();
     process.stdout.write((opts.json ? jsonReport(st) : textReport(st)) + '\n');
     monitor.stop();
+    kube?.source.stop();
     const failed = failedNodes(st);
     for (const n of failed) {
       const node = st.nodes[n]!;
@@ -71,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
   const ui = startUi(store, { readonly: opts.readonly, logPath });
   await ui.waitUntilExit();
   monitor.stop();
+  kube?.source.stop();
   return 0;
 }
 

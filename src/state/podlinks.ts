@@ -48,9 +48,11 @@ export function linkPods(node: NodeState): { links: PodLink[]; strayVeths: Iface
     return { pod, method: 'none' };
   });
   const used = new Set(links.map((l) => l.iface?.name).filter(Boolean));
-  // a veth whose peer is in another namespace (a pod's) but no pod maps to it
+  // a veth whose peer is in another namespace (a pod's) but no pod maps to it; the node's own
+  // uplink (the default route's device) can be a veth too, when the node is itself a container
+  const uplinks = new Set(routes.filter((r) => r.dst === 'default' && r.dev).map((r) => r.dev));
   const strayVeths = pods.length
-    ? ifaces.filter((i) => i.kind === 'veth' && !used.has(i.name) && i.linkNetnsId !== undefined)
+    ? ifaces.filter((i) => i.kind === 'veth' && !used.has(i.name) && !uplinks.has(i.name) && i.linkNetnsId !== undefined)
     : [];
   return { links, strayVeths };
 }

@@ -1,0 +1,95 @@
+/**
+ * One node failing never fails the others, and nothing netwatch starts outlives it on a node:
+ * sshd killed -> that node reconnects by itself; uplink cut -> the sampler ends itself on the
+ * node within its idle bound; netwatch SIGKILLed -> no netwatch process remains on any node.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Monitor } from '../../src/sources/monitor.js';
+import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
+import { SshTransport } from '../../src/sources/transport/ssh.js';
+import { createAppStore } from '../../src/state/store.js';
+import { startLab, type Lab } from '../lab/lab.js';
+import { netwatchProcs } from './remote.js';
+import { BIN, waitFor } from './run.js';
+
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({ nodes: [{ name: 'n1', kind: 'bridge', pods: 1 }, { name: 'n2', kind: 'routed', pods: 1 }] });
+});
+afterAll(async () => {
+  await lab?.stop();
+});
+
+function monitorFor(nodes: string[], idleSeconds: number) {
+  const store = createAppStore({ interval: 0.5 });
+  const monitor = new Monitor(store, { intervalMs: 500, idleSeconds });
+  for (const n of nodes) {
+    const host = resolveSshHost(n, { configFile: lab.sshConfigPath });
+    monitor.add(n, new SshTransport(host, { acceptNewHostKeys: false, reconnect: { baseMs: 200, maxMs: 1000 } }));
+  }
+  monitor.start();
+  return { store, monitor };
+}
+
+describe('resilience against the lab', () => {
+  it('a node whose sshd dies shows reconnecting while the others go on, and recovers by itself', async () => {
+    const { store, monitor } = monitorFor(['n1', 'n2'], 15);
+    try {
+      const st = () => store.getState().nodes;
+      await waitFor('both live', () => st().n1!.status.kind === 'live' && st().n2!.status.kind === 'live');
+      await lab.stopSshd('n2');
+      await waitFor('n2 reconnecting', () => st().n2!.status.kind === 'reconnecting', 15_000);
+      const before = st().n1!.samplesOk;
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(st().n1!.samplesOk).toBeGreaterThan(before + 1);
+      expect(st().n1!.status.kind).toBe('live');
+      await lab.startSshd('n2');
+      await waitFor('n2 live again', () => st().n2!.status.kind === 'live', 20_000);
+    } finally {
+      monitor.stop();
+    }
+  });
+
+  it('a cut uplink: the client notices by keepalive, the node ends the sampler by itself', async () => {
+    const idle = 4;
+    const { store, monitor } = monitorFor(['n2'], idle);
+    try {
+      const st = () => store.getState().nodes;
+      await waitFor('n2 live', () => st().n2!.status.kind === 'live');
+      await waitFor('sampler running on n2', async () => (await netwatchProcs(lab, 'n2')).length > 0);
+      const t0 = Date.now();
+      await lab.cutLink('n2');
+      await waitFor('sampler gone from n2', async () => (await netwatchProcs(lab, 'n2')).length === 0, (idle + 6) * 1000, 250);
+      const bound = Date.now() - t0;
+      console.log(`[figure] uplink cut -> sampler gone on the node after ${bound} ms (idle bound ${idle}s)`);
+      expect(bound).toBeLessThan((idle + 5) * 1000);
+      await waitFor('client notices', () => st().n2!.status.kind !== 'live', 30_000);
+      await lab.restoreLink('n2');
+      await waitFor('n2 live after the link is back', () => st().n2!.status.kind === 'live', 40_000);
+    } finally {
+      monitor.stop();
+    }
+  });
+
+  it('netwatch killed with SIGKILL leaves no process on any node', async () => {
+    // the real binary, in a pseudo-terminal so the live view runs
+    const cmd = `exec ${process.execPath} ${BIN} -F ${lab.sshConfigPath} --hosts n1,n2 --no-capture-summary`;
+    const child = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' } });
+    let screen = '';
+    child.stdout.on('data', (b) => (screen += b));
+    try {
+      await waitFor('samplers on both nodes', async () => (await netwatchProcs(lab, 'n1')).length > 0 && (await netwatchProcs(lab, 'n2')).length > 0, 20_000);
+      expect(screen).toContain('n1');
+      // script's child is netwatch (exec): kill netwatch itself, not the pty wrapper
+      const { execFileSync } = await import('node:child_process');
+      const pid = execFileSync('pgrep', ['-f', `${BIN} -F ${lab.sshConfigPath}`], { encoding: 'utf8' }).trim().split('\n')[0]!;
+      const t0 = Date.now();
+      process.kill(Number(pid), 'SIGKILL');
+      await waitFor('nothing left on n1 and n2', async () => (await netwatchProcs(lab, 'n1')).length === 0 && (await netwatchProcs(lab, 'n2')).length === 0, 10_000, 100);
+      console.log(`[figure] SIGKILL -> no netwatch process on the nodes after ${Date.now() - t0} ms`);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
