@@ -1,0 +1,158 @@
+/**
+ * One connection attempt to a host, through its ProxyJump hops: dial the first hop, then for
+ * each next hop open a direct-tcpip channel on the previous one and run SSH over it. Every hop's
+ * host key is checked against its known_hosts files before anything is sent to it. Rejects with
+ * a Failure (reason + whether to retry); resolves with the clients, the target last.
+ */
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { Duplex } from 'node:stream';
+import ssh2 from 'ssh2';
+import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
+import { planAuth } from './auth.js';
+import type { ResolvedHost, SshHop } from './config.js';
+import { classifyError, classifyForwardError, HostKeyError, type ErrorLike, type Failure } from './errors.js';
+import { decideHostKey, hostKeyTarget } from './hostKeyPolicy.js';
+import { appendKnownHost, loadKnownHosts } from './knownHosts.js';
+
+const { Client } = ssh2;
+
+export type Lookup = (host: string, family: 0 | 4 | 6) => Promise<string>;
+
+export const defaultLookup: Lookup = async (host, family) => (await dnsLookup(host, { family })).address;
+
+export interface ConnectOptions {
+  acceptNewHostKeys: boolean;
+  lookup: Lookup;
+  log: (line: string) => void;
+}
+
+const SUPPORTED_HOST_KEY_ALGOS = new Set([
+  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
+]);
+
+/** Host key algorithms for the key types known_hosts has, so the server offers one of those. */
+export function preferredHostKeyAlgorithms(knownTypes: readonly string[]): ServerHostKeyAlgorithm[] {
+  const out = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
+  return [...new Set(out)].filter((a) => SUPPORTED_HOST_KEY_ALGOS.has(a)) as ServerHostKeyAlgorithm[];
+}
+
+export function isFailure(e: unknown): e is Failure {
+  return typeof e === 'object' && e !== null && 'retry' in e && 'reason' in e;
+}
+
+/** SSH over `via` (a socket address or a forwarded channel) to one hop. */
+function connectHop(hop: SshHop, via: { address: string } | { sock: Duplex }, prefix: string, opts: ConnectOptions): Promise<ClientType> {
+  const label = prefix ? `${prefix}: ` : '';
+  const target = hostKeyTarget(hop);
+  const files = [...hop.userKnownHostsFiles, ...hop.globalKnownHostsFiles];
+  const known = loadKnownHosts(files);
+  for (const n of known.notes) opts.log(`${label}${n}`);
+  const auth = planAuth(hop);
+  for (const n of auth.notes) opts.log(`${label}${n}`);
+  const prefer = preferredHostKeyAlgorithms(known.keyTypes(target.host, target.port));
+  let hostKeyError: HostKeyError | undefined;
+  const hostVerifier = (key: Buffer): boolean => {
+    const d = decideHostKey(known.check(key, target.host, target.port), key, target, {
+      acceptNew: opts.acceptNewHostKeys,
+      strict: hop.strictHostKeyChecking,
+      hashKnownHosts: hop.hashKnownHosts,
+      recordFile: hop.userKnownHostsFiles[0] ?? null,
+    });
+    if (!d.accept) {
+      hostKeyError = new HostKeyError(d.reason);
+      return false;
+    }
+    if (d.record) {
+      try {
+        appendKnownHost(d.record.file, d.record.line);
+        opts.log(`${label}${d.record.message}`);
+      } catch (e) {
+        opts.log(`${label}could not record the host key in ${d.record.file}: ${(e as Error).message}`);
+      }
+    }
+    return true;
+  };
+  const cfg: ConnectConfig = {
+    port: hop.port,
+    username: hop.user,
+    hostVerifier,
+    authHandler: auth.handler,
+    readyTimeout: hop.connectTimeoutMs,
+    keepaliveInterval: hop.keepaliveIntervalMs,
+    keepaliveCountMax: hop.keepaliveCountMax,
+    ...('sock' in via ? { sock: via.sock } : { host: via.address }),
+    ...(prefer.length ? { algorithms: { serverHostKey: { remove: prefer, prepend: prefer, append: [] } } } : {}),
+  };
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let lastError: ErrorLike | undefined;
+    let settled = false;
+    const fail = () => {
+      if (settled) return;
+      settled = true;
+      client.destroy();
+      const endpoint = { host: hop.hostName, port: hop.port, user: hop.user, connectTimeoutMs: hop.connectTimeoutMs };
+      const f = classifyError(hostKeyError ?? lastError ?? { message: 'connection closed during the handshake' }, endpoint);
+      const authed = !hostKeyError && f.reason.startsWith('authentication failed');
+      reject({ retry: f.retry, reason: `${label}${f.reason}${authed ? ` (${auth.describe()})` : ''}` });
+    };
+    client.on('error', (err: ErrorLike) => {
+      if (err.level === 'agent') return opts.log(`${label}ssh-agent: ${err.message}`);
+      lastError ??= err;
+      if (!settled) setTimeout(fail, 2000).unref(); // 'close' normally comes first
+    });
+    client.once('close', fail);
+    client.once('ready', () => {
+      settled = true;
+      resolve(client);
+    });
+    try {
+      client.connect(cfg);
+    } catch (e) {
+      lastError = { message: (e as Error).message, level: 'handshake' };
+      fail();
+    }
+  });
+}
+
+function forward(client: ClientType, hop: SshHop, jumpLabel: string, timeoutMs: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject({ retry: true, reason: `jump host ${jumpLabel}: no answer opening ${hop.hostName}:${hop.port} within ${Math.round(timeoutMs / 1000)}s` });
+    }, timeoutMs);
+    client.forwardOut('127.0.0.1', 0, hop.hostName, hop.port, (err, stream) => {
+      clearTimeout(timer);
+      if (err) reject(classifyForwardError(err, jumpLabel, { host: hop.hostName, port: hop.port, user: hop.user }));
+      else resolve(stream);
+    });
+  });
+}
+
+/** Connects through every hop. On failure, whatever was connected is closed. */
+export async function connectChain(host: ResolvedHost, opts: ConnectOptions): Promise<ClientType[]> {
+  const hops: SshHop[] = [...host.jumps, host];
+  const clients: ClientType[] = [];
+  try {
+    for (const [i, hop] of hops.entries()) {
+      const prefix = i === hops.length - 1 ? '' : `jump host ${hop.alias}`;
+      let via: { address: string } | { sock: Duplex };
+      if (i === 0) {
+        try {
+          const family = hop.addressFamily === 'inet' ? 4 : hop.addressFamily === 'inet6' ? 6 : 0;
+          via = { address: await opts.lookup(hop.hostName, family) };
+        } catch (e) {
+          const f = classifyError(e as ErrorLike, { host: hop.hostName, port: hop.port, user: hop.user });
+          throw { retry: f.retry, reason: prefix ? `${prefix}: ${f.reason}` : f.reason };
+        }
+      } else {
+        via = { sock: await forward(clients[i - 1]!, hop, hops[i - 1]!.alias, hop.connectTimeoutMs) };
+      }
+      clients.push(await connectHop(hop, via, prefix, opts));
+    }
+    return clients;
+  } catch (e) {
+    for (const c of clients.reverse()) c.end();
+    if (isFailure(e)) throw e;
+    throw { retry: true, reason: `${host.alias}: ${(e as Error).message}` } satisfies Failure;
+  }
+}
