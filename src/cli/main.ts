@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { createAppStore } from '../state/store.js';
 import { Monitor } from '../sources/monitor.js';
+import { collectProcesses } from '../sources/processes/index.js';
 import { parseCli, USAGE, UsageError, type Options } from './args.js';
 import { loadConfigFile } from './config.js';
 import { fileLogger } from './log.js';
@@ -65,7 +66,22 @@ export async function main(argv: string[]): Promise<number> {
     await kube?.podsSettled(5000);
     await monitor.once(20_000);
     const st = store.getState();
-    process.stdout.write((opts.json ? jsonReport(st) : textReport(st)) + '\n');
+    const extra: Record<string, unknown> = {};
+    if (opts.processes) {
+      // the stale-process view of every node that answered, with its pods from the API if any
+      await Promise.all(
+        st.order.map(async (name) => {
+          const t = monitor.transport(name);
+          if (!t || !st.nodes[name]!.sample) return;
+          try {
+            extra[name] = await collectProcesses(t, st.nodes[name]!.kube?.status.kind === 'ok' ? st.nodes[name]!.kube!.pods : undefined);
+          } catch (e) {
+            extra[name] = { error: (e as Error).message };
+          }
+        }),
+      );
+    }
+    process.stdout.write((opts.json ? jsonReport(st, extra) : textReport(st)) + '\n');
     monitor.stop();
     kube?.source.stop();
     const failed = failedNodes(st);
