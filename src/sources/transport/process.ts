@@ -11,10 +11,18 @@ export async function collect(proc: RemoteProcess, opts: ExecOptions = {}): Prom
   else proc.stdin.end();
   let timer: NodeJS.Timeout | undefined;
   if (opts.timeoutMs) timer = setTimeout(() => proc.close(), opts.timeoutMs);
+  const ended = (s: NodeJS.ReadableStream) =>
+    new Promise<void>((r) => {
+      if ((s as { readableEnded?: boolean }).readableEnded) return r();
+      s.once('end', r);
+      s.once('close', r);
+      s.once('error', () => r());
+    });
   const { code, signal } = await proc.exit;
   if (timer) clearTimeout(timer);
-  // let buffered 'data' events drain
-  await new Promise((r) => setImmediate(r));
+  // the exit status can arrive before the last output (ssh2 channels): wait for both streams,
+  // but never hang on a stream that is never ended
+  await Promise.race([Promise.all([ended(proc.stdout), ended(proc.stderr)]), new Promise((r) => setTimeout(r, 2000).unref())]);
   return {
     stdout: Buffer.concat(out).toString('utf8'),
     stderr: Buffer.concat(err).toString('utf8'),
