@@ -4,7 +4,7 @@
  * per tick, never one per node). Transport states go to the store as they change. After every
  * (re)connect the node is swept of what an earlier connection of this instance left behind.
  */
-import { randomBytes } from 'node:crypto';
+import { CAPTURE_INSTANCE_ID } from './capture/limiter.js';
 import type { Store } from '../state/store.js';
 import type { NodeStatus } from '../state/types.js';
 import { parsePodPeers } from './parsers/podcgroups.js';
@@ -12,8 +12,8 @@ import { loadScript } from './remote/load.js';
 import { NodeSampler, type SampleOutcome } from './sampler.js';
 import type { Transport, TransportState } from './transport/types.js';
 
-/** one random suffix per netwatch process: tags its remote processes apart from a partner's */
-export const INSTANCE = `-${randomBytes(4).toString('hex')}`;
+/** one random id per netwatch process: tags its remote processes apart from a partner's */
+export const INSTANCE = `-${CAPTURE_INSTANCE_ID}`;
 export const tagFor = (kind: string) => `nw-${kind}${INSTANCE}`;
 
 export interface MonitorOptions {
@@ -158,7 +158,7 @@ export class Monitor {
       st.setStatus(e.name, { kind: 'connecting', since: s.since });
       e.sweeping = true;
       e.transport
-        .exec(loadScript('sweep.sh'), [INSTANCE], { privileged: true, tag: tagFor('sweep'), timeoutMs: 10_000 })
+        .exec(loadScript('sweep.sh'), [tagFor('s')], { privileged: true, tag: tagFor('sweep'), timeoutMs: 10_000 })
         .then((r) => {
           if (r.stdout.trim()) this.opts.log?.(`${e.name}: ${r.stdout.trim().split('\n').join(', ')}`);
         })

@@ -9,7 +9,7 @@ export async function netwatchProcs(lab: Lab, node: string): Promise<string[]> {
   const r = await lab.exec(node, [
     'sh',
     '-c',
-    'p=$(printf "n%s" "w-"); for f in /proc/[0-9]*/cmdline; do case "$(tr "\\0" " " < "$f" 2>/dev/null)" in *"$p"[a-z]*-[0-9a-f]*|tcpdump*) d=${f%/cmdline}; echo "${d#/proc/} $(tr "\\0" " " < "$f" | cut -c1-60)";; esac; done',
+    'p=$(printf "n%s" "w-"); for f in /proc/[0-9]*/cmdline; do case "$(tr "\\0\\n" "  " < "$f" 2>/dev/null)" in *"$p"[a-z]*-[0-9a-f]*|tcpdump*) d=${f%/cmdline}; echo "${d#/proc/} $(tr "\\0\\n" "  " < "$f" | cut -c1-60)";; esac; done',
   ]);
   return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('tr \\0'));
 }

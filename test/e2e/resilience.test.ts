@@ -70,7 +70,32 @@ describe('resilience against the lab', () => {
     } finally {
       monitor.stop();
     }
-  });
+  }, 90_000);
+
+  it('a reconnect sweeps the sampler an earlier connection left behind', async () => {
+    // a guard that would wait 10 minutes: only the sweep can end the old sampler
+    const { store, monitor } = monitorFor(['n1'], 600);
+    try {
+      const st = () => store.getState().nodes;
+      await waitFor('n1 live', () => st().n1!.status.kind === 'live');
+      const old = (await netwatchProcs(lab, 'n1')).map((l) => l.split(' ')[0]);
+      expect(old.length).toBeGreaterThan(0);
+      await lab.cutLink('n1');
+      await waitFor('client notices', () => st().n1!.status.kind === 'reconnecting', 30_000);
+      expect((await netwatchProcs(lab, 'n1')).length).toBeGreaterThan(0); // still there: the node saw nothing
+      await lab.restoreLink('n1');
+      await waitFor('n1 live again', () => st().n1!.status.kind === 'live', 40_000);
+      let now: string[] = [];
+      await waitFor('old sampler swept', async () => {
+        now = (await netwatchProcs(lab, 'n1')).map((l) => l.split(' ')[0]!);
+        return now.length > 0 && now.every((p) => !old.includes(p));
+      }, 10_000, 200).catch(async (e) => {
+        throw new Error(`${(e as Error).message}: before ${old.join(',')} now ${(await netwatchProcs(lab, 'n1')).join(' | ')}`);
+      });
+    } finally {
+      monitor.stop();
+    }
+  }, 120_000);
 
   it('netwatch killed with SIGKILL leaves no process on any node', async () => {
     // the real binary, in a pseudo-terminal so the live view runs

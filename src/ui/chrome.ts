@@ -1,0 +1,61 @@
+/** The header and footer lines every screen shares. Pure. */
+import type { KubeStatus } from '../state/types.js';
+import { clipSegs, type Seg } from './columns.js';
+import { fmtClock, oneLine } from './format.js';
+
+export interface HeaderSpec {
+  nodes: number;
+  interval: number;
+  kube: KubeStatus;
+  readonly: boolean;
+  ticks: number;
+  now: number;
+  width: number;
+  /** where the user is, e.g. "node-a > pods" */
+  crumb?: string;
+}
+
+export function kubeSeg(k: KubeStatus): Seg | undefined {
+  if (k.kind === 'off') return undefined;
+  const text = k.kind === 'ok' ? 'kube ok' : `kube ${k.kind}${k.message ? `: ${oneLine(k.message)}` : ''}`;
+  return { text, tone: k.kind === 'ok' ? 'ok' : 'bad' };
+}
+
+/** "netwatch 12 nodes · every 1s · kube ok READ-ONLY › node-a › pods        14:02:03 #1234" */
+export function headerSegs({ nodes, interval, kube, readonly, ticks, now, width, crumb }: HeaderSpec): Seg[] {
+  const right = ` ${fmtClock(now)} #${ticks}`;
+  const left: Seg[] = [{ text: 'netwatch', tone: 'accent', bold: true }, { text: ` ${nodes} node${nodes === 1 ? '' : 's'} · every ${interval}s` }];
+  const k = kubeSeg(kube);
+  if (k) left.push({ text: ' · ' }, k);
+  if (readonly) left.push({ text: ' ' }, { text: 'READ-ONLY', tone: 'warn', bold: true });
+  if (crumb) left.push({ text: ` › ${crumb}` });
+  const fitted = clipSegs(left, Math.max(0, width - right.length));
+  const used = fitted.reduce((a, s) => a + s.text.length, 0);
+  const pad = ' '.repeat(Math.max(0, width - used - right.length));
+  return [...fitted, { text: pad }, { text: right.slice(0, Math.max(0, width - used)), tone: 'dim' }];
+}
+
+export interface FooterSpec {
+  from: number;
+  to: number;
+  count: number;
+  total: number;
+  filter: string;
+  editing: boolean;
+  hint: string;
+  width: number;
+  /** what the rows are ("nodes", "interfaces", …) */
+  noun: string;
+}
+
+/** "nodes 1–20 of 50 (60 unfiltered)  /web█  ? help · q quit · …" */
+export function footerSegs({ from, to, count, total, filter, editing, hint, width, noun }: FooterSpec): Seg[] {
+  const segs: Seg[] = [{ text: count === 0 ? `no ${noun}` : `${noun} ${from}–${to} of ${count}` }];
+  if (filter || editing) {
+    if (count !== total) segs.push({ text: ` (${total} unfiltered)` });
+    segs.push({ text: '  /', tone: 'accent' }, { text: filter, tone: 'accent' });
+    if (editing) segs.push({ text: '█', tone: 'accent' }, { text: ' enter keeps · esc clears', tone: 'dim' });
+  }
+  if (!editing) segs.push({ text: `  ${hint}`, tone: 'dim' });
+  return clipSegs(segs, width);
+}

@@ -1,0 +1,126 @@
+/**
+ * Table columns that fit the terminal: each column has a width, a priority (0 = always shown,
+ * higher = dropped first on narrow terminals) and may grow into the space left. Rows render to
+ * colored segments (pure, tested), which one Ink <Text> per line prints.
+ */
+import { fit } from './format.js';
+import type { Tone } from './select.js';
+
+export interface Seg {
+  text: string;
+  tone?: Tone;
+  bold?: boolean;
+  inverse?: boolean;
+}
+
+export interface Cell {
+  text: string;
+  tone?: Tone;
+}
+
+export interface Column<R> {
+  id: string;
+  header: string;
+  width: number;
+  /** a growing column takes what is left, from this minimum */
+  grow?: boolean;
+  align?: 'left' | 'right';
+  /** names are cut in the middle, so their unique end stays visible */
+  cut?: 'end' | 'middle';
+  priority: number;
+  cell: (row: R, width: number) => Cell | string;
+}
+
+export interface Placed<R> extends Column<R> {
+  w: number;
+}
+
+/** the columns that fit in `total` columns (one space between them), in their declared order */
+export function fitColumns<R>(cols: readonly Column<R>[], total: number): Placed<R>[] {
+  const order = cols.map((c, i) => ({ c, i })).sort((a, b) => a.c.priority - b.c.priority || a.i - b.i);
+  const chosen = new Set<number>();
+  let used = 0;
+  for (const { c, i } of order) {
+    const need = c.width + (chosen.size > 0 ? 1 : 0);
+    if (used + need <= total) {
+      chosen.add(i);
+      used += need;
+    } else if (c.priority === 0 && used + (chosen.size > 0 ? 1 : 0) + 1 <= total) {
+      // a column that must show shrinks into what is left
+      chosen.add(i);
+      used = total;
+    }
+  }
+  const placed: Placed<R>[] = cols.flatMap((c, i) => (chosen.has(i) ? [{ ...c, w: c.width }] : []));
+  let spare = total - placed.reduce((a, p) => a + p.w, 0) - Math.max(0, placed.length - 1);
+  if (spare < 0) {
+    // shrink the last must-show column that overflowed
+    for (let k = placed.length - 1; k >= 0 && spare < 0; k--) {
+      const cut = Math.min(-spare, placed[k]!.w - 1);
+      placed[k]!.w -= cut;
+      spare += cut;
+    }
+  }
+  const grower = placed.find((p) => p.grow);
+  if (grower && spare > 0) grower.w += spare;
+  return placed;
+}
+
+function cellOf<R>(p: Placed<R>, row: R): Cell {
+  const c = p.cell(row, p.w);
+  return typeof c === 'string' ? { text: c } : c;
+}
+
+/** one row: exactly the columns' width, adjacent segments of the same tone merged */
+export function rowSegs<R>(placed: readonly Placed<R>[], row: R): Seg[] {
+  const segs: Seg[] = [];
+  placed.forEach((p, k) => {
+    const c = cellOf(p, row);
+    const text = (k > 0 ? ' ' : '') + fit(c.text, p.w, p.align, p.cut);
+    const last = segs[segs.length - 1];
+    if (last && last.tone === c.tone) last.text += text;
+    else if (c.tone && k > 0) {
+      // the separating space stays uncolored
+      if (last && last.tone === undefined) last.text += ' ';
+      else segs.push({ text: ' ' });
+      segs.push({ text: fit(c.text, p.w, p.align, p.cut), tone: c.tone });
+    } else segs.push({ text, tone: c.tone });
+  });
+  return segs;
+}
+
+export function headerText<R>(placed: readonly Placed<R>[]): string {
+  return placed.map((p) => fit(p.header, p.w, p.align)).join(' ');
+}
+
+export function segsText(segs: readonly Seg[]): string {
+  return segs.map((s) => s.text).join('');
+}
+
+/** a width that fits the longest value, within bounds */
+export function widthFor(values: Iterable<string>, header: string, min: number, max: number): number {
+  let w = header.length;
+  for (const v of values) if (v.length > w) w = v.length;
+  return Math.min(max, Math.max(min, w));
+}
+
+/** cut a line of segments to `width` columns, marking a cut with "…" */
+export function clipSegs(segs: readonly Seg[], width: number): Seg[] {
+  const kept = segs.filter((s) => s.text);
+  const total = kept.reduce((a, s) => a + s.text.length, 0);
+  if (total <= width) return kept.map((s) => ({ ...s }));
+  const out: Seg[] = [];
+  let room = Math.max(0, width - 1);
+  for (const s of kept) {
+    if (room <= 0) break;
+    const text = s.text.slice(0, room);
+    out.push({ ...s, text });
+    room -= text.length;
+  }
+  if (width > 0) {
+    const last = out[out.length - 1];
+    if (last) last.text += '…';
+    else out.push({ text: '…' });
+  }
+  return out;
+}

@@ -1,0 +1,161 @@
+/**
+ * What the user is looking at, as pure reducers: the route (overview, node detail and its pane,
+ * the capture/process views), the help overlay, each list's cursor and scroll offset, and each
+ * list's filter. No terminal here: the App feeds it commands and list sizes; tests feed it the same.
+ */
+import type { PodInfo } from '../sources/types.js';
+import type { CaptureTarget } from './types.js';
+
+export type Pane = 'interfaces' | 'pods' | 'checks';
+export const PANES: readonly Pane[] = ['interfaces', 'pods', 'checks'];
+
+export type Route =
+  | { kind: 'overview' }
+  | { kind: 'detail'; node: string; pane: Pane }
+  | { kind: 'capture'; target: CaptureTarget; back: Route }
+  | { kind: 'processes'; node: string; pod?: PodInfo; back: Route };
+
+export interface ListState {
+  cursor: number;
+  offset: number;
+  /** the selected row's key: the selection follows its row when rows come and go */
+  key?: string;
+}
+
+export interface UiState {
+  route: Route;
+  help: boolean;
+  lists: Readonly<Record<string, ListState>>;
+  filters: Readonly<Record<string, string>>;
+  /** the list whose filter is being typed */
+  editing?: string;
+}
+
+export type Move = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
+
+export type UiAction =
+  | { type: 'move'; move: Move; keys: readonly string[]; page: number }
+  | { type: 'open'; node: string; pane?: Pane }
+  | { type: 'pane'; pane: Pane }
+  | { type: 'cyclePane'; dir: 1 | -1 }
+  | { type: 'back' }
+  | { type: 'help' }
+  | { type: 'filterStart' }
+  | { type: 'filterType'; text: string }
+  | { type: 'filterBackspace' }
+  | { type: 'filterDone' }
+  | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' }> }
+  | { type: 'close' };
+
+export const initialUi: UiState = { route: { kind: 'overview' }, help: false, lists: {}, filters: {} };
+
+/** the list the route shows ('overview', 'detail:pods', …); none for capture/process views */
+export function listId(route: Route): string | undefined {
+  if (route.kind === 'overview') return 'overview';
+  if (route.kind === 'detail') return `detail:${route.pane}`;
+  return undefined;
+}
+
+const ZERO: ListState = { cursor: 0, offset: 0 };
+
+/** the cursor moved to where the selected row's key is now, if it is still listed */
+export function followKey(s: ListState | undefined, keys: readonly string[]): ListState | undefined {
+  if (!s?.key || keys[s.cursor] === s.key) return s;
+  const i = keys.indexOf(s.key);
+  return i < 0 ? s : { ...s, cursor: i };
+}
+
+/** a list state made valid for `count` rows shown `page` at a time (data and terminal size change under it) */
+export function clampList(s: ListState | undefined, count: number, page: number): ListState {
+  const p = Math.max(1, page);
+  if (count <= 0) return ZERO;
+  const cursor = Math.min(Math.max(0, (s ?? ZERO).cursor), count - 1);
+  let offset = Math.min(Math.max(0, (s ?? ZERO).offset), Math.max(0, count - p));
+  if (cursor < offset) offset = cursor;
+  if (cursor >= offset + p) offset = cursor - p + 1;
+  return s && s.cursor === cursor && s.offset === offset ? s : { cursor, offset, key: s?.key };
+}
+
+export function moveList(s: ListState | undefined, move: Move, count: number, page: number, keys?: readonly string[]): ListState {
+  const c = clampList(keys ? followKey(s, keys) : s, count, page);
+  const p = Math.max(1, page);
+  const target = {
+    up: c.cursor - 1,
+    down: c.cursor + 1,
+    top: 0,
+    bottom: count - 1,
+    pageUp: c.cursor - p,
+    pageDown: c.cursor + p,
+  }[move];
+  // a page move scrolls by a page, keeping the cursor's place on screen where it can
+  const offset = move === 'pageUp' ? c.offset - p : move === 'pageDown' ? c.offset + p : c.offset;
+  const next = clampList({ cursor: target, offset }, count, page);
+  return { cursor: next.cursor, offset: next.offset, key: keys?.[next.cursor] };
+}
+
+function withList(ui: UiState, id: string, s: ListState): UiState {
+  return { ...ui, lists: { ...ui.lists, [id]: s } };
+}
+
+function setFilter(ui: UiState, id: string, text: string): UiState {
+  return { ...ui, filters: { ...ui.filters, [id]: text }, lists: { ...ui.lists, [id]: ZERO } };
+}
+
+/** forget the detail lists and filters (another node is opened, or the detail is left) */
+function resetDetail(ui: UiState): UiState {
+  const keep = <T>(r: Readonly<Record<string, T>>) =>
+    Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('detail:')));
+  return { ...ui, lists: keep(ui.lists), filters: keep(ui.filters) };
+}
+
+export function uiReducer(ui: UiState, a: UiAction): UiState {
+  const id = listId(ui.route);
+  switch (a.type) {
+    case 'move':
+      return id ? withList(ui, id, moveList(ui.lists[id], a.move, a.keys.length, a.page, a.keys)) : ui;
+    case 'open': {
+      const base = ui.route.kind === 'detail' && ui.route.node === a.node ? ui : resetDetail(ui);
+      return { ...base, editing: undefined, route: { kind: 'detail', node: a.node, pane: a.pane ?? 'interfaces' } };
+    }
+    case 'pane':
+      return ui.route.kind === 'detail' ? { ...ui, editing: undefined, route: { ...ui.route, pane: a.pane } } : ui;
+    case 'cyclePane': {
+      if (ui.route.kind !== 'detail') return ui;
+      const i = PANES.indexOf(ui.route.pane);
+      const pane = PANES[(i + a.dir + PANES.length) % PANES.length]!;
+      return { ...ui, editing: undefined, route: { ...ui.route, pane } };
+    }
+    case 'help':
+      return { ...ui, help: !ui.help };
+    case 'back':
+      if (ui.help) return { ...ui, help: false };
+      if (ui.editing) return { ...setFilter(ui, ui.editing, ''), editing: undefined };
+      if (ui.route.kind === 'capture' || ui.route.kind === 'processes') return { ...ui, route: ui.route.back };
+      if (id && ui.filters[id]) return setFilter(ui, id, '');
+      if (ui.route.kind === 'detail') return { ...resetDetail(ui), route: { kind: 'overview' } };
+      return ui;
+    case 'filterStart':
+      return id ? { ...ui, editing: id } : ui;
+    case 'filterType':
+      return ui.editing ? setFilter(ui, ui.editing, (ui.filters[ui.editing] ?? '') + a.text) : ui;
+    case 'filterBackspace':
+      return ui.editing ? setFilter(ui, ui.editing, (ui.filters[ui.editing] ?? '').slice(0, -1)) : ui;
+    case 'filterDone':
+      return { ...ui, editing: undefined };
+    case 'show':
+      return { ...ui, help: false, editing: undefined, route: a.route };
+    case 'close':
+      return ui.route.kind === 'capture' || ui.route.kind === 'processes' ? { ...ui, route: ui.route.back } : ui;
+  }
+}
+
+/** case-insensitive match of every space-separated word of the filter against a row's text */
+export function matchesFilter(filter: string | undefined, text: string): boolean {
+  if (!filter) return true;
+  const hay = text.toLowerCase();
+  return filter
+    .toLowerCase()
+    .split(/\s+/)
+    .filter(Boolean)
+    .every((w) => hay.includes(w));
+}

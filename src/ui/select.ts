@@ -1,0 +1,201 @@
+/**
+ * Pure selectors from store state to what the screens show. No React, no terminal: tested on
+ * plain NodeState objects.
+ */
+import type { Iface, PodInfo } from '../sources/types.js';
+import type { IfaceRates, NodeState, NodeStatus, PodLink, Problem, Severity } from '../state/types.js';
+import { fmtAge, oneLine } from './format.js';
+
+export const SEVERITY_RANK: Record<Severity, number> = { crit: 0, warn: 1, info: 2 };
+
+/** the most severe problem; the first of equals (rules list them in their order of importance) */
+export function worstProblem(problems: readonly Problem[]): Problem | undefined {
+  let best: Problem | undefined;
+  for (const p of problems) if (!best || SEVERITY_RANK[p.severity] < SEVERITY_RANK[best.severity]) best = p;
+  return best;
+}
+
+export function sortProblems(problems: readonly Problem[]): Problem[] {
+  return problems
+    .map((p, i) => [p, i] as const)
+    .sort((a, b) => SEVERITY_RANK[a[0].severity] - SEVERITY_RANK[b[0].severity] || a[1] - b[1])
+    .map(([p]) => p);
+}
+
+export function interfacesOf(node: NodeState): Iface[] {
+  return node.sample?.interfaces.status === 'ok' ? node.sample.interfaces.data : [];
+}
+
+/** the node's primary NIC: the device of the default route, else the first physical device that is up */
+export function primaryIface(node: NodeState): string | undefined {
+  const ifaces = interfacesOf(node);
+  const routes = node.slow.routes?.status === 'ok' ? node.slow.routes.data : [];
+  const byDefault = routes
+    .filter((r) => r.dst === 'default' && r.dev)
+    .sort((a, b) => a.family - b.family)
+    .map((r) => r.dev!)
+    .find((dev) => ifaces.length === 0 || ifaces.some((i) => i.name === dev));
+  if (byDefault) return byDefault;
+  const devices = ifaces.filter((i) => i.kind === 'device');
+  return (devices.find((i) => i.operstate === 'up') ?? devices[0])?.name;
+}
+
+const KIND_RANK: Partial<Record<Iface['kind'], number>> = {
+  device: 1,
+  bond: 1,
+  vlan: 1,
+  bridge: 2,
+  vxlan: 3,
+  geneve: 3,
+  wireguard: 3,
+  tun: 3,
+  ipvlan: 3,
+  macvlan: 3,
+  dummy: 3,
+  other: 3,
+  veth: 4,
+  loopback: 5,
+};
+
+/** primary NIC, other devices, bridges, overlays, then veths (by bridge, then name), loopback last */
+export function sortIfaces(ifaces: readonly Iface[], primary: string | undefined): Iface[] {
+  const rank = (i: Iface) => (i.name === primary ? 0 : (KIND_RANK[i.kind] ?? 3));
+  return ifaces
+    .slice()
+    .sort((a, b) => rank(a) - rank(b) || (a.master ?? '').localeCompare(b.master ?? '') || a.name.localeCompare(b.name, 'en', { numeric: true }));
+}
+
+export interface ConntrackUse {
+  count: number;
+  max: number;
+  pct: number;
+}
+
+export function conntrackOf(node: NodeState): ConntrackUse | undefined {
+  const ct = node.sample?.conntrack;
+  if (ct?.status !== 'ok' || ct.data.max <= 0) return undefined;
+  return { count: ct.data.count, max: ct.data.max, pct: (100 * ct.data.count) / ct.data.max };
+}
+
+/** node traffic: the primary NIC's rates, else the sum over physical devices */
+export function nodeTraffic(node: NodeState): { rx: number; tx: number } | undefined {
+  const primary = primaryIface(node);
+  const r = primary ? node.rates.ifaces[primary] : undefined;
+  if (r) return { rx: r.rxBps, tx: r.txBps };
+  const devs = interfacesOf(node).filter((i) => i.kind === 'device');
+  const rates = devs.map((i) => node.rates.ifaces[i.name]).filter((x): x is IfaceRates => !!x);
+  if (rates.length === 0) return undefined;
+  return { rx: rates.reduce((a, x) => a + x.rxBps, 0), tx: rates.reduce((a, x) => a + x.txBps, 0) };
+}
+
+/** interface drops + conntrack drops per second, as of the last sample */
+export function nodeDrops(node: NodeState): number | undefined {
+  if (!node.sample || Object.keys(node.rates.ifaces).length === 0) return undefined;
+  const ifaceDrops = Object.values(node.rates.ifaces).reduce((a, r) => a + r.dropsPerSec, 0);
+  return ifaceDrops + (node.rates.conntrackDropsPerSec ?? 0);
+}
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'dim' | 'accent';
+
+/** "live", "stale 12s", "reconnecting in 4s (attempt 3)", "failed: reason", "connecting" */
+export function statusLabel(status: NodeStatus, now: number, short = false): { text: string; tone: Tone } {
+  switch (status.kind) {
+    case 'connecting':
+      return { text: 'connecting', tone: 'dim' };
+    case 'live':
+      return { text: 'live', tone: 'ok' };
+    case 'stale':
+      return { text: `stale ${fmtAge(status.ageMs)}`, tone: 'warn' };
+    case 'reconnecting': {
+      const wait = fmtAge(Math.max(0, status.nextAttemptAt - now));
+      return { text: short ? `retry ${wait} #${status.attempt}` : `reconnecting in ${wait} (attempt ${status.attempt})`, tone: 'warn' };
+    }
+    case 'failed':
+      return { text: `failed: ${oneLine(status.reason)}`, tone: 'bad' };
+  }
+}
+
+export function podName(p: Pick<PodInfo, 'namespace' | 'name'>): string {
+  return `${p.namespace}/${p.name}`;
+}
+
+/** problems about one of the subjects (an interface name, a pod as ns/name or name, or its uid) */
+export function problemsAbout(problems: readonly Problem[], subjects: readonly (string | undefined)[]): Problem[] {
+  const set = new Set(subjects.filter((s): s is string => !!s));
+  return problems.filter((p) => p.subject !== undefined && set.has(p.subject));
+}
+
+export interface PodRow {
+  key: string;
+  /** absent for a veth without a pod */
+  pod?: PodInfo;
+  iface?: Iface;
+  method?: PodLink['method'];
+  rates?: IfaceRates;
+  problems: Problem[];
+}
+
+/** one row per pod (by namespace/name), with its veth as it is now, then veths without a pod */
+export function podRows(node: NodeState): PodRow[] {
+  const kube = node.kube;
+  if (!kube) return [];
+  const current = new Map(interfacesOf(node).map((i) => [i.name, i]));
+  const links = new Map(kube.links.map((l) => [l.pod.uid, l]));
+  const pods = new Map(kube.pods.map((p) => [p.uid, p]));
+  for (const l of kube.links) if (!pods.has(l.pod.uid)) pods.set(l.pod.uid, l.pod);
+  const rows: PodRow[] = [...pods.values()]
+    .sort((a, b) => podName(a).localeCompare(podName(b), 'en', { numeric: true }))
+    .map((pod) => {
+      const link = links.get(pod.uid);
+      const iface = link?.iface ? (current.get(link.iface.name) ?? link.iface) : undefined;
+      return {
+        key: pod.uid,
+        pod,
+        iface,
+        method: link?.method,
+        rates: iface ? node.rates.ifaces[iface.name] : undefined,
+        problems: problemsAbout(node.problems, [podName(pod), pod.name, pod.uid, iface?.name]),
+      };
+    });
+  for (const v of kube.strayVeths) {
+    const iface = current.get(v.name) ?? v;
+    rows.push({ key: `veth:${v.name}`, iface, rates: node.rates.ifaces[v.name], problems: problemsAbout(node.problems, [v.name]) });
+  }
+  return rows;
+}
+
+/** pods on the node: from the API, plus those known only from their cgroups (linked by UID) */
+export function podCount(node: NodeState): number | undefined {
+  const k = node.kube;
+  if (!k) return undefined;
+  const uids = new Set(k.pods.map((p) => p.uid));
+  for (const l of k.links) uids.add(l.pod.uid);
+  return uids.size;
+}
+
+/** interface name → pod on the other end, from the node's pod links */
+export function podByIface(node: NodeState): Map<string, PodInfo> {
+  const m = new Map<string, PodInfo>();
+  for (const l of node.kube?.links ?? []) if (l.iface) m.set(l.iface.name, l.pod);
+  return m;
+}
+
+/** what `/` matches a node row against */
+export function nodeFilterText(node: NodeState, now: number): string {
+  const worst = worstProblem(node.problems);
+  return [node.name, node.address, statusLabel(node.status, now).text, worst?.code, worst?.message].filter(Boolean).join(' ');
+}
+
+export function ifaceFilterText(i: Iface, pod?: PodInfo): string {
+  return [i.name, i.kind, i.master, i.operstate, pod && podName(pod)].filter(Boolean).join(' ');
+}
+
+export function podFilterText(r: PodRow): string {
+  return [r.pod && podName(r.pod), r.pod?.podIPs.join(' '), r.iface?.name, r.pod?.phase, ...r.problems.map((p) => p.code)]
+    .filter(Boolean)
+    .join(' ');
+}
+
+export function problemFilterText(p: Problem): string {
+  return [p.severity, p.code, p.subject, p.message].filter(Boolean).join(' ');
+}

@@ -1,0 +1,103 @@
+/**
+ * The node detail's summary block as lines of segments: node facts, conntrack (use, rates,
+ * cumulative stats, "table full" lines) and TCP. Pure.
+ */
+import type { NodeState } from '../state/types.js';
+import type { Seg } from './columns.js';
+import { fmtAge, fmtCount, fmtPct, fmtRate, oneLine } from './format.js';
+import { conntrackOf, primaryIface, statusLabel } from './select.js';
+
+const HANDSHAKE: readonly [string, string][] = [
+  ['SYN_SENT', 'SYN_SENT'],
+  ['SYN_RECV', 'SYN_RECV'],
+  ['TIME_WAIT', 'TIME_WAIT'],
+  ['ESTABLISHED', 'ESTAB'],
+];
+/** time to full is worth a word when it is this close */
+const FULL_SOON_MS = 3600_000;
+
+function rateSeg(label: string, v: number | undefined): Seg[] {
+  return [{ text: ` ${label} ` }, { text: `${fmtRate(v)}/s`, tone: v ? 'warn' : undefined }];
+}
+
+function factsLine(n: NodeState, now: number): Seg[] {
+  const st = statusLabel(n.status, now);
+  const segs: Seg[] = [{ text: n.name, tone: 'accent' }, { text: ' ' }, { text: st.text, tone: st.tone }];
+  if (n.lastError && n.status.kind !== 'live') segs.push({ text: ` · last error: ${oneLine(n.lastError)}`, tone: 'bad' });
+  if (n.address && n.address !== n.name) segs.push({ text: ` · ${n.address}` });
+  const primary = primaryIface(n);
+  if (primary) segs.push({ text: ` · primary ${primary}` });
+  if (n.sample) segs.push({ text: ` · ${Math.round(n.sample.latencyMs)}ms` });
+  const facts = n.slow.facts?.status === 'ok' ? n.slow.facts.data : undefined;
+  if (facts?.kernel) segs.push({ text: ` · ${oneLine(facts.kernel)}` });
+  if (facts?.os) segs.push({ text: ` · ${oneLine(facts.os)}` });
+  return segs;
+}
+
+function conntrackLines(n: NodeState): Seg[][] {
+  const c = n.sample?.conntrack;
+  if (!c) return [[{ text: 'conntrack: no sample yet', tone: 'dim' }], [], []];
+  if (c.status !== 'ok') {
+    const why = c.status === 'nodata' ? `no data (${oneLine(c.reason)})` : `error: ${oneLine(c.error)}`;
+    return [[{ text: `conntrack: ${why}`, tone: c.status === 'error' ? 'bad' : 'dim' }], [], tableFullLine(n)];
+  }
+  const use = conntrackOf(n);
+  const l1: Seg[] = [{ text: 'conntrack ' }];
+  if (use) {
+    l1.push({ text: `${fmtCount(use.count)}/${fmtCount(use.max)} ${fmtPct(use.pct)}`, tone: use.pct >= 95 ? 'bad' : use.pct >= 80 ? 'warn' : 'ok' });
+  } else l1.push({ text: `${fmtCount(c.data.count)} (max unknown)` });
+  const growth = n.rates.conntrackGrowthPerSec;
+  if (growth !== undefined) l1.push({ text: ` (${growth >= 0 ? '+' : ''}${fmtRate(growth)}/s)` });
+  const toFull = use && growth && growth > 0 ? ((use.max - use.count) / growth) * 1000 : Infinity;
+  if (toFull < FULL_SOON_MS) l1.push({ text: ` · full in ${fmtAge(toFull)}`, tone: 'warn' });
+  l1.push({ text: ' ·' }, ...rateSeg('drops', n.rates.conntrackDropsPerSec), ...rateSeg('insert_failed', n.rates.conntrackInsertFailedPerSec));
+  const s = c.data.stats;
+  const l2: Seg[] = s
+    ? [
+        { text: `  total${c.data.statsSource === 'conntrack -S' ? ' (conntrack -S)' : ''}: ` },
+        { text: `insert_failed ${fmtCount(s.insertFailed)} drop ${fmtCount(s.drop)} early_drop ${fmtCount(s.earlyDrop)}`, tone: s.insertFailed + s.drop + s.earlyDrop > 0 ? 'warn' : undefined },
+        { text: ` invalid ${fmtCount(s.invalid)} search_restart ${fmtCount(s.searchRestart)}` },
+      ]
+    : [{ text: '  stats: not available', tone: 'dim' }];
+  return [l1, l2, tableFullLine(n)];
+}
+
+function tableFullLine(n: NodeState): Seg[] {
+  const t = n.tableFull;
+  if (t.sinceStart === 0 && !t.lastText) return [{ text: '  table full: none since start', tone: 'dim' }];
+  const segs: Seg[] = [{ text: `  table full: ${t.sinceStart} since start`, tone: t.sinceStart > 0 ? 'bad' : undefined }];
+  if (t.lastText) {
+    const ago = t.lastAt !== undefined && n.sample ? ` ${fmtAge(n.sample.at - t.lastAt)} ago` : '';
+    segs.push({ text: ` · last${ago}: ${oneLine(t.lastText)}` });
+  }
+  return segs;
+}
+
+function tcpLine(n: NodeState): Seg[] {
+  const segs: Seg[] = [{ text: 'tcp' }];
+  const states = n.slow.tcp?.status === 'ok' ? n.slow.tcp.data : undefined;
+  const state = ([k, label]: readonly [string, string]) => {
+    const v = states?.[k] ?? 0;
+    const tone = (k === 'SYN_SENT' || k === 'SYN_RECV') && v > 0 ? ('warn' as const) : undefined;
+    segs.push({ text: ` ${label} ` }, { text: states ? fmtCount(v) : '–', tone });
+  };
+  // handshakes and failures first: they are what an outage shows; then the totals
+  HANDSHAKE.slice(0, 2).forEach(state);
+  segs.push({ text: ' ·' }, ...rateSeg('fails', n.rates.tcpAttemptFailsPerSec), ...rateSeg('resets', n.rates.tcpResetsPerSec), ...rateSeg('retrans', n.rates.tcpRetransPerSec));
+  segs.push({ text: ' ·' });
+  HANDSHAKE.slice(2).forEach(state);
+  return segs;
+}
+
+/** exactly five lines: facts, conntrack, conntrack stats, table full, tcp */
+export function summaryLines(n: NodeState, now: number): Seg[][] {
+  return [factsLine(n, now), ...conntrackLines(n), tcpLine(n)];
+}
+
+/** 1, 2, 5 × 10^k at or above v (≥ floor) */
+export function niceMax(v: number, floor = 1): number {
+  if (!(v > floor)) return floor;
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}

@@ -1,0 +1,39 @@
+/** Types the UI shell shares with the views that plug into it (capture, stale processes). */
+import type { ReactNode } from 'react';
+import type { StoreApi } from 'zustand/vanilla';
+import type { PodInfo } from '../sources/types.js';
+import type { AppState } from '../state/types.js';
+
+/**
+ * What `c` captures on: a node (iface = its primary interface when known), one interface of a
+ * node, or a pod (iface = its host-side veth when mapped).
+ */
+export interface CaptureTarget {
+  kind: 'node' | 'interface' | 'pod';
+  node: string;
+  iface?: string;
+  pod?: PodInfo;
+}
+
+/** the store as the UI sees it: read and subscribe, never write */
+export type AppStoreReader = Pick<StoreApi<AppState>, 'getState' | 'getInitialState' | 'subscribe'>;
+
+export interface AppProps {
+  store: AppStoreReader;
+  /** `c` pressed: called before the capture view (if any) is shown */
+  onCapture?: (target: CaptureTarget) => void;
+  /** `s` pressed: called before the process view (if any) is shown */
+  onProcesses?: (node: string, pod?: PodInfo) => void;
+  /** shown full-screen after `c` until it calls onClose; it handles its own keys (esc → onClose) */
+  renderCapture?: (target: CaptureTarget, onClose: () => void) => ReactNode;
+  /** shown full-screen after `s` until it calls onClose */
+  renderProcesses?: (node: string, pod: PodInfo | undefined, onClose: () => void) => ReactNode;
+  /** `q` or ctrl-c: called just before Ink exits */
+  onQuit?: () => void;
+  /** read-only even if the store says otherwise (either one makes the UI read-only) */
+  readonly?: boolean;
+  /** where netwatch logs; shown in the help overlay */
+  logPath?: string;
+  /** the clock (tests pin it) */
+  now?: () => number;
+}
