@@ -10,6 +10,9 @@ import { parseCli, USAGE, UsageError, type Options } from './args.js';
 import { loadConfigFile } from './config.js';
 import { fileLogger } from './log.js';
 import { startKube, type Kube } from './kube.js';
+import { captureCommand } from './capture.js';
+import { startTrafficSummaries } from './traffic.js';
+import { InvalidNameError } from '../sources/shell.js';
 import { KubeConfigError } from '../sources/k8s/kubeconfig.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
@@ -41,6 +44,15 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { log, path: logPath } = fileLogger(opts.log);
   log(`start: ${argv.join(' ')}`);
+
+  if (opts.command === 'capture') {
+    try {
+      return await captureCommand(opts, log);
+    } catch (e) {
+      if (e instanceof UsageError || e instanceof KubeConfigError || e instanceof InvalidNameError) fail(e.message, EXIT_USAGE);
+      throw e;
+    }
+  }
 
   const store = createAppStore({ interval: opts.intervalMs / 1000, readonly: opts.readonly });
   const monitor = new Monitor(store, { intervalMs: opts.intervalMs, log });
@@ -97,9 +109,19 @@ export async function main(argv: string[]): Promise<number> {
     fail('the live view needs a terminal; use --once [--json] in scripts', EXIT_USAGE);
   }
   monitor.start();
+  const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;
   const { startUi } = await import('../ui/start.js');
-  const ui = startUi(store, { readonly: opts.readonly, logPath });
+  const { CaptureHost, ProcessesHost } = await import('./views.js');
+  const { createElement } = await import('react');
+  const host = { store, monitor, tcpdump: opts.tcpdump, keepDir: opts.captureDir, readonly: opts.readonly };
+  const ui = startUi(store, {
+    readonly: opts.readonly,
+    logPath,
+    renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
+    renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
+  }, { incrementalRendering: process.env.NETWATCH_INCREMENTAL === '1' });
   await ui.waitUntilExit();
+  traffic?.stop();
   monitor.stop();
   kube?.source.stop();
   return 0;

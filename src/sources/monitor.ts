@@ -5,6 +5,7 @@
  * (re)connect the node is swept of what an earlier connection of this instance left behind.
  */
 import { CAPTURE_INSTANCE_ID } from './capture/limiter.js';
+import { watchReconnects } from './capture/sweep.js';
 import type { Store } from '../state/store.js';
 import type { NodeStatus } from '../state/types.js';
 import { parsePodPeers } from './parsers/podcgroups.js';
@@ -64,7 +65,13 @@ export class Monitor {
     const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, peerLookups: new Set() };
     this.entries.set(name, entry);
     this.store.getState().addNode(name, address);
-    entry.unsub = transport.onState((s) => this.onTransport(entry, s));
+    const unsubState = transport.onState((s) => this.onTransport(entry, s));
+    // captures of an earlier connection are swept on reconnect (their own epochs are spared)
+    const unsubCaptures = watchReconnects(transport, { onSwept: (s) => s.length && this.opts.log?.(`${name}: swept ${s.length} capture(s)`) });
+    entry.unsub = () => {
+      unsubState();
+      unsubCaptures();
+    };
     this.onTransport(entry, transport.state());
   }
 

@@ -4,6 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { SampleOutcome } from '../sources/sampler.js';
+import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { NodeInfo, PodInfo } from '../sources/types.js';
 import { computeRates } from './rates.js';
 import { evaluate } from './rules.js';
@@ -22,6 +23,7 @@ export interface Actions {
   setNodeInfo(name: string, info: NodeInfo): void;
   setPods(name: string, pods: PodInfo[], status: KubeStatus): void;
   setPodPeers(name: string, peers: Record<string, number | 'host'>): void;
+  setTraffic(name: string, sample: TrafficSample): void;
 }
 
 export type Store = StoreApi<AppState & Actions>;
@@ -164,6 +166,11 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         let next: NodeState = { ...n, kube };
         next = { ...next, kube: { ...kube, ...linkPods(next) } };
         return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+      }),
+    setTraffic: (name, sample) =>
+      set((st) => {
+        const n = st.nodes[name];
+        return n ? { nodes: { ...st.nodes, [name]: { ...n, traffic: sample } } } : st;
       }),
     setPodPeers: (name, peers) =>
       set((st) => {

@@ -1,4 +1,5 @@
 /** The shape of netwatch's state: what the UI reads. Written only through store.ts actions. */
+import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo } from '../sources/types.js';
 
 export type Severity = 'crit' | 'warn' | 'info';
@@ -84,6 +85,8 @@ export interface NodeState {
   problems: Problem[];
   /** Kubernetes: the node object, its pods and their veths */
   kube?: { node?: NodeInfo; pods: PodInfo[]; status: KubeStatus; links: PodLink[]; strayVeths: Iface[] };
+  /** the overview's short periodic capture on the primary interface (capture/sampler.ts) */
+  traffic?: TrafficSample;
   samplesOk: number;
   samplesFailed: number;
   lastError?: string;

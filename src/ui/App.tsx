@@ -17,7 +17,7 @@ import { NodeDetail } from './screens/NodeDetail.js';
 import { Overview } from './screens/Overview.js';
 import type { AppProps } from './types.js';
 import { useTermSize } from './useTermSize.js';
-import { captureTarget, processTarget, type Snapshot, viewModel } from './view.js';
+import { captureAllTarget, captureTarget, processTarget, type Snapshot, viewModel } from './view.js';
 
 const pick = (s: AppState): Snapshot => ({
   order: s.order,
@@ -101,6 +101,13 @@ export function App(props: AppProps) {
         return;
       case 'capture': {
         const target = captureTarget(vm);
+        if (!target) return;
+        onCapture?.(target);
+        if (renderCapture) dispatch({ type: 'show', route: { kind: 'capture', target, back: ui.route } });
+        return;
+      }
+      case 'captureAll': {
+        const target = captureAllTarget(vm);
         if (!target) return;
         onCapture?.(target);
         if (renderCapture) dispatch({ type: 'show', route: { kind: 'capture', target, back: ui.route } });

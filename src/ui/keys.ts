@@ -22,6 +22,7 @@ export type Command =
   | 'quit'
   | 'pods'
   | 'capture'
+  | 'captureAll'
   | 'processes'
   | 'nextPane'
   | 'prevPane';
@@ -62,6 +63,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: 'open', keys: [{ key: 'return' }], help: 'open the node', scope: 'overview', hint: 'open' },
   { command: 'pods', keys: [{ input: 'p' }], help: "open the node's pods", scope: 'overview', hint: 'pods' },
   { command: 'capture', keys: [{ input: 'c' }], help: 'capture on the node', scope: 'overview', hint: 'capture' },
+  { command: 'captureAll', keys: [{ input: 'C' }], help: 'same capture on every node shown (a pcap each)', scope: 'overview' },
   { command: 'processes', keys: [{ input: 's' }], help: 'stale processes on the node', scope: 'overview', hint: 'processes' },
   { command: 'nextPane', keys: [{ key: 'tab' }], help: 'next pane', scope: 'detail', hint: 'panes' },
   { command: 'prevPane', keys: [{ key: 'tab', shift: true }], help: 'previous pane', scope: 'detail' },

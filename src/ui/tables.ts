@@ -2,6 +2,7 @@
  * The columns of netwatch's three tables (nodes, interfaces, pods), built for a terminal width.
  * Pure: tests render rows at 80 columns and check nothing is wider.
  */
+import { trafficSegs } from './capture/TrafficCell.js';
 import type { Iface, PodInfo } from '../sources/types.js';
 import type { IfaceRates, NodeState, Problem, Severity } from '../state/types.js';
 import { sparkline } from './charts.js';
@@ -85,6 +86,9 @@ export function nodeColumns(total: number, nodes: readonly NodeState[], now: num
     },
     { id: 'rx', header: 'RX/s', width: 6, align: 'right', priority: 3, cell: (n) => fmtBytes(nodeTraffic(n)?.rx) },
     { id: 'tx', header: 'TX/s', width: 6, align: 'right', priority: 3, cell: (n) => fmtBytes(nodeTraffic(n)?.tx) },
+    ...(nodes.some((n) => n.traffic)
+      ? [{ id: 'traffic', header: 'CAPTURE', width: 18, priority: 2, cell: (n: NodeState): Cell => trafficCell(n, now) }]
+      : []),
     ...(kube
       ? [{ id: 'pods', header: 'PODS', width: 4, align: 'right' as const, priority: 2, cell: (n: NodeState) => String(podCount(n) ?? '') }]
       : []),
@@ -173,4 +177,11 @@ export function podColumns(total: number, rows: readonly PodRow[]): Column<PodRo
     { id: 'phase', header: 'PHASE', width: 9, priority: 3, cell: (r) => r.pod?.phase ?? '' },
     { id: 'problem', header: 'FLAGS', width: 8, grow: true, priority: 0, cell: (r) => problemCell(r.problems, podRowFacts(r)) },
   ];
+}
+
+/** the periodic short capture: packets/s, SYNs without reply, RSTs */
+function trafficCell(n: NodeState, now: number): Cell {
+  const segs = trafficSegs(n.traffic, now);
+  const tone = segs.some((s) => s.tone === 'bad') ? 'bad' : segs.every((s) => s.tone === 'dim') ? 'dim' : undefined;
+  return { text: segs.map((s) => s.text).join('').trim(), tone };
 }

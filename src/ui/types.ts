@@ -9,10 +9,13 @@ import type { AppState } from '../state/types.js';
  * node, or a pod (iface = its host-side veth when mapped).
  */
 export interface CaptureTarget {
-  kind: 'node' | 'interface' | 'pod';
+  /** 'all': the same capture on every node shown (`C`), each on its primary interface */
+  kind: 'node' | 'interface' | 'pod' | 'all';
   node: string;
   iface?: string;
   pod?: PodInfo;
+  /** kind 'all': the nodes, in display order */
+  nodes?: string[];
 }
 
 /** the store as the UI sees it: read and subscribe, never write */

@@ -126,6 +126,13 @@ export function captureTarget(vm: ViewModel): CaptureTarget | undefined {
   return nodeTarget;
 }
 
+/** what `C` captures on: every node the overview shows (after the filter) */
+export function captureAllTarget(vm: ViewModel): CaptureTarget | undefined {
+  if (vm.kind !== 'overview' || !vm.rows.length) return undefined;
+  const nodes = vm.rows.map((n) => n.name);
+  return { kind: 'all', node: nodes[0]!, nodes };
+}
+
 /** what `s` opens the process view on */
 export function processTarget(vm: ViewModel): { node: string; pod?: PodInfo } | undefined {
   if (vm.kind === 'overview') return vm.selected ? { node: vm.selected.name } : undefined;
