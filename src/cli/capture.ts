@@ -57,7 +57,7 @@ export async function captureCommand(opts: Options, log: Logger): Promise<number
     for (const n of monitor.nodes) if (n !== node) monitor.remove(n);
     await monitor.once(20_000);
     const st = store.getState().nodes[node!];
-    const transport = monitor.transport(node!);
+    const transport = monitor.detach(node!);
     if (!st || !transport || !st.sample) {
       const why = st?.status.kind === 'failed' || st?.status.kind === 'reconnecting' ? st.status.reason : st?.lastError ?? 'not reachable';
       process.stderr.write(`netwatch capture: ${node}: ${why}\n`);
@@ -82,12 +82,12 @@ export async function captureCommand(opts: Options, log: Logger): Promise<number
     const onSig = () => ac.abort();
     process.once('SIGINT', onSig);
     process.once('SIGTERM', onSig);
-    return await runCaptureCommand(
-      transport,
-      iface,
-      { file: opts.write!, filter: opts.filter, seconds: opts.seconds, count: opts.count, snaplen: opts.snaplen, tcpdump: opts.tcpdump, node, signal: ac.signal },
-      process.stderr,
-    );
+    try {
+      const spec = { file: opts.write!, filter: opts.filter, seconds: opts.seconds, count: opts.count, snaplen: opts.snaplen, tcpdump: opts.tcpdump, node, signal: ac.signal };
+      return await runCaptureCommand(transport, iface, spec, process.stderr);
+    } finally {
+      transport.close();
+    }
   } finally {
     kube?.source.stop();
     monitor.stop();

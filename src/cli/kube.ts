@@ -93,7 +93,8 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
   source.onStatus((scope, status) => {
     if (scope === 'nodes') store.getState().setKube(status);
     else {
-      heard.add(scope);
+      // an ok status comes when the list succeeded; its pods follow after the debounce
+      if (status.kind !== 'ok') heard.add(scope);
       const n = store.getState().nodes[scope];
       if (n) store.getState().setPods(scope, n.kube?.pods ?? [], status);
     }

@@ -85,6 +85,16 @@ export class Monitor {
     this.store.getState().removeNode(name);
   }
 
+  /** stops watching a node but keeps its connection open, for a caller that goes on using it */
+  detach(name: string): Transport | undefined {
+    const e = this.entries.get(name);
+    if (!e) return undefined;
+    this.entries.delete(name);
+    e.unsub();
+    e.sampler.stop();
+    return e.transport;
+  }
+
   start(): void {
     if (this.timer) return;
     void this.tick();

@@ -99,15 +99,9 @@ export function App(props: AppProps) {
       case 'quit':
         quit();
         return;
-      case 'capture': {
-        const target = captureTarget(vm);
-        if (!target) return;
-        onCapture?.(target);
-        if (renderCapture) dispatch({ type: 'show', route: { kind: 'capture', target, back: ui.route } });
-        return;
-      }
+      case 'capture':
       case 'captureAll': {
-        const target = captureAllTarget(vm);
+        const target = cmd === 'capture' ? captureTarget(vm) : captureAllTarget(vm);
         if (!target) return;
         onCapture?.(target);
         if (renderCapture) dispatch({ type: 'show', route: { kind: 'capture', target, back: ui.route } });

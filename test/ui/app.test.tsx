@@ -199,6 +199,22 @@ describe('capture and process views', () => {
     expect(t.pod?.name).toBe('web-2');
   });
 
+  it('C captures on every node the overview shows, after the filter', async () => {
+    const onCapture = vi.fn<(t: CaptureTarget) => void>();
+    const ui = await renderSized(<App store={cluster()} now={() => NOW} onCapture={onCapture} />);
+    await ui.press('C');
+    const all = onCapture.mock.lastCall![0];
+    expect(all.kind).toBe('all');
+    expect(all.nodes!.length).toBeGreaterThan(1);
+    expect(all.nodes).toContain('node-a');
+    expect(all.nodes).toContain('node-b');
+    await ui.press('/');
+    for (const ch of 'node-b') await ui.press(ch);
+    await ui.press(KEY.enter);
+    await ui.press('C');
+    expect(onCapture.mock.lastCall![0].nodes).toEqual(['node-b']);
+  });
+
   it('s calls onProcesses with the node, and with the pod in the pods pane', async () => {
     const onProcesses = vi.fn<(node: string, pod?: PodInfo) => void>();
     const ui = await renderSized(<App store={cluster()} now={() => NOW} onProcesses={onProcesses} />);
