@@ -105,7 +105,7 @@ describe('resilience against the lab', () => {
     child.stdout.on('data', (b) => (screen += b));
     try {
       await waitFor('samplers on both nodes', async () => (await netwatchProcs(lab, 'n1')).length > 0 && (await netwatchProcs(lab, 'n2')).length > 0, 20_000);
-      expect(screen).toContain('n1');
+      await waitFor('the live view drawn', () => screen.includes('n1') && screen.includes('n2'), 10_000);
       // script's child is netwatch (exec): kill netwatch itself, not the pty wrapper
       const { execFileSync } = await import('node:child_process');
       const pid = execFileSync('pgrep', ['-f', `${BIN} -F ${lab.sshConfigPath}`], { encoding: 'utf8' }).trim().split('\n')[0]!;

@@ -289,7 +289,8 @@ describe('before ready and after close', () => {
     const t = h.transport('node', hostBlock('node', s, kh));
     expect(() => t.spawn('true', [])).toThrow('node: not connected (connecting)');
     await t.ready();
-    const p = t.spawn('cat', []);
+    // collect() ends stdin, so the command must not be one that ends on EOF (cat would exit 0)
+    const p = t.spawn('sleep 30', []);
     const result = collect(p);
     await sleep(100);
     t.close();
