@@ -4,6 +4,7 @@
  * node within its idle bound; netwatch SIGKILLed -> no netwatch process remains on any node.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Monitor } from '../../src/sources/monitor.js';
 import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
@@ -33,6 +34,22 @@ function monitorFor(nodes: string[], idleSeconds: number) {
 }
 
 describe('resilience against the lab', () => {
+  it('a new "nf_conntrack: table full" kernel line is flagged as it happens', async () => {
+    const { store, monitor } = monitorFor(['n1'], 15);
+    try {
+      const st = () => store.getState().nodes.n1!;
+      await waitFor('n1 live', () => st().status.kind === 'live' && st().samplesOk > 2);
+      // /dev/kmsg is not namespaced: a line written on this machine is in every lab node's log.
+      // Marked as a test line; the rule matches the kernel's wording inside it.
+      writeFileSync('/dev/kmsg', '<4>netwatch-test: nf_conntrack: table full, dropping packet\n');
+      await waitFor('table-full flagged', () => st().problems.some((p) => p.code === 'conntrack-table-full'), 10_000);
+      expect(st().tableFull.sinceStart).toBeGreaterThanOrEqual(1);
+      expect(st().tableFull.lastText).toContain('nf_conntrack: table full');
+    } finally {
+      monitor.stop();
+    }
+  });
+
   it('a node whose sshd dies shows reconnecting while the others go on, and recovers by itself', async () => {
     const { store, monitor } = monitorFor(['n1', 'n2'], 15);
     try {
