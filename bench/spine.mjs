@@ -24,7 +24,8 @@ async function runNetwatch(lab, nodes, seconds, extra = []) {
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '160', LINES: '50' } });
   child.stdout.on('data', () => {});
   await sleep(1500);
-  const pid = Number(execFileSync('pgrep', ['-f', `${BIN} -F ${lab.sshConfigPath}`], { encoding: 'utf8' }).trim().split('\n')[0]);
+  // the node process itself, not the `script` wrapper whose command line also names it
+  const pid = Number(execFileSync('pgrep', ['-f', `^${process.execPath} ${BIN} -F ${lab.sshConfigPath}`], { encoding: 'utf8' }).trim().split('\n')[0]);
   await sleep(Math.max(3000, nodes.length * 150)); // connect + first samples
   const c0 = cpuMs(procStat(pid));
   const t0 = Date.now();
@@ -57,10 +58,14 @@ async function remoteCpu(lab, node, seconds) {
   const c1 = cpuMs(procStat(main));
   const s1 = sshdPid ? cpuMs(procStat(sshdPid)) : 0;
   child.kill('SIGKILL');
-  execFileSync('pkill', ['-KILL', '-f', `${BIN} -F ${lab.sshConfigPath}`]);
+  try {
+    execFileSync('pkill', ['-KILL', '-f', `${BIN} -F ${lab.sshConfigPath}`]);
+  } catch {
+    /* already gone */
+  }
   await sleep(500);
   void host;
-  return { sampler: (c1 - c0) / seconds, sshd: (s1 - s0) / seconds };
+  return { sampler: (c1 - c0) / seconds, sshd: (s1 - s0) / seconds, pid: main };
 }
 
 const results = [];
@@ -69,6 +74,7 @@ const results = [];
   try {
     const ifs = (await lab.exec('big', ['sh', '-c', 'ls /sys/class/net | wc -l'])).stdout.trim();
     const r = await remoteCpu(lab, 'big', 30);
+    console.log(`sampler pid ${r.pid}`);
     results.push(`remote CPU per sample, node with ${ifs} interfaces at 1 s: sampler ${r.sampler.toFixed(2)} ms, its sshd session ${r.sshd.toFixed(2)} ms (USER_HZ ${hz}: ±10 ms over 30 samples)`);
   } finally {
     await lab.stop();

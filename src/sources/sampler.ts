@@ -34,11 +34,14 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** which extra sections tick number n asks for */
+/**
+ * Which extra sections tick number n asks for (see remote/sampler.sh). A new interface (a new
+ * pod, most of the time) brings its identity and the routes/neighbours that map it at once.
+ */
 export function flagsFor(n: number, needIdentity: boolean): string {
   let f = '';
   if (n % 5 === 0) f += 'm';
-  if (n % 10 === 1) f += 'r';
+  if (needIdentity || n % 15 === 1) f += 'r';
   if (needIdentity || n % 60 === 2) f += 'k';
   if (n % 60 === 3 || n === 0) f += 's';
   if (n === 0) f = 'mrks';

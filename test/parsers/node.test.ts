@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Assembler } from '../../src/sources/parsers/assemble.js';
 import { parseConntrackS, parseConntrackStat } from '../../src/sources/parsers/conntrack.js';
 import { parseFacts } from '../../src/sources/parsers/facts.js';
-import { parseFrame, splitCatBundle } from '../../src/sources/parsers/frame.js';
+import { parseFrame, splitGrepBundle } from '../../src/sources/parsers/frame.js';
 import { parseIpLinkDetail } from '../../src/sources/parsers/links.js';
 import { parseKmsgLine } from '../../src/sources/parsers/kmsg.js';
 import { parseFdb, parseNeighbours, parseRoutes } from '../../src/sources/parsers/net.js';
@@ -137,15 +137,18 @@ describe('sampler frames', () => {
     }
     return out;
   }
-  it('splits the cat bundle back into its files', () => {
+  it('splits the grep bundle back into its files', () => {
     const [f0] = frames('sampler-frames.lab-n1');
-    const cat = splitCatBundle(parseFrame(0, f0!.body).sections.get('cat')!);
-    expect(cat.get('/proc/uptime')![0]).toMatch(/^\d+\.\d+ \d+\.\d+$/);
-    expect(cat.get('/proc/sys/net/netfilter/nf_conntrack_count')![0]).toMatch(/^\d+$/);
-    expect(cat.get('/proc/net/stat/nf_conntrack')![0]).toMatch(/^entries/);
-    expect(cat.get('/proc/net/dev')![0]).toMatch(/^Inter-\|/);
-    expect(cat.get('/proc/net/snmp')![0]).toMatch(/^Ip: /);
-    expect(cat.get('/proc/net/sockstat')![0]).toMatch(/^sockets:/);
+    const files = splitGrepBundle(parseFrame(0, f0!.body).sections.get('grep')!);
+    expect(files.get('/proc/uptime')![0]).toMatch(/^\d+\.\d+ \d+\.\d+$/);
+    expect(files.get('/proc/sys/net/netfilter/nf_conntrack_count')![0]).toMatch(/^\d+$/);
+    expect(files.get('/proc/net/stat/nf_conntrack')![0]).toMatch(/^entries/);
+    expect(files.get('/proc/net/dev')![0]).toMatch(/^Inter-\|/);
+    expect(files.get('/proc/net/dev')!.some((l) => l.trim().startsWith('cbr0:'))).toBe(true);
+    expect(files.get('/proc/net/snmp')![0]).toMatch(/^Ip: /);
+    expect(files.get('/proc/net/sockstat')![0]).toMatch(/^sockets:/);
+    expect(files.get('/sys/class/net/cbr0/operstate')).toEqual(['up']);
+    expect(files.get('/sys/class/net/cbr0/mtu')).toEqual(['1500']);
   });
   it('assembles complete interfaces on every tick, full or fast', () => {
     const fr = frames('sampler-frames.lab-n1');
@@ -167,7 +170,9 @@ describe('sampler frames', () => {
   });
   it('reports a missing conntrack module as no data, not as an error', () => {
     const a = new Assembler();
-    const s = a.assemble(parseFrame(0, ['@@ cat /proc/uptime /proc/net/dev /proc/net/snmp', '5.0 1.0', ...fx('net_dev.host'), ...fx('snmp.host'), '@@ link', 'lo unknown']), 0, 1, []);
+    const g = (path: string, lines: string[]) => lines.map((l) => `${path}:${l}`);
+    const body = ['@@ grep', ...g('/proc/uptime', ['5.0 1.0']), ...g('/proc/net/dev', fx('net_dev.host')), ...g('/proc/net/snmp', fx('snmp.host')), '/sys/class/net/lo/operstate:unknown'];
+    const s = a.assemble(parseFrame(0, body), 0, 1, []);
     expect(s.conntrack.status).toBe('nodata');
     expect(s.interfaces.status).toBe('ok');
     expect(s.tcpCounters.status).toBe('ok');

@@ -6,15 +6,14 @@
 import type { Collected, Iface, IfaceKind, KernelEvent, NodeSample } from '../types.js';
 import { parseConntrackS, parseConntrackStat, parseCountMax } from './conntrack.js';
 import { parseFacts } from './facts.js';
-import { type Frame, type Section, splitCatBundle } from './frame.js';
+import { type Frame, type Section, splitGrepBundle } from './frame.js';
 import {
   type IpLinkDetail,
   type LinkIdentity,
   type LinkState,
   parseIpLinkDetail,
-  parseLinkFast,
+  parseLinkFiles,
   parseLinkIdentity,
-  parseLinkMedium,
 } from './links.js';
 import { parseFdb, parseNeighbours, parseRoutes } from './net.js';
 import { parseNetDev } from './netdev.js';
@@ -58,8 +57,8 @@ export class Assembler {
 
   assemble(frame: Frame, at: number, latencyMs: number, kernelEvents: KernelEvent[]): NodeSample {
     const s = frame.sections;
-    const cat = s.get('cat');
-    const files = cat ? splitCatBundle(cat) : new Map<string, string[]>();
+    const bundle = s.get('grep');
+    const files = bundle ? splitGrepBundle(bundle) : new Map<string, string[]>();
 
     const ctCount = files.get(CT + 'nf_conntrack_count');
     let conntrack: NodeSample['conntrack'];
@@ -84,21 +83,22 @@ export class Assembler {
     }
     const ipl = s.get('iplink');
     if (ipl && !ipl.missing) this.detail = new Map(parseIpLinkDetail(ipl.lines).map((d) => [d.name, d]));
-    if (s.get('linkm')) {
-      const m = parseLinkMedium(s.get('linkm')!.lines);
-      this.medium = m.links;
-      this.ports = m.ports;
+    const read = parseLinkFiles(files);
+    if (read.ports) {
+      // a tick that read MTU, flags and hairpin: those become the known values
+      this.medium = read.links;
+      this.ports = read.ports;
     }
 
     const interfaces = guard(() => {
-      const fast = s.get('linkm') ? this.medium : parseLinkFast(s.get('link')?.lines ?? []);
+      const fast = read.links;
       const counters = files.has('/proc/net/dev') ? parseNetDev(files.get('/proc/net/dev')!) : new Map();
       const out: Iface[] = [];
       for (const [name, st] of fast) {
         const id = this.identity.get(name);
         if (!id) this.needIdentity = true;
         const det = this.detail.get(name);
-        const med = this.medium.get(name);
+        const med = read.ports ? st : this.medium.get(name);
         const port = this.ports.get(name);
         const flags = med?.flags ?? 0;
         out.push({

@@ -27,7 +27,12 @@ export function parseFacts(lines: readonly string[]): NodeFacts {
       case 'sysctl': {
         // "net/ipv4/ip_forward:1" (grep -H)
         const c = val.indexOf(':');
-        if (c > 0) facts.sysctl[val.slice(0, c).replace(/\//g, '.')] = val.slice(c + 1).replace(/\t/g, ' ');
+        if (c <= 0) break;
+        const key = val.slice(0, c).replace(/\//g, '.');
+        const v = val.slice(c + 1).replace(/\t/g, ' ');
+        if (key === 'kernel.hostname') facts.hostname = v;
+        else if (key === 'kernel.osrelease') facts.kernel = v;
+        else facts.sysctl[key] = v;
         break;
       }
     }

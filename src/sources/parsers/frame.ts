@@ -32,8 +32,7 @@ export function parseFrame(seq: number, body: readonly string[]): Frame {
         current = undefined;
         continue;
       }
-      current = { lines: arg ? [arg] : [] };
-      if (name === 'cat') current = { lines: [`#files ${arg}`] };
+      current = { lines: [] };
       sections.set(name, current);
       continue;
     }
@@ -42,37 +41,19 @@ export function parseFrame(seq: number, body: readonly string[]): Frame {
   return { seq, sections };
 }
 
-/** first-line recognisers for the files the sampler bundles into one `cat` */
-const FIRST_LINE: Record<string, (l: string) => boolean> = {
-  '/proc/net/stat/nf_conntrack': (l) => l.startsWith('entries'),
-  '/proc/net/dev': (l) => l.startsWith('Inter-|'),
-  '/proc/net/snmp': (l) => l.startsWith('Ip: '),
-  '/proc/net/sockstat': (l) => l.startsWith('sockets:'),
-};
-const ONE_LINE = new Set([
-  '/proc/uptime',
-  '/proc/sys/net/netfilter/nf_conntrack_count',
-  '/proc/sys/net/netfilter/nf_conntrack_max',
-]);
-
-/** Splits the `cat` section back into files, by the file list the sampler printed first. */
-export function splitCatBundle(section: Section): Map<string, string[]> {
+/**
+ * Splits the `grep -H '' FILES...` section back into files: every line is "PATH:CONTENT" (paths
+ * never contain ':'), so each line is attributed to its file whatever exists on the node.
+ */
+export function splitGrepBundle(section: Section): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const [head, ...lines] = section.lines;
-  const files = (head ?? '').replace(/^#files /, '').split(' ').filter(Boolean);
-  let i = 0;
-  files.forEach((file, fi) => {
-    if (ONE_LINE.has(file)) {
-      out.set(file, lines.slice(i, i + 1));
-      i += 1;
-      return;
-    }
-    const next = files[fi + 1];
-    const isNext = next ? FIRST_LINE[next] : undefined;
-    const start = i;
-    i++; // the file's own first line
-    while (i < lines.length && !(isNext && isNext(lines[i]!))) i++;
-    out.set(file, lines.slice(start, i));
-  });
+  for (const line of section.lines) {
+    const c = line.indexOf(':');
+    if (c <= 0) continue;
+    const path = line.slice(0, c);
+    let lines = out.get(path);
+    if (!lines) out.set(path, (lines = []));
+    lines.push(line.slice(c + 1));
+  }
   return out;
 }

@@ -1,8 +1,8 @@
 /**
- * Interfaces from the sampler's sysfs sections and `ip -o -d link show`. Pure.
- *   link:  "NAME OPERSTATE"                                   (every tick)
- *   linkm: "NAME OPERSTATE MTU FLAGS" and "P BRIDGE PORT HAIRPIN"   (/sys/class/net/X/...)
- *   linkk: "NAME IFINDEX IFLINK MAC KIND" (KIND: bridge, device or -)
+ * Interfaces from the sampler's reads of /sys/class/net and `ip -o -d link show`. Pure.
+ *   grep bundle: /sys/class/net/NAME/operstate every tick; mtu, flags and
+ *                /sys/class/net/BRIDGE/brif/PORT/hairpin_mode on "m" ticks
+ *   linkk: "NAME IFINDEX IFLINK MAC KIND" (KIND: bridge, device or -) on "k" ticks
  */
 import type { IfaceKind } from '../types.js';
 
@@ -12,34 +12,39 @@ export interface LinkState {
   flags?: number;
 }
 
-export function parseLinkFast(lines: readonly string[]): Map<string, LinkState> {
-  const out = new Map<string, LinkState>();
-  for (const line of lines) {
-    const [name, op] = line.split(' ');
-    if (name && op) out.set(name, { operstate: op });
-  }
-  return out;
-}
-
-export interface LinkMedium {
+export interface LinkFiles {
   links: Map<string, LinkState>;
-  /** port name -> { bridge, hairpin } */
-  ports: Map<string, { bridge: string; hairpin: boolean }>;
+  /** port name -> { bridge, hairpin }: set only on ticks that read MTU, flags and hairpin */
+  ports?: Map<string, { bridge: string; hairpin: boolean }>;
 }
 
-export function parseLinkMedium(lines: readonly string[]): LinkMedium {
+/**
+ * Interfaces from the grep bundle's /sys/class/net/NAME/{operstate,mtu,flags} and
+ * /sys/class/net/BRIDGE/brif/PORT/hairpin_mode entries. An interface exists when its operstate
+ * was read.
+ */
+export function parseLinkFiles(files: ReadonlyMap<string, readonly string[]>): LinkFiles {
   const links = new Map<string, LinkState>();
-  const ports = new Map<string, { bridge: string; hairpin: boolean }>();
-  for (const line of lines) {
-    const f = line.split(' ');
-    if (f[0] === 'P' && f.length >= 4) {
-      ports.set(f[2]!, { bridge: f[1]!, hairpin: f[3] === '1' });
-      continue;
+  let ports: LinkFiles['ports'];
+  const attrs: Array<[string, string, string]> = [];
+  for (const [path, lines] of files) {
+    if (!path.startsWith('/sys/class/net/')) continue;
+    const parts = path.slice(15).split('/');
+    const value = (lines[0] ?? '').trim();
+    if (parts.length === 2 && parts[1] === 'operstate') links.set(parts[0]!, { operstate: value });
+    else if (parts.length === 2) attrs.push([parts[0]!, parts[1]!, value]);
+    else if (parts.length === 4 && parts[1] === 'brif' && parts[3] === 'hairpin_mode') {
+      ports ??= new Map();
+      ports.set(parts[2]!, { bridge: parts[0]!, hairpin: value === '1' });
     }
-    if (f.length < 4) continue;
-    const mtu = Number(f[2]);
-    const flags = parseInt(f[3]!, 16);
-    links.set(f[0]!, { operstate: f[1]!, mtu: Number.isFinite(mtu) ? mtu : undefined, flags: Number.isFinite(flags) ? flags : undefined });
+  }
+  // a tick that read MTUs read hairpin modes too, even when there is no bridge port
+  if (attrs.some((a) => a[1] === 'mtu')) ports ??= new Map();
+  for (const [name, attr, value] of attrs) {
+    const l = links.get(name);
+    if (!l) continue;
+    if (attr === 'mtu' && /^\d+$/.test(value)) l.mtu = Number(value);
+    if (attr === 'flags' && /^0x[0-9a-f]+$/i.test(value)) l.flags = parseInt(value, 16);
   }
   return { links, ports };
 }

@@ -7,7 +7,8 @@ nw_guard() {
     idle=$1 cap=$2 waited=0 still=0 last=
     while sleep 1; do
       waited=$((waited + 1))
-      kill -0 "$nw_main" 2>/dev/null || exit 0
+      # the main process is gone (it may have exec'd and exited): end what it left behind
+      if ! kill -0 "$nw_main" 2>/dev/null; then trap '' TERM; kill -TERM 0 2>/dev/null; exit 0; fi
       cur=
       if [ -r /proc/$nw_main/io ]; then
         while read -r k v; do

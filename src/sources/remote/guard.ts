@@ -9,6 +9,8 @@
  *   least every few seconds (a tick or a heartbeat line); the watchdog reads the reading shell's
  *   `rchar` from /proc/PID/io (bytes read by the process, no fork needed) and when it has not
  *   moved for IDLE seconds it kills the group.
+ * - the main process is gone (a script may `exec` a program that then exits): within a second
+ *   the watchdog kills what is left of the group.
  * - anything else: a hard lifetime cap (MAXLIFE seconds) kills the group.
  *
  * Scripts run as the session/group leader (sshd setsid()s the session, LocalTransport spawns

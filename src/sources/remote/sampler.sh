@@ -1,23 +1,5 @@
 nw_guard "$1" "$2"
 export LC_ALL=C
-cat_file() {
-  # a file's lines with builtins only; the last line may lack a newline
-  while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done < "$1"
-}
-sect_file() {
-  if [ -r "$2" ]; then printf '@@ %s\n' "$1"; cat_file "$2"; else printf '@@ %s !nofile %s\n' "$1" "$2"; fi
-}
-have() { command -v "$1" >/dev/null 2>&1; }
-cmd_sect() {
-  # cmd_sect NAME TOOL ARGS...: a command's output as a section
-  n=$1; shift
-  if have "$1"; then
-    printf '@@ %s\n' "$n"
-    "$@" 2>&1 || printf '@@ %s !exit %s\n' "$n" "$?"
-  else
-    printf '@@ %s !notool %s\n' "$n" "$1"
-  fi
-}
 if [ -r /dev/kmsg ]; then
   if grep --line-buffered -F x /dev/null >/dev/null 2>&1; then
     ( grep --line-buffered -F 'nf_conntrack: table full' /dev/kmsg | while IFS= read -r l; do printf 'K %s\n' "$l" >&2; done ) </dev/null &
@@ -27,93 +9,91 @@ if [ -r /dev/kmsg ]; then
 else
   printf 'N kmsg unreadable\n' >&2
 fi
-ct=/proc/sys/net/netfilter
-# FLAGS: m = mtu/flags/hairpin, neighbours; r = routes, bridge fdb, pod cgroups, TCP handshake states;
-#        k = interface identity (index, peer, MAC, kind); s = node facts, sysctls, IPv6 routes.
-while IFS=' ' read -r seq flags; do
-  printf '@@NW B %s\n' "$seq"
-  # One fork for the small fast-changing proc files; the frame parser splits them by shape.
-  files=/proc/uptime
-  if [ -r $ct/nf_conntrack_count ]; then files="$files $ct/nf_conntrack_count $ct/nf_conntrack_max"; fi
-  if [ -r /proc/net/stat/nf_conntrack ]; then files="$files /proc/net/stat/nf_conntrack"; fi
-  files="$files /proc/net/dev /proc/net/snmp"
-  if [ -r /proc/net/sockstat ]; then files="$files /proc/net/sockstat"; fi
-  printf '@@ cat %s\n' "$files"
-  cat $files
-  case $flags in
-    *m*)
-      printf '@@ linkm\n'
-      for d in /sys/class/net/*; do
-        [ -r "$d/operstate" ] || continue
-        read -r op < "$d/operstate"; read -r mtu < "$d/mtu"; read -r fl < "$d/flags"
-        printf '%s %s %s %s\n' "${d##*/}" "$op" "$mtu" "$fl"
-        if [ -d "$d/brif" ]; then
-          for p in "$d"/brif/*; do
-            [ -r "$p/hairpin_mode" ] || continue
-            read -r h < "$p/hairpin_mode"
-            printf 'P %s %s %s\n' "${d##*/}" "${p##*/}" "$h"
-          done
-        fi
-      done
-      cmd_sect neigh ip neigh show
-      if [ ! -r /proc/net/stat/nf_conntrack ] && [ -r $ct/nf_conntrack_count ]; then cmd_sect ctstat conntrack -S; fi
-      ;;
-    *)
-      printf '@@ link\n'
-      for d in /sys/class/net/*; do
-        [ -r "$d/operstate" ] && read -r op < "$d/operstate" && printf '%s %s\n' "${d##*/}" "$op"
-      done;;
-  esac
-  case $flags in
-    *k*)
-      printf '@@ linkk\n'
-      for d in /sys/class/net/*; do
-        [ -r "$d/ifindex" ] || continue
-        read -r ix < "$d/ifindex"; read -r il < "$d/iflink"; read -r ad < "$d/address"
-        k=-
-        if [ -d "$d/bridge" ]; then k=bridge; elif [ -d "$d/device" ]; then k=device; fi
-        printf '%s %s %s %s %s\n' "${d##*/}" "$ix" "$il" "${ad:--}" "$k"
-      done
-      cmd_sect iplink ip -o -d link show;;
-  esac
-  case $flags in
-    *r*)
-      cmd_sect route4 ip -4 route show table main
-      for b in /sys/class/net/*/bridge; do
-        if [ -d "$b" ]; then cmd_sect fdb bridge fdb show; break; fi
-      done
-      # Pod processes by cgroup (the path holds the pod UID): one grep over all processes.
-      printf '@@ podcg\n'
-      grep -s -H -m 1 kubepods /proc/[0-9]*/cgroup
-      # Sockets in handshake states. /proc/net/tcp walks the whole hash table (9 ms on a 24 GB
-      # machine); ss asks sock_diag for just these states.
-      if have ss; then
-        cmd_sect tcpss ss -tanH state syn-sent state syn-recv
-      elif have awk; then
-        printf '@@ tcpawk\n'
-        awk 'FNR > 1 { c[$4]++ } END { for (s in c) print s, c[s] }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
-      else
-        printf '@@ tcpss !notool ss\n'
-      fi;;
-  esac
-  case $flags in
-    *s*)
-      cmd_sect route6 ip -6 route show table main
-      printf '@@ facts\n'
-      if [ -r /proc/sys/kernel/hostname ]; then read -r v < /proc/sys/kernel/hostname; printf 'hostname %s\n' "$v"; fi
-      if [ -r /proc/sys/kernel/osrelease ]; then read -r v < /proc/sys/kernel/osrelease; printf 'kernel %s\n' "$v"; fi
-      if [ -r /etc/os-release ]; then
-        while IFS= read -r v; do case $v in PRETTY_NAME=*) printf 'os %s\n' "${v#PRETTY_NAME=}";; esac; done < /etc/os-release
-      fi
-      while read -r k v u; do case $k in MemTotal:) printf 'memtotal %s\n' "$v"; break;; esac; done < /proc/meminfo
-      # /proc/sys integer files answer only a read at offset 0, and the shell's read builtin
-      # reads one byte at a time: one grep reads them all whole.
-      cd /proc/sys && grep -s -H '' net/ipv4/ip_forward net/bridge/bridge-nf-call-iptables \
-        net/ipv4/tcp_tw_recycle net/ipv4/tcp_timestamps net/netfilter/nf_conntrack_max \
-        net/netfilter/nf_conntrack_buckets net/netfilter/nf_conntrack_tcp_timeout_established \
-        net/ipv4/ip_local_port_range | while IFS= read -r v; do printf 'sysctl %s\n' "$v"; done
-      cd /
-      if [ -r /sys/fs/selinux/enforce ]; then read -r v < /sys/fs/selinux/enforce; printf 'selinux %s\n' "$v"; fi;;
-  esac
-  printf '@@NW E %s\n' "$seq"
+# The tick loop is one long-lived awk: it reads every per-tick file itself (getline, no fork per
+# tick) and prints each line as "PATH:LINE", the way `grep -H '' FILES` would. Slower sections
+# run shell snippets from the environment (one sh per section). awk replaces this shell (exec),
+# so the guard watches awk's own reads of the tick requests.
+#
+# FLAGS: m = mtu/flags/hairpin (no fork); r = neighbours, routes, bridge fdb, pod cgroups, TCP
+#        handshake states; k = interface identity (index, peer, MAC, kind); s = facts, sysctls,
+#        IPv6 routes. Every tick: uptime, conntrack, /proc/net/{dev,snmp,sockstat}, operstate.
+NW_SECT='s() { n=$1; shift; if command -v "$1" >/dev/null 2>&1; then printf "@@ %s\n" "$n"; "$@" 2>&1 || printf "@@ %s !exit %s\n" "$n" "$?"; else printf "@@ %s !notool %s\n" "$n" "$1"; fi; }; '
+NW_R="${NW_SECT}"'s neigh ip neigh show
+if [ ! -r /proc/net/stat/nf_conntrack ] && [ -r /proc/sys/net/netfilter/nf_conntrack_count ]; then s ctstat conntrack -S; fi
+s route4 ip -4 route show table main
+for b in /sys/class/net/*/bridge; do if [ -d "$b" ]; then s fdb bridge fdb show; break; fi; done
+printf "@@ podcg\n"; grep -s -H -m 1 kubepods /proc/[0-9]*/cgroup
+if command -v ss >/dev/null 2>&1; then s tcpss ss -tanH state syn-sent state syn-recv
+else printf "@@ tcpawk\n"; awk "FNR > 1 { c[\$4]++ } END { for (s in c) print s, c[s] }" /proc/net/tcp /proc/net/tcp6 2>/dev/null; fi'
+NW_K="${NW_SECT}"'printf "@@ linkk\n"
+for d in /sys/class/net/*; do
+  [ -r "$d/ifindex" ] || continue
+  read -r ix < "$d/ifindex"; read -r il < "$d/iflink"; read -r ad < "$d/address"
+  k=-; if [ -d "$d/bridge" ]; then k=bridge; elif [ -d "$d/device" ]; then k=device; fi
+  printf "%s %s %s %s %s\n" "${d##*/}" "$ix" "$il" "${ad:--}" "$k"
 done
+s iplink ip -o -d link show'
+NW_S="${NW_SECT}"'s route6 ip -6 route show table main
+printf "@@ facts\n"
+cd /proc/sys && grep -s -H "" kernel/hostname kernel/osrelease net/ipv4/ip_forward net/bridge/bridge-nf-call-iptables net/ipv4/tcp_tw_recycle net/ipv4/tcp_timestamps net/netfilter/nf_conntrack_max net/netfilter/nf_conntrack_buckets net/netfilter/nf_conntrack_tcp_timeout_established net/ipv4/ip_local_port_range | while IFS= read -r v; do printf "sysctl %s\n" "$v"; done
+grep -s "^PRETTY_NAME=" /etc/os-release | sed "s/^PRETTY_NAME=/os /"
+grep -s "^MemTotal:" /proc/meminfo | while read -r k v u; do printf "memtotal %s\n" "$v"; done
+if [ -r /sys/fs/selinux/enforce ]; then read -r v < /sys/fs/selinux/enforce; printf "selinux %s\n" "$v"; fi'
+export NW_R NW_K NW_S
+# mawk reads a pipe in blocks and would sit on a tick line waiting for more: -W interactive makes
+# it take each line as it comes (gawk and busybox awk already do)
+nw_awk=awk
+if awk -W version 2>/dev/null | grep -q mawk; then nw_awk='awk -W interactive'; fi
+exec $nw_awk '
+function emit(path,   line, n) {
+  n = 0
+  while ((getline line < path) > 0) { print path ":" line; n++ }
+  close(path)
+  return n
+}
+function first(path,   line, v) {
+  v = ""
+  if ((getline line < path) > 0) v = line
+  close(path)
+  return v
+}
+function section(name) { fflush(); system(ENVIRON[name]) }
+BEGIN { ct = "/proc/sys/net/netfilter/" }
+{
+  seq = $1; flags = $2
+  print "@@NW B " seq
+  print "@@ grep"
+  emit("/proc/uptime")
+  if (emit(ct "nf_conntrack_count") > 0) emit(ct "nf_conntrack_max")
+  emit("/proc/net/stat/nf_conntrack")
+  # interface names come from /proc/net/dev, read once per tick
+  nif = 0
+  while ((getline line < "/proc/net/dev") > 0) {
+    print "/proc/net/dev:" line
+    if (line ~ /:/ && line !~ /\|/) { name = line; sub(/:.*/, "", name); gsub(/ /, "", name); ifs[++nif] = name }
+  }
+  close("/proc/net/dev")
+  emit("/proc/net/snmp")
+  emit("/proc/net/sockstat")
+  for (i = 1; i <= nif; i++) {
+    d = "/sys/class/net/" ifs[i] "/"
+    emit(d "operstate")
+    if (flags ~ /m/) {
+      emit(d "mtu"); emit(d "flags")
+      h = first(d "brport/hairpin_mode")
+      if (h != "") {
+        br = ""
+        while ((getline line < (d "brport/bridge/uevent")) > 0) if (line ~ /^INTERFACE=/) br = substr(line, 11)
+        close(d "brport/bridge/uevent")
+        if (br != "") print "/sys/class/net/" br "/brif/" ifs[i] "/hairpin_mode:" h
+      }
+    }
+  }
+  if (flags ~ /k/) section("NW_K")
+  if (flags ~ /r/) section("NW_R")
+  if (flags ~ /s/) section("NW_S")
+  print "@@NW E " seq
+  fflush()
+}
+# stdin closed (netwatch gone): end the rest of the group now, not at the next guard check
+END { fflush(); system("kill -TERM 0 2>/dev/null") }'
