@@ -47,7 +47,7 @@ async function remoteCpu(lab, node, seconds) {
   await sleep(4000);
   // the sampler's host pid: the sh whose command line carries the nw-s- tag, in the node's PID ns
   const host = lab.node(node);
-  const pids = execFileSync('sh', ['-c', `for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q " nw-s-"; then echo \${p#/proc/}; fi; done`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  const pids = execFileSync('sh', ['-c', `for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q "nw-s-"; then echo \${p#/proc/}; fi; done`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
   // the main sampler shell is the group leader among them
   const main = pids.find((p) => { const f = procStat(p).slice(procStat(p).lastIndexOf(')') + 2).split(' '); return f[2] === p; });
   const sshd = execFileSync('sh', ['-c', `ps -o pid= --ppid $(ps -o ppid= -p ${main}) 2>/dev/null; ps -o ppid= -p ${main}`], { encoding: 'utf8' }).trim().split(/\s+/);

@@ -90,7 +90,8 @@ describe('resilience against the lab', () => {
   }, 90_000);
 
   it('a reconnect sweeps the sampler an earlier connection left behind', async () => {
-    // a guard that would wait 10 minutes: only the sweep can end the old sampler
+    // a guard that would wait 10 minutes: the old sampler ends by the sweep on reconnect (or,
+    // when the restored link lets the node's sshd learn that the old connection is gone, by EOF)
     const { store, monitor } = monitorFor(['n1'], 600);
     try {
       const st = () => store.getState().nodes;

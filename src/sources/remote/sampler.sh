@@ -44,7 +44,8 @@ export NW_R NW_K NW_S
 # it take each line as it comes (gawk and busybox awk already do)
 nw_awk=awk
 if awk -W version 2>/dev/null | grep -q mawk; then nw_awk='awk -W interactive'; fi
-exec $nw_awk '
+# -v nwtag: awk keeps netwatch's process tag in its command line, for ps and the reconnect sweep
+exec $nw_awk -v nwtag="$0" '
 function emit(path,   line, n) {
   n = 0
   while ((getline line < path) > 0) { print path ":" line; n++ }
