@@ -9,11 +9,9 @@ import { collectProcesses } from '../sources/processes/index.js';
 import { parseCli, USAGE, UsageError, type Options } from './args.js';
 import { loadConfigFile } from './config.js';
 import { fileLogger } from './log.js';
-import { startKube, type Kube } from './kube.js';
-import { captureCommand } from './capture.js';
+import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
 import { InvalidNameError } from '../sources/shell.js';
-import { KubeConfigError } from '../sources/k8s/kubeconfig.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 
@@ -46,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   log(`start: ${argv.join(' ')}`);
 
   if (opts.command === 'capture') {
+    const { captureCommand } = await import('./capture.js');
+    const { KubeConfigError } = await import('../sources/k8s/kubeconfig.js');
     try {
       return await captureCommand(opts, log);
     } catch (e) {
@@ -65,6 +65,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const t of targets) monitor.add(t.name, t.transport, t.address);
   let kube: Kube | undefined;
   if (opts.nodes || opts.selector) {
+    // @kubernetes/client-node costs ~75 MB of memory: loaded only when Kubernetes is used
+    const { startKube } = await import('./kube.js');
+    const { KubeConfigError } = await import('../sources/k8s/kubeconfig.js');
     try {
       kube = await startKube(opts, store, monitor, log);
     } catch (e) {
