@@ -306,7 +306,7 @@ async function heapGrowth(nodes, frames) {
 }
 
 const os = await import('node:os');
-console.log(`netwatch UI benchmark · NODE_ENV=${process.env.NODE_ENV} · maxFps ${FPS} · incremental rendering on`);
+console.log(`netwatch UI benchmark · NODE_ENV=${process.env.NODE_ENV} · maxFps ${FPS} · incremental rendering off (as netwatch runs)`);
 console.log(`machine: ${os.cpus().length} CPUs, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (other work on the machine inflates every figure)`);
 console.log(`each node: ${VETHS + 3} interfaces, ${PODS} pods; terminal 200 columns`);
 const lengths = await frameCost('50 nodes, all on screen', 50, 200, 60);

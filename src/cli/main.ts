@@ -122,7 +122,7 @@ export async function main(argv: string[]): Promise<number> {
     logPath,
     renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
-  }, { incrementalRendering: process.env.NETWATCH_INCREMENTAL === '1' });
+  }, { incrementalRendering: process.env.NETWATCH_INCREMENTAL === '1' }); // see docs/decisions.md
   await ui.waitUntilExit();
   traffic?.stop();
   monitor.stop();

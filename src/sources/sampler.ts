@@ -63,11 +63,6 @@ export class NodeSampler {
     private readonly opts: SamplerOptions,
   ) {}
 
-  /** the last things the remote side said on stderr that were not kernel events */
-  get stderrNotes(): readonly string[] {
-    return this.notes;
-  }
-
   sample(seq: number): Promise<SampleOutcome> {
     if (this.pending) return Promise.resolve({ kind: 'busy' });
     if (this.stopped) return Promise.resolve({ kind: 'error', error: 'stopped' });

@@ -30,7 +30,7 @@ export const DEFAULT_MAX_FPS = 20;
 export function startUi(store: AppStoreReader, props: Omit<AppProps, 'store'> = {}, opts: StartOptions = {}): UiHandle {
   const options: RenderOptions = {
     maxFps: opts.maxFps ?? DEFAULT_MAX_FPS,
-    incrementalRendering: opts.incrementalRendering ?? true,
+    incrementalRendering: opts.incrementalRendering ?? false,
     patchConsole: false,
     exitOnCtrlC: false,
   };
