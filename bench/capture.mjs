@@ -10,12 +10,12 @@
  *    10,000 packets/s.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { EventEmitter } from 'node:events';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import { FakeStdin, FakeStdout } from './fake-tty.mjs';
 
 process.env.NODE_ENV ??= 'production';
 delete process.env.CI;
@@ -173,37 +173,6 @@ async function rates(lab, t) {
         `CPU ${fmt(((cpu.user + cpu.system) / 1000 / wall) * 100)} % of a core`,
     );
   }
-}
-
-class FakeStdout extends EventEmitter {
-  columns = 120;
-  rows = 40;
-  isTTY = true;
-  onWrite = undefined;
-  write(s) {
-    this.onWrite?.(s);
-    return true;
-  }
-}
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  data = null;
-  write(d) {
-    this.data = d;
-    this.emit('readable');
-    this.emit('data', d);
-  }
-  read() {
-    const d = this.data;
-    this.data = null;
-    return d;
-  }
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
 }
 
 async function uiUnderLoad(lab, t) {

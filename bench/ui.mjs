@@ -12,8 +12,8 @@
  *  - sample to screen: applyTick until the frame showing the new tick number;
  *    both measured together, ticks and keys interleaved, with the production maxFps.
  */
-import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { FakeStdin, FakeStdout } from './fake-tty.mjs';
 
 process.env.NODE_ENV ??= 'production';
 // Ink writes nothing but the last frame when it believes it runs in CI
@@ -30,41 +30,6 @@ const { createAppStore } = await import('../dist/state/store.js');
 // eslint-disable-next-line no-control-regex
 const CSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-class FakeStdout extends EventEmitter {
-  constructor(columns, rows) {
-    super();
-    this.columns = columns;
-    this.rows = rows;
-    this.isTTY = true;
-    this.onWrite = undefined;
-  }
-  write(s) {
-    this.onWrite?.(s);
-    return true;
-  }
-}
-
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  data = null;
-  write(data) {
-    this.data = data;
-    this.emit('readable');
-    this.emit('data', data);
-  }
-  read() {
-    const d = this.data;
-    this.data = null;
-    return d;
-  }
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-}
 
 const VETHS = 20;
 const PODS = 10;

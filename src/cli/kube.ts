@@ -16,12 +16,13 @@ import type { Logger } from './log.js';
 import { sshTarget } from './targets.js';
 
 export function kubeLogger(log: Logger): KubeLogger {
-  return {
+  const logger: KubeLogger = {
     debug: () => {},
     info: (m: string) => log(`kube: ${m}`),
     warn: (m: string) => log(`kube: ${m}`),
     error: (m: string) => log(`kube: ${m}`),
-  } as KubeLogger;
+  };
+  return logger;
 }
 
 /** an ssh config Host entry that names this node (gcloud compute config-ssh writes them) */

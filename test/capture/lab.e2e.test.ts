@@ -16,6 +16,7 @@ import { SshTransport } from '../../src/sources/transport/ssh.js';
 import { CaptureSession } from '../../src/sources/capture/session.js';
 import { sweepCaptures, watchReconnects, type SweptProcess } from '../../src/sources/capture/sweep.js';
 import { startLab, type Lab, type LabPod } from '../lab/lab.js';
+import { untilRunning } from './netns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BLACKHOLE = '198.19.250.9';
@@ -50,14 +51,6 @@ async function goneWithin(iface: string, limitMs: number): Promise<number> {
     await sleep(50);
   }
   return Date.now() - t0;
-}
-
-async function running(s: CaptureSession): Promise<void> {
-  const t0 = Date.now();
-  while (s.status().kind !== 'running') {
-    if (Date.now() - t0 > 15_000) throw new Error(`not running: ${JSON.stringify(s.status())}`);
-    await sleep(20);
-  }
 }
 
 /** from pod-1: a TCP connection to pod-2's listener, a SYN to pod-2's closed port 9, a SYN into the blackhole, a UDP datagram */
@@ -149,7 +142,7 @@ describe('captures in the lab, over SSH', () => {
     const pod = lab.node('n2').pods[0]!;
     const s = new CaptureSession({ idleSeconds: idle, heartbeatMs: 1000 });
     s.start(n2, { iface: pod.hostVeth! });
-    await running(s);
+    await untilRunning(s, 15_000);
     expect(tcpdumps(pod.hostVeth!).length).toBe(1);
     const t0 = Date.now();
     await lab.cutLink('n2');
@@ -174,7 +167,7 @@ describe('captures in the lab, over SSH', () => {
     // an idle limit far longer than the outage: only the sweep can end this one early
     const s = new CaptureSession({ idleSeconds: 600 });
     s.start(n2, { iface: pod.hostVeth! });
-    await running(s);
+    await untilRunning(s, 15_000);
     await lab.cutLink('n2');
     const t0 = Date.now();
     while (n2.state().kind === 'ready') {

@@ -150,3 +150,12 @@ export class CaptureNetns {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/** waits until a capture reports running (tcpdump started on the node), or fails with its status */
+export async function untilRunning(s: { status(): { kind: string } }, timeoutMs = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (s.status().kind !== 'running') {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`not running: ${JSON.stringify(s.status())}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

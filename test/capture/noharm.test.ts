@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalTransport } from '../../src/sources/transport/local.js';
 import { InvalidNameError } from '../../src/sources/shell.js';
 import { CaptureSession } from '../../src/sources/capture/session.js';
-import { CaptureNetns } from './netns.js';
+import { CaptureNetns, untilRunning } from './netns.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 let lab: CaptureNetns;
@@ -26,19 +26,11 @@ afterAll(() => {
   console.log(`capture no-harm bounds (ms): ${JSON.stringify(measured)}`);
 });
 
-async function running(s: CaptureSession): Promise<void> {
-  const t0 = Date.now();
-  while (s.status().kind !== 'running') {
-    if (Date.now() - t0 > 10_000) throw new Error(`not running: ${JSON.stringify(s.status())}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('no tcpdump outlives netwatch', () => {
   it('stop(): tcpdump is gone when stop() resolves', async () => {
     const s = new CaptureSession();
     s.start(transport, { iface: lab.ifA, tcpdump: lab.tcpdump });
-    await running(s);
+    await untilRunning(s);
     expect(lab.tcpdumpPids().length).toBe(1);
     const t0 = Date.now();
     await s.stop();
@@ -89,7 +81,7 @@ describe('no tcpdump outlives netwatch', () => {
     const s = new CaptureSession({ idleSeconds: idle, heartbeatMs: 3_600_000 });
     const t0 = Date.now();
     s.start(transport, { iface: lab.ifA, tcpdump: lab.tcpdump });
-    await running(s);
+    await untilRunning(s);
     // the last byte netwatch wrote was at start (none since): the guard counts from there
     await lab.tcpdumpGone((idle + 2) * 1000 + 500);
     measured.heartbeatLost = Date.now() - t0;

@@ -4,7 +4,7 @@ import { LocalTransport } from '../../src/sources/transport/local.js';
 import { CaptureSession } from '../../src/sources/capture/session.js';
 import { parseSweep, sweepCaptures } from '../../src/sources/capture/sweep.js';
 import { CAPTURE_INSTANCE_ID, captureTag } from '../../src/sources/capture/limiter.js';
-import { CaptureNetns } from './netns.js';
+import { CaptureNetns, untilRunning } from './netns.js';
 
 let lab: CaptureNetns;
 const transport = new LocalTransport('sweep');
@@ -18,14 +18,6 @@ afterAll(() => {
   transport.close();
 });
 
-async function running(s: CaptureSession): Promise<void> {
-  const t0 = Date.now();
-  while (s.status().kind !== 'running') {
-    if (Date.now() - t0 > 10_000) throw new Error(`not running: ${JSON.stringify(s.status())}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('sweepCaptures', () => {
   it('ends earlier-epoch captures of this instance, spares another instance and the current epoch', async () => {
     const leftover = new CaptureSession({ idleSeconds: 600 });
@@ -34,7 +26,7 @@ describe('sweepCaptures', () => {
     // someone else's netwatch on the same node, and a second transport (connection) of ours
     const other = new CaptureSession({ instanceId: 'othr0001', idleSeconds: 600 });
     other.start(transport, { iface: lab.ifA, tcpdump: lab.tcpdump });
-    await Promise.all([running(leftover), running(other)]);
+    await Promise.all([untilRunning(leftover), untilRunning(other)]);
     expect(lab.tcpdumpPids().length).toBe(2);
 
     const sweep = sweepCaptures(transport);
@@ -46,7 +38,7 @@ describe('sweepCaptures', () => {
     // the script and its background job (one process group) carry the tag
     expect([...new Set(swept.map((s) => s.tag))]).toEqual([oldTag]);
     expect((await leftover.done()).kind).toBe('stopped');
-    await running(current);
+    await untilRunning(current);
     expect(other.status().kind).toBe('running');
     expect(current.status().kind).toBe('running');
     expect(lab.tcpdumpPids().length).toBe(2);

@@ -1,6 +1,6 @@
 /**
- * Splitting one sampler frame (see ../remote/sampler.sh) into sections, and the "cat" bundle
- * section into its files. Pure.
+ * Splitting one sampler frame (see ../remote/sampler.sh) into sections, and the per-tick "grep"
+ * section (PATH:LINE) into its files. Pure.
  */
 
 export interface Section {
