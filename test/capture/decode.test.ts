@@ -89,6 +89,35 @@ describe('pcap header', () => {
     expect(() => new PcapStreamParser().push(Buffer.from('tcpdump: eth0: No such device exists\n'))).toThrow(PcapFormatError);
   });
 
+  it('refuses a record header claiming more than libpcap allows, at once', () => {
+    const b = fixture('en10mb-mixed');
+    const corrupt = Buffer.from(b.subarray(0, 24 + 16));
+    corrupt.writeUInt32LE(16 * 1024 * 1024 - 1, 24 + 8); // caplen ~16 MiB
+    const parser = new PcapStreamParser();
+    const t0 = performance.now();
+    expect(() => parser.push(corrupt)).toThrow(/corrupt stream/);
+    expect(performance.now() - t0).toBeLessThan(10);
+    // the largest record libpcap writes is still taken
+    const big = Buffer.alloc(24 + 16 + 262_144);
+    b.copy(big, 0, 0, 24);
+    big.writeUInt32LE(262_144, 24 + 8);
+    big.writeUInt32LE(262_144, 24 + 12);
+    expect(new PcapStreamParser().push(big)).toHaveLength(1);
+  });
+
+  it('joins a record that arrives in many small chunks once, not per chunk', () => {
+    const rec = Buffer.alloc(24 + 16 + 200_000);
+    fixture('en10mb-mixed').copy(rec, 0, 0, 24);
+    rec.writeUInt32LE(200_000, 24 + 8);
+    rec.writeUInt32LE(200_000, 24 + 12);
+    const parser = new PcapStreamParser();
+    const out = [];
+    for (let i = 0; i < rec.length; i += 100) out.push(...parser.push(rec.subarray(i, i + 100)));
+    expect(out).toHaveLength(1);
+    expect(out[0]!.caplen).toBe(200_000);
+    expect(parser.pendingBytes()).toBe(0);
+  });
+
   it('waits for a split header and a split record', () => {
     const b = fixture('en10mb-mixed');
     const parser = new PcapStreamParser();

@@ -54,8 +54,12 @@ export class PcapFormatError extends Error {}
 const MAGIC_US = 0xa1b2c3d4;
 const MAGIC_NS = 0xa1b23c4d;
 const MAGIC_PCAPNG = 0x0a0d0d0a;
-/** sanity bound on a record's captured length (libpcap's own maximum snapshot is 262144) */
-const MAX_CAPLEN = 16 * 1024 * 1024;
+/**
+ * Largest captured length a record may claim: libpcap's MAXIMUM_SNAPLEN (262144), which tcpdump
+ * never exceeds and libpcap itself refuses past ("invalid packet capture length"). A corrupt
+ * header claiming more is refused at once instead of waiting for megabytes that never come.
+ */
+export const MAX_CAPLEN = 262_144;
 
 export function parsePcapHeader(b: Buffer): PcapHeader {
   if (b.length < PCAP_HEADER_LEN) throw new PcapFormatError('short pcap header');
@@ -96,29 +100,42 @@ export class PcapStreamParser {
   header: PcapHeader | null = null;
   /** bytes received, including the ones still waiting for the rest of their record */
   bytesIn = 0;
-  private pending: Buffer | null = null;
+  /**
+   * Chunks of an incomplete header or record, joined only once enough bytes are there: joining
+   * on every chunk would copy a large record once per chunk (quadratic in its chunks).
+   */
+  private pending: Buffer[] = [];
+  private pendingLen = 0;
+  /** bytes the incomplete unit at the head of `pending` needs before it can be parsed */
+  private need = PCAP_HEADER_LEN;
 
   push(chunk: Buffer): PcapRecord[] {
     this.bytesIn += chunk.length;
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    this.pending = null;
+    if (this.pendingLen + chunk.length < this.need) {
+      this.pending.push(chunk);
+      this.pendingLen += chunk.length;
+      return [];
+    }
+    const buf = this.pending.length ? Buffer.concat([...this.pending, chunk]) : chunk;
+    this.pending = [];
+    this.pendingLen = 0;
     let off = 0;
     if (!this.header) {
-      if (buf.length < PCAP_HEADER_LEN) {
-        this.pending = buf;
-        return [];
-      }
       this.header = parsePcapHeader(buf);
       off = PCAP_HEADER_LEN;
     }
     const h = this.header;
     const out: PcapRecord[] = [];
+    this.need = RECORD_HEADER_LEN;
     while (buf.length - off >= RECORD_HEADER_LEN) {
       const u32 = (o: number) => (h.littleEndian ? buf.readUInt32LE(off + o) : buf.readUInt32BE(off + o));
       const caplen = u32(8);
-      if (caplen > MAX_CAPLEN) throw new PcapFormatError(`record of ${caplen} bytes: corrupt stream`);
+      if (caplen > MAX_CAPLEN) throw new PcapFormatError(`record claims ${caplen} captured bytes (more than ${MAX_CAPLEN}): corrupt stream`);
       const end = off + RECORD_HEADER_LEN + caplen;
-      if (end > buf.length) break;
+      if (end > buf.length) {
+        this.need = RECORD_HEADER_LEN + caplen;
+        break;
+      }
       const frac = u32(4);
       out.push({
         tsSec: u32(0),
@@ -132,14 +149,15 @@ export class PcapStreamParser {
     }
     if (off < buf.length) {
       // keep only the tail; copy it so a large chunk is not kept alive by a few bytes
-      buf = Buffer.from(buf.subarray(off));
-      this.pending = buf;
+      const tail = Buffer.from(buf.subarray(off));
+      this.pending = [tail];
+      this.pendingLen = tail.length;
     }
     return out;
   }
 
   /** bytes of an incomplete record at the end of the stream so far */
   pendingBytes(): number {
-    return this.pending?.length ?? 0;
+    return this.pendingLen;
   }
 }
