@@ -197,3 +197,30 @@ describe('topology: a pod eth0 peer index is taken only when consistent', () => 
     expect(nodeReport(n).pods!.items[0]).toMatchObject({ veth: undefined, unmapped: expect.stringMatching(/not a veth/) });
   });
 });
+
+describe('drawing values that are not current', () => {
+  it('a reconnecting node: its row is dim, conntrack with its age; its pod rows say unknown', async () => {
+    const { nodeColumns, podColumns, podRowFacts } = await import('../../src/ui/tables.js');
+    const { fitColumns, rowSegs } = await import('../../src/ui/columns.js');
+    const { summaryLines } = await import('../../src/ui/summary.js');
+    let n = run(1);
+    const t = n.sample!.at;
+    const live = rowSegs(fitColumns(nodeColumns(160, [n], t + 500), 160), n);
+    expect(live.find((s) => s.text.includes('10/1.00k'))).toMatchObject({ text: expect.not.stringContaining('s ') });
+    expect(live.find((s) => s.text.includes('10/1.00k'))?.tone).toBeUndefined();
+    n = { ...n, status: { kind: 'reconnecting', since: t, attempt: 2, nextAttemptAt: t + 9000, reason: 'connection lost' } };
+    const row = rowSegs(fitColumns(nodeColumns(160, [n], t + 12_000), 160), n);
+    expect(row.find((s) => s.text.includes('10/1.00k'))).toMatchObject({ tone: 'dim', text: expect.stringContaining('12s') });
+    const tcp = summaryLines(n, t + 12_000)[4]!;
+    expect(tcp.every((s) => s.tone === 'dim')).toBe(true);
+    expect(tcp.map((s) => s.text).join('')).toMatch(/ESTAB 3 \(12s old\)$/);
+    expect(podColumns(160, []).length).toBeGreaterThan(0);
+    expect(podRowFacts({ key: 'x', pod: pod('a', '1.2.3.4'), problems: [], unknown: 'unknown: node reconnecting' })).toEqual(['unknown: node reconnecting']);
+  });
+  it('a collector error is on the detail view, with its age', async () => {
+    const { summaryLines } = await import('../../src/ui/summary.js');
+    const n = run(17, (k) => tickSample(k, { routes4: k === 16 ? { status: 'error', error: 'exit 2' } : undefined }));
+    const facts = summaryLines(n, n.sample!.at + 3000)[0]!;
+    expect(facts.find((s) => s.text.includes('routes4 failed'))).toMatchObject({ tone: 'bad', text: ' · routes4 failed 3s ago: exit 2' });
+  });
+});
