@@ -69,10 +69,13 @@ export function textReport(st: AppState): string {
   const rows = st.order.map((name) => {
     const n = st.nodes[name]!;
     const s = n.sample;
-    const ct = s?.conntrack.status === 'ok' ? `${s.conntrack.data.count}/${s.conntrack.data.max}` : s ? s.conntrack.status : '-';
-    const ifs = s?.interfaces.status === 'ok' ? String(s.interfaces.data.length) : '-';
+    const c = n.model.conntrack;
+    const ct = c.value ? `${c.value.count}/${c.value.max}` : s ? c.status : '-';
+    const ifs = n.model.interfaces.value ? String(n.model.interfaces.value.length) : '-';
     const worst = n.problems[0] ? `${n.problems[0].severity}: ${n.problems[0].message}` : n.lastError ?? '';
-    return [name, n.status.kind === 'failed' || n.status.kind === 'reconnecting' ? `${n.status.kind}: ${n.status.reason}` : s ? 'ok' : 'no sample', ct, ifs, worst];
+    const ns = n.status;
+    const status = ns.kind === 'failed' || ns.kind === 'reconnecting' || ns.kind === 'stale' ? `${ns.kind}: ${ns.reason}` : s ? 'ok' : 'no sample';
+    return [name, status, ct, ifs, worst];
   });
   const head = ['NODE', 'STATUS', 'CONNTRACK', 'IFACES', 'WORST PROBLEM'];
   const all = [head, ...rows];

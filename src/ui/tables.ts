@@ -108,6 +108,8 @@ export function nodeColumns(total: number, nodes: readonly NodeState[], now: num
 }
 
 export interface IfaceRow {
+  /** the node is not live or its interface list is stale: the row is its last known state, this old */
+  oldMs?: number;
   iface: Iface;
   rates?: IfaceRates;
   pod?: PodInfo;
@@ -129,10 +131,10 @@ export function stateCell(i: Iface | undefined): Cell {
   return { text: s, tone: s === 'up' || s === 'unknown' ? undefined : 'bad' };
 }
 
-/** the node detail's interfaces pane */
+/** the node detail's interfaces pane; rows of a node that is not live are drawn dim */
 export function ifaceColumns(total: number, rows: readonly IfaceRow[]): Column<IfaceRow>[] {
   const kube = rows.some((r) => r.pod);
-  return [
+  const cols: Column<IfaceRow>[] = [
     { id: 'name', header: 'IFACE', width: widthFor(rows.map((r) => r.iface.name), 'IFACE', 6, total >= 120 ? 24 : 16), cut: 'middle', priority: 0, cell: (r) => r.iface.name },
     { id: 'kind', header: 'KIND', width: 8, priority: 2, cell: (r) => r.iface.kind },
     { id: 'master', header: 'MASTER', width: widthFor(rows.map((r) => r.iface.master ?? ''), 'MASTER', 6, 12), priority: 2, cell: (r) => r.iface.master ?? '' },
@@ -146,6 +148,15 @@ export function ifaceColumns(total: number, rows: readonly IfaceRow[]): Column<I
     ...(kube ? [{ id: 'pod', header: 'POD', width: 24, cut: 'middle' as const, priority: 3, cell: (r: IfaceRow) => (r.pod ? podName(r.pod) : '') }] : []),
     { id: 'problem', header: 'PROBLEM', width: 10, grow: true, priority: 1, cell: (r) => problemCell(r.problems) },
   ];
+  if (!rows.some((r) => r.oldMs !== undefined)) return cols;
+  return cols.map((c) => ({
+    ...c,
+    cell: (r: IfaceRow, w: number): Cell => {
+      const v = c.cell(r, w);
+      const cell = typeof v === 'string' ? { text: v } : v;
+      return r.oldMs === undefined ? cell : { text: cell.text, tone: 'dim' };
+    },
+  }));
 }
 
 const METHOD: Record<string, string> = { route: 'route', 'neighbour+fdb': 'neigh+fdb', 'netns-peer': 'netns', none: '–' };

@@ -214,6 +214,12 @@ describe('drawing values that are not current', () => {
     const tcp = summaryLines(n, t + 12_000)[4]!;
     expect(tcp.every((s) => s.tone === 'dim')).toBe(true);
     expect(tcp.map((s) => s.text).join('')).toMatch(/ESTAB 3 \(12s old\)$/);
+    const { ifaceRows } = await import('../../src/ui/view.js');
+    const { ifaceColumns } = await import('../../src/ui/tables.js');
+    const rows = ifaceRows(n, t + 12_000);
+    expect(rows.every((r) => r.oldMs === 12_000)).toBe(true);
+    expect(rowSegs(fitColumns(ifaceColumns(160, rows), 160), rows[0]!).every((s) => s.tone === 'dim' || !s.text.trim())).toBe(true);
+    expect(ifaceRows({ ...n, status: { kind: 'live', since: t } }, t + 500).some((r) => r.oldMs !== undefined)).toBe(false);
     expect(podColumns(160, []).length).toBeGreaterThan(0);
     expect(podRowFacts({ key: 'x', pod: pod('a', '1.2.3.4'), problems: [], unknown: 'unknown: node reconnecting' })).toEqual(['unknown: node reconnecting']);
   });
