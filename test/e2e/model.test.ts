@@ -23,7 +23,7 @@ let lab: Lab;
 const V6 = '2001:db8:5::/64';
 
 beforeAll(async () => {
-  lab = await startLab({ nodes: [{ name: 'n1', kind: 'bridge', pods: 0 }, { name: 'n2', kind: 'routed', pods: 2 }] });
+  lab = await startLab({ nodes: [{ name: 'n1', kind: 'bridge', pods: 0 }, { name: 'n2', kind: 'routed', pods: 2 }, { name: 'n3', kind: 'bridge', pods: 2 }] });
   // an IPv6 route inside each node's own netns (a documentation prefix: nothing is sent)
   for (const n of ['n1', 'n2']) {
     const r = await lab.exec(n, ['ip', '-6', 'route', 'add', V6, 'dev', 'eth0']);
@@ -147,6 +147,33 @@ describe('node model against the lab', () => {
       await lab.exec('n2', ['sh', '-c', 'umount "$(command -v ip)"; rm -f /run/nwtest-ip /run/nwtest-ip-real /run/nwtest-arm']);
     }
   }, 90_000);
+
+  it("a pod whose eth0 peer lives in another namespace is not mapped to the node's interface of that index", async () => {
+    // pod 0's host-side veth moves to another namespace on the node; the index it had is taken
+    // by another veth pair, down (the trap: eth0@ifN names an unrelated veth)
+    const p = lab.node('n3').pods[0]!;
+    const ix = (await lab.exec('n3', ['cat', `/sys/class/net/${p.hostVeth}/ifindex`])).stdout.trim();
+    const script = 'set -e; ip netns add nwother; ip link set "$1" netns nwother; ip link add nwtrap index "$2" type veth peer name nwtrap2; ip link set nwtrap down';
+    const r = await lab.exec('n3', ['sh', '-c', script, 'sh', p.hostVeth, ix]);
+    expect(r.code, r.stderr).toBe(0);
+    try {
+      const peer = (await lab.execInPod('n3', p.name, ['ip', '-o', 'link', 'show', 'eth0'])).stdout;
+      expect(peer).toMatch(new RegExp(`eth0@if${ix}:`));
+      const out = await runNetwatch(['-F', lab.sshConfigPath, '--hosts', 'n3', '--once', '--json']);
+      expect(out.code, out.stderr).toBe(0);
+      const n3 = (JSON.parse(out.stdout) as { nodes: any[] }).nodes[0];
+      const item = n3.pods.items.find((x: any) => x.uid === p.uid);
+      console.log(`[figure] moved peer: pod ${p.name} -> ${JSON.stringify({ veth: item.veth, method: item.method, unmapped: item.unmapped })}`);
+      expect(item.veth).toBeUndefined();
+      expect(item.unmapped).toMatch(/is nwtrap, whose peer is index \d+, not the pod's eth0 \(\d+\)/);
+      expect(n3.problems.map((x: any) => x.code)).not.toContain('pod-veth-down');
+      // the other pod keeps its veth
+      const other = lab.node('n3').pods[1]!;
+      expect(n3.pods.items.find((x: any) => x.uid === other.uid)).toMatchObject({ veth: other.hostVeth, method: 'netns-peer' });
+    } finally {
+      await lab.exec('n3', ['sh', '-c', 'ip link del nwtrap; ip netns del nwother']);
+    }
+  }, 60_000);
 
   it('a node whose link is cut shows as not live, with no pod problems invented', async () => {
     const { store, monitor } = monitorFor(['n2'], 500);
