@@ -43,7 +43,9 @@ function factsLine(n: NodeState, now: number): Seg[] {
 /** a value that is not current (node not live, or older than its period): dim, with its age */
 function aged(segs: Seg[], age: number | undefined): Seg[] {
   if (age === undefined) return segs;
-  return [...segs.map((x) => ({ ...x, tone: 'dim' as const })), { text: ` (${fmtAge(age)} old)`, tone: 'dim' }];
+  // the age right after the label, so a narrow pane cannot cut it off
+  const dim = segs.map((x) => ({ ...x, tone: 'dim' as const }));
+  return [dim[0]!, { text: ` (${fmtAge(age)} old)`, tone: 'dim' }, ...dim.slice(1)];
 }
 
 function conntrackLines(n: NodeState, now: number): Seg[][] {
@@ -68,7 +70,7 @@ function conntrackLinesNow(n: NodeState): Seg[][] {
     return [[{ text: `conntrack: ${why}`, tone: c.status === 'error' ? 'bad' : 'dim' }], [], tableFullLine(n)];
   }
   const use = conntrackOf(n);
-  const l1: Seg[] = [{ text: 'conntrack ' }];
+  const l1: Seg[] = [{ text: 'conntrack' }, { text: ' ' }];
   if (use) {
     l1.push({ text: `${fmtCount(use.count)}/${fmtCount(use.max)} ${fmtPct(use.pct)}`, tone: use.pct >= 95 ? 'bad' : use.pct >= 80 ? 'warn' : 'ok' });
   } else l1.push({ text: `${fmtCount(c.data.count)} (max unknown)` });

@@ -213,7 +213,8 @@ describe('drawing values that are not current', () => {
     expect(row.find((s) => s.text.includes('10/1.00k'))).toMatchObject({ tone: 'dim', text: expect.stringContaining('12s') });
     const tcp = summaryLines(n, t + 12_000)[4]!;
     expect(tcp.every((s) => s.tone === 'dim')).toBe(true);
-    expect(tcp.map((s) => s.text).join('')).toMatch(/ESTAB 3 \(12s old\)$/);
+    expect(tcp.map((s) => s.text).join('')).toMatch(/^tcp \(12s old\) SYN_SENT 0 .* ESTAB 3$/);
+    expect(summaryLines(n, t + 12_000)[1]!.map((s) => s.text).join('')).toMatch(/^conntrack \(12s old\) 10\/1\.00k/);
     const { ifaceRows } = await import('../../src/ui/view.js');
     const { ifaceColumns } = await import('../../src/ui/tables.js');
     const rows = ifaceRows(n, t + 12_000);
