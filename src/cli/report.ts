@@ -1,6 +1,6 @@
 /** --once output: JSON for scripts and incident channels, or a short text table. Pure. */
 import { collectorErrors, collectorsReport, routesOf, type CollectorName } from '../state/model.js';
-import { primaryChoice } from '../state/topology.js';
+import { nodeAddresses, primaryChoice } from '../state/topology.js';
 import type { AppState, Collected, NodeState } from '../state/types.js';
 
 /** a collector's last good value in the report's old Collected shape (its status is in `collectors`) */
@@ -24,6 +24,8 @@ export function nodeReport(n: NodeState, now = Date.now()) {
     sampledAt: s ? new Date(s.at).toISOString() : undefined,
     latencyMs: s ? Math.round(s.latencyMs * 10) / 10 : undefined,
     primaryInterface: primary ? { name: primary.iface.name, via: primary.via } : undefined,
+    /** the node's own IPv4 addresses by device (from its kernel routes) */
+    addresses: nodeAddresses(n),
     /** per collector: status (ok, nodata, error, pending), age of its last good value, error */
     collectors: collectorsReport(n, now),
     conntrack: last(n, 'conntrack'),

@@ -12,6 +12,14 @@ export interface TopologyNode {
   address?: string;
   /** the node's address as the connection sees it (the transport fills it in when it knows) */
   connectedAddress?: string;
+  /** the Kubernetes node object's chosen address, when there is one */
+  kube?: { node?: { address?: string } };
+}
+
+/** the address netwatch reached the node at, when it is an IP */
+export function connectedIp(n: TopologyNode): string | undefined {
+  for (const a of [n.connectedAddress, n.address, n.kube?.node?.address]) if (a && isIp(a)) return a.replace(/^\[|\]$/g, '');
+  return undefined;
 }
 
 /** how the primary interface was chosen */
@@ -39,7 +47,7 @@ export function primaryChoice(n: TopologyNode): { iface: Iface; via: PrimaryVia 
       if (i) return { iface: i, via: fam === 4 ? 'default4' : 'default6' };
     }
   }
-  const addr = n.connectedAddress ?? (n.address && isIp(n.address) ? n.address : undefined);
+  const addr = connectedIp(n);
   const byAddr = addr ? named(deviceOfAddress(routes, addr)) : undefined;
   if (byAddr) return { iface: byAddr, via: 'address' };
   const devices = ifaces.filter((i) => i.kind === 'device');

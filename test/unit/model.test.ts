@@ -162,6 +162,11 @@ describe('topology: the one primary interface', () => {
     const viaPrefix = node(lab, [{ dst: '198.18.0.0/24', dev: 'eth0', scope: 'link', family: 4 }]);
     expect(primaryInterface({ ...viaPrefix, connectedAddress: '198.18.0.11' })?.name).toBe('eth0');
     expect(primaryInterface(node(twoNics, []))?.name).toBe('eth1');
+    // the Kubernetes node address when netwatch connected by it
+    const k = node(lab, r4);
+    const withKube: NodeState = { ...k, kube: { pods: [], status: { kind: 'ok' }, links: [], strayVeths: [], node: { name: 'n1', address: '198.18.0.11', addresses: [], labels: {}, podCIDRs: [], ready: true } } };
+    expect(primaryChoice(withKube)).toMatchObject({ iface: { name: 'eth0' }, via: 'address' });
+    expect(nodeReport(k).addresses).toEqual([{ dev: 'eth0', address: '198.18.0.11' }]);
     expect(primaryInterface(node([iface({ name: 'eth0', kind: 'veth', iflink: 5 })], []))?.name).toBe('eth0');
   });
   it('matches IPv4 and IPv6 prefixes', () => {
