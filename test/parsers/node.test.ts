@@ -9,7 +9,7 @@ import { parseKmsgLine } from '../../src/sources/parsers/kmsg.js';
 import { parseFdb, parseNeighbours, parseRoutes } from '../../src/sources/parsers/net.js';
 import { parseNetDev } from '../../src/sources/parsers/netdev.js';
 import { parseCgroupPath, parsePodCgroups, parsePodPeers } from '../../src/sources/parsers/podcgroups.js';
-import { parseProcNetTcpStates, parseSsCounts, parseTcpCounters } from '../../src/sources/parsers/tcp.js';
+import { parseAwkStates, parseProcNetTcpStates, parseSsCounts, parseTcpCounters } from '../../src/sources/parsers/tcp.js';
 
 const fx = (name: string) => readFileSync(new URL(`../fixtures/node/${name}`, import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
 
@@ -89,6 +89,17 @@ describe('tcp', () => {
     expect(c.LISTEN).toBeGreaterThan(0);
     expect(Object.keys(c).every((k) => /^[A-Z_0-9]+$/.test(k) && !k.includes('-'))).toBe(true);
     expect(parseSsCounts(['ESTAB 52', 'TIME-WAIT 40', 'FIN-WAIT-1 2', 'State 1', 'garbage'])).toEqual({ ESTABLISHED: 52, TIME_WAIT: 40, FIN_WAIT1: 2 });
+  });
+  it('reads the fallback count of /proc/net/tcp{,6} made on the node without ss, with the same names', () => {
+    expect(parseAwkStates(fx('proc-net-tcp-awk.lab-n1'))).toEqual({ TIME_WAIT: 20, LISTEN: 2, ESTABLISHED: 50 });
+  });
+  it('assembles the tcpss section into TCP states', () => {
+    const a = new Assembler();
+    const g = (path: string, lines: string[]) => lines.map((l) => `${path}:${l}`);
+    const body = ['@@ grep', ...g('/proc/uptime', ['5.0 1.0']), ...g('/proc/net/dev', fx('net_dev.host')), '@@ tcpss', ...fx('ss-tan-counts.lab-n1')];
+    expect(a.assemble(parseFrame(0, body), 0, 1, []).tcp).toEqual({ status: 'ok', data: { ESTABLISHED: 50, LISTEN: 2, TIME_WAIT: 20 } });
+    const failed = [...body.slice(0, -3), '@@ tcpss', '@@ tcpss !exit 1'];
+    expect(a.assemble(parseFrame(1, failed), 0, 1, []).tcp).toMatchObject({ status: 'error' });
   });
   it('counts states from /proc/net/tcp', () => {
     const lines = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode', '   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0', '   1: 0B0012C6:9C40 630012C6:0050 02 00000001:00000000 01:00000043 00000002     0        0 2 1 0 100 0 0 10 0'];
