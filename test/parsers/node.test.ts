@@ -186,8 +186,16 @@ describe('sampler frames', () => {
     expect(s0.podCgroups?.status === 'ok' && s0.podCgroups.data.length).toBe(2);
     expect(s0.facts?.status === 'ok' && s0.facts.data.hostname).toBe('n1');
     expect(s1.routes4).toBeUndefined();
+    expect(s0.fdb?.status).toBe('ok');
+    expect(s1.fdb).toBeUndefined();
     expect(s1.routes6).toBeUndefined();
     expect(a.needIdentity).toBe(false);
+  });
+  it('a routed node (no bridge) has no fdb: no data, said on the r tick', () => {
+    const fr = frames('sampler-frames.lab-n2');
+    const a = new Assembler();
+    expect(a.assemble(parseFrame(0, fr[0]!.body), 1000, 5, []).fdb).toEqual({ status: 'nodata', reason: 'no bridge on the node' });
+    expect(a.assemble(parseFrame(1, fr[1]!.body), 2000, 5, []).fdb).toBeUndefined();
   });
   it('reports a missing conntrack module as no data, not as an error', () => {
     const a = new Assembler();

@@ -138,7 +138,8 @@ export class Assembler {
       routes4: collect(s.get('route4'), (l) => parseRoutes(l, 4)),
       routes6: collect(s.get('route6'), (l) => parseRoutes(l, 6)),
       neighbours: collect(s.get('neigh'), parseNeighbours),
-      fdb: collect(s.get('fdb'), parseFdb),
+      // the sampler reads the fdb only when the node has a bridge: an r tick without it says so
+      fdb: collect(s.get('fdb'), parseFdb) ?? (s.has('neigh') ? { status: 'nodata', reason: 'no bridge on the node' } : undefined),
       tcp: collect(s.get('tcpss'), parseSsCounts) ?? collect(s.get('tcpawk'), parseAwkStates),
       tcpCounters,
       facts: collect(s.get('facts'), parseFacts),
