@@ -54,7 +54,7 @@ function sample(node, t) {
     conntrack: { status: 'ok', data: { count, max: 262_144, stats: { found: 0, invalid: t, insert: 0, insertFailed: t >> 3, drop: t >> 4, earlyDrop: 0, error: 0, searchRestart: t } } },
     interfaces: { status: 'ok', data: ifaces },
     tcpCounters: { status: 'ok', data: { activeOpens: t, passiveOpens: t, attemptFails: t >> 2, estabResets: t >> 3, currEstab: 50, retransSegs: t, outRsts: t >> 2, inErrs: 0 } },
-    routes: t === 0 ? { status: 'ok', data: [{ dst: 'default', dev: 'eth0', gateway: '10.0.0.1', family: 4 }] } : undefined,
+    routes4: t === 0 ? { status: 'ok', data: [{ dst: 'default', dev: 'eth0', gateway: '10.0.0.1', family: 4 }] } : undefined,
     kernelEvents: [],
     latencyMs: 5 + (t % 7),
   };

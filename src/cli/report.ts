@@ -1,8 +1,21 @@
 /** --once output: JSON for scripts and incident channels, or a short text table. Pure. */
-import type { AppState, NodeState } from '../state/types.js';
+import { collectorErrors, collectorsReport, routesOf, type CollectorName } from '../state/model.js';
+import { nodeAddresses, primaryChoice } from '../state/topology.js';
+import type { AppState, Collected, NodeState } from '../state/types.js';
 
-export function nodeReport(n: NodeState) {
+/** a collector's last good value in the report's old Collected shape (its status is in `collectors`) */
+function last<K extends CollectorName>(n: NodeState, c: K): Collected<NonNullable<NodeState['model'][K]['value']>> | undefined {
+  const col = n.model[c];
+  if (col.value !== undefined) return { status: 'ok', data: col.value as NonNullable<NodeState['model'][K]['value']> };
+  if (col.status === 'nodata') return { status: 'nodata', reason: col.text ?? '' };
+  if (col.status === 'error') return { status: 'error', error: col.text ?? '' };
+  return undefined;
+}
+
+export function nodeReport(n: NodeState, now = Date.now()) {
   const s = n.sample;
+  const primary = primaryChoice(n);
+  const routes = n.model.routes4.value !== undefined || n.model.routes6.value !== undefined ? { status: 'ok' as const, data: routesOf(n) } : last(n, 'routes4');
   return {
     node: n.name,
     address: n.address,
@@ -10,14 +23,19 @@ export function nodeReport(n: NodeState) {
     error: n.status.kind === 'failed' || n.status.kind === 'reconnecting' ? n.status.reason : s ? undefined : n.lastError,
     sampledAt: s ? new Date(s.at).toISOString() : undefined,
     latencyMs: s ? Math.round(s.latencyMs * 10) / 10 : undefined,
-    conntrack: s?.conntrack,
-    interfaces: s?.interfaces,
-    tcpCounters: s?.tcpCounters,
-    tcpStates: n.slow.tcp,
-    routes: n.slow.routes,
-    neighbours: n.slow.neighbours,
-    fdb: n.slow.fdb,
-    facts: n.slow.facts,
+    primaryInterface: primary ? { name: primary.iface.name, via: primary.via } : undefined,
+    /** the node's own IPv4 addresses by device (from its kernel routes) */
+    addresses: nodeAddresses(n),
+    /** per collector: status (ok, nodata, error, pending), age of its last good value, error */
+    collectors: collectorsReport(n, now),
+    conntrack: last(n, 'conntrack'),
+    interfaces: last(n, 'interfaces'),
+    tcpCounters: last(n, 'tcpCounters'),
+    tcpStates: last(n, 'tcpStates'),
+    routes,
+    neighbours: last(n, 'neighbours'),
+    fdb: last(n, 'fdb'),
+    facts: last(n, 'facts'),
     kernelTableFull: n.tableFull,
     pods: n.kube
       ? {
@@ -32,6 +50,7 @@ export function nodeReport(n: NodeState) {
             mtu: l.iface?.mtu,
             state: l.iface?.operstate,
             method: l.method,
+            ...(l.reason ? { unmapped: l.reason } : {}),
           })),
           strayVeths: n.kube.strayVeths.map((v) => v.name),
         }
@@ -40,9 +59,9 @@ export function nodeReport(n: NodeState) {
   };
 }
 
-export function jsonReport(st: AppState, extra: Record<string, unknown> = {}): string {
+export function jsonReport(st: AppState, extra: Record<string, unknown> = {}, now = Date.now()): string {
   return JSON.stringify(
-    { version: 1, takenAt: new Date().toISOString(), kube: st.kube, nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!), ...(extra[name] ? { processes: extra[name] } : {}) })) },
+    { version: 1, takenAt: new Date(now).toISOString(), kube: st.kube, nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!, now), ...(extra[name] ? { processes: extra[name] } : {}) })) },
     null,
     2,
   );
@@ -52,15 +71,24 @@ export function textReport(st: AppState): string {
   const rows = st.order.map((name) => {
     const n = st.nodes[name]!;
     const s = n.sample;
-    const ct = s?.conntrack.status === 'ok' ? `${s.conntrack.data.count}/${s.conntrack.data.max}` : s ? s.conntrack.status : '-';
-    const ifs = s?.interfaces.status === 'ok' ? String(s.interfaces.data.length) : '-';
+    const c = n.model.conntrack;
+    const ct = c.value ? `${c.value.count}/${c.value.max}` : s ? c.status : '-';
+    const ifs = n.model.interfaces.value ? String(n.model.interfaces.value.length) : '-';
     const worst = n.problems[0] ? `${n.problems[0].severity}: ${n.problems[0].message}` : n.lastError ?? '';
-    return [name, n.status.kind === 'failed' || n.status.kind === 'reconnecting' ? `${n.status.kind}: ${n.status.reason}` : s ? 'ok' : 'no sample', ct, ifs, worst];
+    const ns = n.status;
+    const status = ns.kind === 'failed' || ns.kind === 'reconnecting' || ns.kind === 'stale' ? `${ns.kind}: ${ns.reason}` : s ? 'ok' : 'no sample';
+    return [name, status, ct, ifs, worst];
   });
   const head = ['NODE', 'STATUS', 'CONNTRACK', 'IFACES', 'WORST PROBLEM'];
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.min(40, Math.max(...all.map((r) => r[i]!.length))));
-  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.slice(0, w[i]).padEnd(w[i]!))).join('  ')).join('\n');
+  const table = all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.slice(0, w[i]).padEnd(w[i]!))).join('  '));
+  // collectors whose last read failed, one line per node under the table
+  const errors = st.order.flatMap((name) => {
+    const e = collectorErrors(st.nodes[name]!);
+    return e.length ? [`${name}: collector errors: ${e.map((x) => `${x.name}: ${x.error.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 120)}`).join('; ')}`] : [];
+  });
+  return [...table, ...errors].join('\n');
 }
 
 /** a node counts as sampled when its last tick produced a sample */

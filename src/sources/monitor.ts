@@ -8,7 +8,7 @@ import { CAPTURE_INSTANCE_ID } from './capture/limiter.js';
 import { watchReconnects } from './capture/sweep.js';
 import type { Store } from '../state/store.js';
 import type { NodeStatus } from '../state/types.js';
-import { parsePodPeers } from './parsers/podcgroups.js';
+import { parsePodPeers, type PodPeerLine } from './parsers/podcgroups.js';
 import { loadScript } from './remote/load.js';
 import { NodeSampler, type SampleOutcome } from './sampler.js';
 import type { Transport, TransportState } from './transport/types.js';
@@ -203,7 +203,7 @@ export class Monitor {
         timeoutMs: 10_000,
       });
       const byPid = parsePodPeers(r.stdout.split('\n'));
-      const peers: Record<string, number | 'host'> = {};
+      const peers: Record<string, PodPeerLine> = {};
       for (const p of todo) {
         const v = byPid.get(p.pids[0]!);
         if (v !== undefined) peers[p.uid] = v;

@@ -3,6 +3,7 @@
  * writes one request line per tick and turns each answer into a NodeSample. A request still in
  * flight makes the next tick a no-op for this node (refresh never piles up).
  */
+import { EVERY } from './cadence.js';
 import { LineSplitter } from './lines.js';
 import { Assembler } from './parsers/assemble.js';
 import { parseFrame } from './parsers/frame.js';
@@ -40,10 +41,10 @@ interface Pending {
  */
 export function flagsFor(n: number, needIdentity: boolean): string {
   let f = '';
-  if (n % 5 === 0) f += 'm';
-  if (needIdentity || n % 15 === 1) f += 'r';
-  if (needIdentity || n % 60 === 2) f += 'k';
-  if (n % 60 === 3 || n === 0) f += 's';
+  if (n % EVERY.m === 0) f += 'm';
+  if (needIdentity || n % EVERY.r === 1) f += 'r';
+  if (needIdentity || n % EVERY.k === 2) f += 'k';
+  if (n % EVERY.s === 3 || n === 0) f += 's';
   if (n === 0) f = 'mrks';
   return f || '-';
 }

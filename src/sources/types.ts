@@ -166,10 +166,13 @@ export interface NodeSample {
   conntrack: Collected<Conntrack>;
   interfaces: Collected<Iface[]>;
   /** medium-rate collectors: undefined on ticks that did not read them */
-  routes?: Collected<Route[]>;
+  /** `ip -4 route show table main` (r ticks) */
+  routes4?: Collected<Route[]>;
+  /** `ip -6 route show table main` (s ticks) */
+  routes6?: Collected<Route[]>;
   neighbours?: Collected<Neighbour[]>;
   fdb?: Collected<FdbEntry[]>;
-  /** sockets in handshake states (ss, or /proc/net/tcp without ss) */
+  /** sockets per TCP state, counted on the node (ss -tan, or /proc/net/tcp without ss) */
   tcp?: Collected<TcpStates>;
   /** /proc/net/snmp + /proc/net/sockstat, every tick */
   tcpCounters: Collected<TcpCounters>;

@@ -4,19 +4,23 @@
  *  2. the neighbour table (pod IP -> MAC) plus the bridge forwarding table (MAC -> port) for
  *     bridge CNIs (kubenet cbr0, flannel cni0),
  *  3. the peer index of eth0 inside the pod's network namespace, reached through a process of
- *     the pod found by its cgroup (works for every veth CNI, and without the API).
+ *     the pod found by its cgroup (works for every veth CNI, and without the API), accepted only
+ *     when the host interface it names is a veth whose own peer is that eth0 (topology.ts).
+ * Values are the node model's last good ones, so one failed read un-maps nothing.
  * Without the Kubernetes API, pods come from their cgroups alone (named by UID). Pure.
  */
 import type { Iface, PodInfo } from '../sources/types.js';
+import { interfacesOf, routesOf, valueOf } from './model.js';
+import { peerIface } from './topology.js';
 import type { NodeState, PodLink } from './types.js';
 
 export function linkPods(node: NodeState): { links: PodLink[]; strayVeths: Iface[] } {
-  const ifaces = node.sample?.interfaces.status === 'ok' ? node.sample.interfaces.data : [];
+  const ifaces = interfacesOf(node);
   const byName = new Map(ifaces.map((i) => [i.name, i]));
   const byIndex = new Map(ifaces.map((i) => [i.ifindex, i]));
-  const routes = node.slow.routes?.status === 'ok' ? node.slow.routes.data : [];
-  const neigh = node.slow.neighbours?.status === 'ok' ? node.slow.neighbours.data : [];
-  const fdb = node.slow.fdb?.status === 'ok' ? node.slow.fdb.data : [];
+  const routes = routesOf(node);
+  const neigh = valueOf(node, 'neighbours') ?? [];
+  const fdb = valueOf(node, 'fdb') ?? [];
   const hostRoute = new Map<string, string>();
   for (const r of routes) {
     if (!r.dev || r.gateway) continue;
@@ -41,9 +45,10 @@ export function linkPods(node: NodeState): { links: PodLink[]; strayVeths: Iface
       if (i) return { pod, iface: i, method: 'neighbour+fdb' };
     }
     const peer = node.podPeers[pod.uid];
-    if (typeof peer === 'number') {
-      const i = byIndex.get(peer);
-      if (i) return { pod, iface: i, method: 'netns-peer' };
+    if (peer !== undefined && peer !== 'host') {
+      const p = peerIface(byIndex, peer);
+      if (p.iface) return { pod, iface: p.iface, method: 'netns-peer' };
+      return { pod, method: 'none', reason: p.reason };
     }
     return { pod, method: 'none' };
   });
@@ -61,7 +66,7 @@ export function linkPods(node: NodeState): { links: PodLink[]; strayVeths: Iface
 export function podsOf(node: NodeState): PodInfo[] {
   const api = node.kube?.pods;
   if (api && (node.kube?.status.kind === 'ok' || api.length)) return api;
-  const cg = node.slow.podCgroups?.status === 'ok' ? node.slow.podCgroups.data : [];
+  const cg = valueOf(node, 'podCgroups') ?? [];
   return cg.map((c) => ({
     namespace: '?',
     name: `pod${c.uid}`,

@@ -4,27 +4,23 @@
  * CHECKS.
  */
 import type { Iface } from '../sources/types.js';
+import { collectorErrors, interfacesOf, isLive, valueOf } from './model.js';
+import { primaryInterface } from './topology.js';
 import type { NodeState, Problem } from './types.js';
+
+/** the one primary-interface selector lives in the node model (topology.ts) */
+export { primaryInterface };
 
 const RANK = { crit: 0, warn: 1, info: 2 } as const;
 
 const CT_REMEDY =
   'raise net.netfilter.nf_conntrack_max (GKE guide: MemTotal kB / 32), spread workloads over more nodes, NodeLocal DNSCache to cut DNS entries';
 
-/** the node's primary interface: the one the IPv4 default route leaves through */
-export function primaryInterface(node: NodeState): Iface | undefined {
-  const s = node.sample;
-  if (!s || s.interfaces.status !== 'ok') return undefined;
-  const ifaces = s.interfaces.data;
-  const routes = node.slow.routes?.status === 'ok' ? node.slow.routes.data : [];
-  const def = routes.find((r) => r.dst === 'default' && r.family === 4 && r.dev);
-  return (def && ifaces.find((i) => i.name === def.dev)) ?? ifaces.find((i) => i.kind === 'device');
-}
-
 function conntrack(node: NodeState): Problem[] {
   const out: Problem[] = [];
-  const ct = node.sample?.conntrack;
-  if (ct?.status !== 'ok' || ct.data.max <= 0) return out;
+  const data = valueOf(node, 'conntrack');
+  if (!data || data.max <= 0) return out;
+  const ct = { data };
   const pct = (100 * ct.data.count) / ct.data.max;
   if (pct >= 80) {
     const g = node.rates.conntrackGrowthPerSec ?? 0;
@@ -66,10 +62,9 @@ function tableFull(node: NodeState): Problem[] {
 }
 
 function interfaces(node: NodeState): Problem[] {
-  const s = node.sample;
-  if (s?.interfaces.status !== 'ok') return [];
+  const ifaces = interfacesOf(node);
+  if (ifaces.length === 0) return [];
   const out: Problem[] = [];
-  const ifaces = s.interfaces.data;
   const byName = new Map(ifaces.map((i) => [i.name, i]));
   const primary = primaryInterface(node);
   const overlay = ifaces.find((i) => i.kind === 'vxlan' || i.kind === 'geneve' || i.kind === 'wireguard');
@@ -154,8 +149,9 @@ function isDown(i: Iface): boolean {
 
 function tcp(node: NodeState): Problem[] {
   const out: Problem[] = [];
-  const t = node.slow.tcp;
-  if (t?.status === 'ok') {
+  const states = valueOf(node, 'tcpStates');
+  if (states) {
+    const t = { data: states };
     const syn = (t.data.SYN_SENT ?? 0) + (t.data.SYN_RECV ?? 0);
     if (syn >= 20) {
       out.push({
@@ -174,11 +170,12 @@ function tcp(node: NodeState): Problem[] {
 }
 
 function sysctls(node: NodeState): Problem[] {
-  const f = node.slow.facts;
-  if (f?.status !== 'ok') return [];
+  const facts = valueOf(node, 'facts');
+  if (!facts) return [];
+  const f = { data: facts };
   const out: Problem[] = [];
   const sc = f.data.sysctl;
-  const hasBridge = node.sample?.interfaces.status === 'ok' && node.sample.interfaces.data.some((i) => i.kind === 'bridge');
+  const hasBridge = interfacesOf(node).some((i) => i.kind === 'bridge');
   if (sc['net.ipv4.ip_forward'] === '0' && (hasBridge || node.kube)) {
     out.push({ severity: node.kube?.pods.length ? 'crit' : 'warn', code: 'ip-forward', message: 'net.ipv4.ip_forward = 0: pods cannot be routed', remedy: 'sysctl -w net.ipv4.ip_forward=1' });
   }
@@ -205,10 +202,10 @@ function sysctls(node: NodeState): Problem[] {
 }
 
 function neighbours(node: NodeState): Problem[] {
-  const n = node.slow.neighbours;
-  if (n?.status !== 'ok' || !node.kube) return [];
+  const neigh = valueOf(node, 'neighbours');
+  if (!neigh || !node.kube || !isLive(node)) return [];
   const podIps = new Set(node.kube.pods.flatMap((p) => p.podIPs));
-  const bad = n.data.filter((x) => podIps.has(x.ip) && /INCOMPLETE|FAILED/.test(x.state));
+  const bad = neigh.filter((x) => podIps.has(x.ip) && /INCOMPLETE|FAILED/.test(x.state));
   return bad.map((x) => ({
     severity: 'warn' as const,
     code: 'neigh-failed',
@@ -219,7 +216,9 @@ function neighbours(node: NodeState): Problem[] {
 
 function pods(node: NodeState): Problem[] {
   const k = node.kube;
-  if (!k) return [];
+  // a node that is not live (or never listed its interfaces) has no data to judge its pods on:
+  // its pods are unknown, not faulty
+  if (!k || !isLive(node) || node.model.interfaces.value === undefined) return [];
   const out: Problem[] = [];
   const primary = primaryInterface(node);
   for (const l of k.links) {
@@ -245,14 +244,13 @@ function transport(node: NodeState): Problem[] {
   if (st.kind === 'failed') return [{ severity: 'crit', code: 'node-failed', message: st.reason }];
   if (st.kind === 'reconnecting') return [{ severity: 'crit', code: 'node-unreachable', message: st.reason }];
   if (st.kind === 'stale') return [{ severity: 'warn', code: 'node-stale', message: `no fresh sample for ${Math.round(st.ageMs / 1000)}s: ${st.reason}` }];
-  const errs: Problem[] = [];
-  const s = node.sample;
-  if (s) {
-    for (const [name, c] of Object.entries({ conntrack: s.conntrack, interfaces: s.interfaces })) {
-      if (c.status === 'error') errs.push({ severity: 'info', code: 'collector-error', subject: name, message: `${name}: ${c.error}` });
-    }
-  }
-  return errs;
+  // every collector whose last read failed; its last good value (if any) is still used
+  return collectorErrors(node).map((e) => ({
+    severity: 'info' as const,
+    code: 'collector-error',
+    subject: e.name,
+    message: `${e.name}: ${e.error}${node.model[e.name].value !== undefined ? ' (showing the last good value)' : ''}`,
+  }));
 }
 
 const CHECKS = [transport, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods];

@@ -9,7 +9,9 @@ import type { NodeInfo, PodInfo } from '../sources/types.js';
 import { computeRates } from './rates.js';
 import { evaluate } from './rules.js';
 import type { AppState, KubeStatus, NodeState, NodeStatus } from './types.js';
+import { emptyModel, foldModel } from './model.js';
 import { linkPods } from './podlinks.js';
+import type { PodPeer } from './topology.js';
 
 export const HISTORY = 120;
 
@@ -22,7 +24,9 @@ export interface Actions {
   setKube(status: KubeStatus): void;
   setNodeInfo(name: string, info: NodeInfo): void;
   setPods(name: string, pods: PodInfo[], status: KubeStatus): void;
-  setPodPeers(name: string, peers: Record<string, number | 'host'>): void;
+  setPodPeers(name: string, peers: Record<string, PodPeer>): void;
+  /** the node's address as the connection sees it (the transport tells when it knows) */
+  setConnectedAddress(name: string, address: string | undefined): void;
   setTraffic(name: string, sample: TrafficSample): void;
 }
 
@@ -34,12 +38,12 @@ function push(arr: number[], v: number): number[] {
   return out;
 }
 
-export function newNode(name: string, address?: string, now = Date.now()): NodeState {
+export function newNode(name: string, address?: string, now = Date.now(), intervalMs = 1000): NodeState {
   return {
     name,
     address,
     status: { kind: 'connecting', since: now },
-    slow: {},
+    model: emptyModel(intervalMs),
     podPeers: {},
     rates: { ifaces: {} },
     history: { conntrackPct: [], drops: [], rxBps: [] },
@@ -51,12 +55,13 @@ export function newNode(name: string, address?: string, now = Date.now()): NodeS
 }
 
 /** folds one outcome into a node; pure */
-export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number): NodeState {
+export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number, intervalMs = 1000): NodeState {
   if (outcome.kind === 'busy') {
     // the previous request is still out: the node is slow
     const age = node.sample ? now - node.sample.at : 0;
     if (node.status.kind === 'live' || node.status.kind === 'stale') {
-      return { ...node, status: { kind: 'stale', since: node.status.since, ageMs: age, reason: 'node slow to answer' } };
+      const next: NodeState = { ...node, status: { kind: 'stale', since: node.status.since, ageMs: age, reason: 'node slow to answer' } };
+      return { ...next, problems: evaluate(next) };
     }
     return node;
   }
@@ -66,18 +71,13 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
       node.status.kind === 'live' || node.status.kind === 'stale'
         ? { kind: 'stale', since: node.status.since, ageMs: age, reason: outcome.error }
         : node.status;
-    return { ...node, status, samplesFailed: node.samplesFailed + 1, lastError: outcome.error };
+    const next: NodeState = { ...node, status, samplesFailed: node.samplesFailed + 1, lastError: outcome.error };
+    return { ...next, problems: evaluate(next) };
   }
   const s = outcome.sample;
   const prev = node.sample;
   const rates = computeRates(prev, s);
-  const slow = { ...node.slow };
-  if (s.routes) slow.routes = s.routes;
-  if (s.neighbours) slow.neighbours = s.neighbours;
-  if (s.fdb) slow.fdb = s.fdb;
-  if (s.tcp) slow.tcp = s.tcp;
-  if (s.facts) slow.facts = s.facts;
-  if (s.podCgroups) slow.podCgroups = s.podCgroups;
+  const model = foldModel(node.model, s, intervalMs);
   const firstUptime = node.firstUptime ?? s.uptime;
   const tableFull = { ...node.tableFull };
   if (s.kernelEvents.length) {
@@ -98,8 +98,8 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
     rxBps: push(node.history.rxBps, rx),
   };
   const status: NodeStatus = node.status.kind === 'live' ? node.status : { kind: 'live', since: now };
-  let next: NodeState = { ...node, sample: s, slow, rates, history, tableFull, firstUptime, status, samplesOk: node.samplesOk + 1 };
-  const cgroupPods = slow.podCgroups?.status === 'ok' && slow.podCgroups.data.length > 0;
+  let next: NodeState = { ...node, sample: s, model, rates, history, tableFull, firstUptime, status, samplesOk: node.samplesOk + 1 };
+  const cgroupPods = (model.podCgroups.value?.length ?? 0) > 0;
   if (next.kube || cgroupPods) {
     const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };
     next = { ...next, kube: { ...kube, ...linkPods({ ...next, kube }) } };
@@ -122,7 +122,7 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
       set((st) =>
         st.nodes[name]
           ? st
-          : { order: [...st.order, name], nodes: { ...st.nodes, [name]: newNode(name, address, now()) } },
+          : { order: [...st.order, name], nodes: { ...st.nodes, [name]: newNode(name, address, now(), st.interval * 1000) } },
       ),
     removeNode: (name) =>
       set((st) => {
@@ -138,7 +138,10 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         // 'live' comes from samples, not from the transport: a ready transport is connecting
         // until the first sample arrives
         const keep = status.kind === 'connecting' && (n.status.kind === 'live' || n.status.kind === 'stale');
-        return keep ? st : { nodes: { ...st.nodes, [name]: { ...n, status } } };
+        if (keep) return st;
+        // the status decides which checks can run (no pod checks on a node that is not live)
+        const next = { ...n, status };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
       }),
     applyTick: (outcomes) =>
       set((st) => {
@@ -146,7 +149,7 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         const nodes = { ...st.nodes };
         for (const [name, o] of outcomes) {
           const n = nodes[name];
-          if (n) nodes[name] = foldOutcome(n, o, t);
+          if (n) nodes[name] = foldOutcome(n, o, t, st.interval * 1000);
         }
         return { nodes, ticks: st.ticks + 1 };
       }),
@@ -171,6 +174,13 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
       set((st) => {
         const n = st.nodes[name];
         return n ? { nodes: { ...st.nodes, [name]: { ...n, traffic: sample } } } : st;
+      }),
+    setConnectedAddress: (name, address) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n || n.connectedAddress === address) return st;
+        const next = { ...n, connectedAddress: address };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
       }),
     setPodPeers: (name, peers) =>
       set((st) => {

@@ -1,6 +1,8 @@
 /** The shape of netwatch's state: what the UI reads. Written only through store.ts actions. */
 import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo } from '../sources/types.js';
+import type { NodeModel } from './model.js';
+import type { PodPeer } from './topology.js';
 
 export type Severity = 'crit' | 'warn' | 'info';
 
@@ -51,6 +53,8 @@ export interface PodLink {
   pod: PodInfo;
   iface?: Iface;
   method?: 'route' | 'neighbour+fdb' | 'netns-peer' | 'none';
+  /** why no veth was mapped (e.g. the peer index names an unrelated interface) */
+  reason?: string;
 }
 
 export interface KubeStatus {
@@ -63,18 +67,14 @@ export interface NodeState {
   /** where it is reached (ssh host, address) */
   address?: string;
   status: NodeStatus;
+  /** the node's address as the connection sees it (filled by the transport when it knows) */
+  connectedAddress?: string;
+  /** the latest sample as it came (rates and latency are computed from it) */
   sample?: NodeSample;
-  /** the latest successful result of each slower collector, kept across ticks */
-  slow: {
-    routes?: NodeSample['routes'];
-    neighbours?: NodeSample['neighbours'];
-    fdb?: NodeSample['fdb'];
-    tcp?: NodeSample['tcp'];
-    facts?: NodeSample['facts'];
-    podCgroups?: NodeSample['podCgroups'];
-  };
-  /** pod UID -> host-side peer ifindex of the pod's eth0 ('host' for host-network pods) */
-  podPeers: Record<string, number | 'host'>;
+  /** per collector: the last good value, its age and period, the current status (model.ts) */
+  model: NodeModel;
+  /** pod UID -> what the pod's eth0 says about its host-side peer (remote/podpeer.sh) */
+  podPeers: Record<string, PodPeer>;
   rates: NodeRates;
   /** bounded histories for charts (oldest first) */
   history: { conntrackPct: number[]; drops: number[]; rxBps: number[] };

@@ -4,6 +4,8 @@
  */
 import type { Iface, PodInfo } from '../sources/types.js';
 import type { IfaceRates, NodeState, NodeStatus, PodLink, Problem, Severity } from '../state/types.js';
+import { interfacesOf as modelInterfaces, isLive } from '../state/model.js';
+import { primaryInterface } from '../state/topology.js';
 import { fmtAge, oneLine } from './format.js';
 
 export const SEVERITY_RANK: Record<Severity, number> = { crit: 0, warn: 1, info: 2 };
@@ -22,22 +24,14 @@ export function sortProblems(problems: readonly Problem[]): Problem[] {
     .map(([p]) => p);
 }
 
+/** the node's interfaces: the node model's last good list */
 export function interfacesOf(node: NodeState): Iface[] {
-  return node.sample?.interfaces.status === 'ok' ? node.sample.interfaces.data : [];
+  return modelInterfaces(node);
 }
 
-/** the node's primary NIC: the device of the default route, else the first physical device that is up */
+/** the node's primary NIC: the node model's one selector (state/topology.ts) */
 export function primaryIface(node: NodeState): string | undefined {
-  const ifaces = interfacesOf(node);
-  const routes = node.slow.routes?.status === 'ok' ? node.slow.routes.data : [];
-  const byDefault = routes
-    .filter((r) => r.dst === 'default' && r.dev)
-    .sort((a, b) => a.family - b.family)
-    .map((r) => r.dev!)
-    .find((dev) => ifaces.length === 0 || ifaces.some((i) => i.name === dev));
-  if (byDefault) return byDefault;
-  const devices = ifaces.filter((i) => i.kind === 'device');
-  return (devices.find((i) => i.operstate === 'up') ?? devices[0])?.name;
+  return primaryInterface(node)?.name;
 }
 
 const KIND_RANK: Partial<Record<Iface['kind'], number>> = {
@@ -72,9 +66,9 @@ export interface ConntrackUse {
 }
 
 export function conntrackOf(node: NodeState): ConntrackUse | undefined {
-  const ct = node.sample?.conntrack;
-  if (ct?.status !== 'ok' || ct.data.max <= 0) return undefined;
-  return { count: ct.data.count, max: ct.data.max, pct: (100 * ct.data.count) / ct.data.max };
+  const ct = node.model.conntrack.value;
+  if (!ct || ct.max <= 0) return undefined;
+  return { count: ct.count, max: ct.max, pct: (100 * ct.count) / ct.max };
 }
 
 /** node traffic: the primary NIC's rates, else the sum over physical devices */
@@ -133,6 +127,10 @@ export interface PodRow {
   method?: PodLink['method'];
   rates?: IfaceRates;
   problems: Problem[];
+  /** why no veth was mapped (from the pod links) */
+  reason?: string;
+  /** the node is not live: what the row shows is its last known state, its pods are unknown */
+  unknown?: string;
 }
 
 /** one row per pod (by namespace/name), with its veth as it is now, then veths without a pod */
@@ -140,6 +138,7 @@ export function podRows(node: NodeState): PodRow[] {
   const kube = node.kube;
   if (!kube) return [];
   const current = new Map(interfacesOf(node).map((i) => [i.name, i]));
+  const unknown = isLive(node) ? undefined : `unknown: node ${node.status.kind}`;
   const links = new Map(kube.links.map((l) => [l.pod.uid, l]));
   const pods = new Map(kube.pods.map((p) => [p.uid, p]));
   for (const l of kube.links) if (!pods.has(l.pod.uid)) pods.set(l.pod.uid, l.pod);
@@ -155,6 +154,8 @@ export function podRows(node: NodeState): PodRow[] {
         method: link?.method,
         rates: iface ? node.rates.ifaces[iface.name] : undefined,
         problems: problemsAbout(node.problems, [podName(pod), pod.name, pod.uid, iface?.name]),
+        ...(link?.reason ? { reason: link.reason } : {}),
+        ...(unknown ? { unknown } : {}),
       };
     });
   for (const v of kube.strayVeths) {

@@ -2,6 +2,7 @@
  * The node detail's summary block as lines of segments: node facts, conntrack (use, rates,
  * cumulative stats, "table full" lines) and TCP. Pure.
  */
+import { collectorErrors, oldAge, valueOf } from '../state/model.js';
 import type { NodeState } from '../state/types.js';
 import type { Seg } from './columns.js';
 import { fmtAge, fmtCount, fmtPct, fmtRate, oneLine } from './format.js';
@@ -28,21 +29,48 @@ function factsLine(n: NodeState, now: number): Seg[] {
   const primary = primaryIface(n);
   if (primary) segs.push({ text: ` · primary ${primary}` });
   if (n.sample) segs.push({ text: ` · ${Math.round(n.sample.latencyMs)}ms` });
-  const facts = n.slow.facts?.status === 'ok' ? n.slow.facts.data : undefined;
+  // every collector whose last read failed, first: what netwatch cannot see is news
+  for (const e of collectorErrors(n)) {
+    const ago = e.at !== undefined ? ` ${fmtAge(Math.max(0, now - e.at))} ago` : '';
+    segs.push({ text: ` · ${e.name} failed${ago}: ${oneLine(e.error)}`, tone: 'bad' });
+  }
+  const facts = valueOf(n, 'facts');
   if (facts?.kernel) segs.push({ text: ` · ${oneLine(facts.kernel)}` });
   if (facts?.os) segs.push({ text: ` · ${oneLine(facts.os)}` });
   return segs;
 }
 
-function conntrackLines(n: NodeState): Seg[][] {
-  const c = n.sample?.conntrack;
+/** a value that is not current (node not live, or older than its period): dim, with its age */
+function aged(segs: Seg[], age: number | undefined): Seg[] {
+  if (age === undefined) return segs;
+  // the age right after the label, so a narrow pane cannot cut it off
+  const dim = segs.map((x) => ({ ...x, tone: 'dim' as const }));
+  return [dim[0]!, { text: ` (${fmtAge(age)} old)`, tone: 'dim' }, ...dim.slice(1)];
+}
+
+function conntrackLines(n: NodeState, now: number): Seg[][] {
+  const [l1, l2, l3] = conntrackLinesNow(n);
+  const age = oldAge(n, 'conntrack', now);
+  return [aged(l1!, age), age === undefined ? l2! : l2!.map((x) => ({ ...x, tone: 'dim' as const })), l3!];
+}
+
+function conntrackLinesNow(n: NodeState): Seg[][] {
+  const col = n.model.conntrack;
+  const c =
+    col.value !== undefined
+      ? { status: 'ok' as const, data: col.value }
+      : col.status === 'nodata'
+        ? { status: 'nodata' as const, reason: col.text ?? '' }
+        : col.status === 'error'
+          ? { status: 'error' as const, error: col.text ?? '' }
+          : undefined;
   if (!c) return [[{ text: 'conntrack: no sample yet', tone: 'dim' }], [], []];
   if (c.status !== 'ok') {
     const why = c.status === 'nodata' ? `no data (${oneLine(c.reason)})` : `error: ${oneLine(c.error)}`;
     return [[{ text: `conntrack: ${why}`, tone: c.status === 'error' ? 'bad' : 'dim' }], [], tableFullLine(n)];
   }
   const use = conntrackOf(n);
-  const l1: Seg[] = [{ text: 'conntrack ' }];
+  const l1: Seg[] = [{ text: 'conntrack' }, { text: ' ' }];
   if (use) {
     l1.push({ text: `${fmtCount(use.count)}/${fmtCount(use.max)} ${fmtPct(use.pct)}`, tone: use.pct >= 95 ? 'bad' : use.pct >= 80 ? 'warn' : 'ok' });
   } else l1.push({ text: `${fmtCount(c.data.count)} (max unknown)` });
@@ -73,9 +101,12 @@ function tableFullLine(n: NodeState): Seg[] {
   return segs;
 }
 
-function tcpLine(n: NodeState): Seg[] {
+function tcpLine(n: NodeState, now: number): Seg[] {
   const segs: Seg[] = [{ text: 'tcp' }];
-  const states = n.slow.tcp?.status === 'ok' ? n.slow.tcp.data : undefined;
+  // sockets per state as counted on the node (ss -tan, every r tick): drawn dim with their age
+  // when older than their period or when the node is not live
+  const states = valueOf(n, 'tcpStates');
+  const age = oldAge(n, 'tcpStates', now);
   const state = ([k, label]: readonly [string, string]) => {
     const v = states?.[k] ?? 0;
     const tone = (k === 'SYN_SENT' || k === 'SYN_RECV') && v > 0 ? ('warn' as const) : undefined;
@@ -86,12 +117,12 @@ function tcpLine(n: NodeState): Seg[] {
   segs.push({ text: ' ·' }, ...rateSeg('fails', n.rates.tcpAttemptFailsPerSec), ...rateSeg('resets', n.rates.tcpResetsPerSec), ...rateSeg('retrans', n.rates.tcpRetransPerSec));
   segs.push({ text: ' ·' });
   HANDSHAKE.slice(2).forEach(state);
-  return segs;
+  return aged(segs, age);
 }
 
 /** exactly five lines: facts, conntrack, conntrack stats, table full, tcp */
 export function summaryLines(n: NodeState, now: number): Seg[][] {
-  return [factsLine(n, now), ...conntrackLines(n), tcpLine(n)];
+  return [factsLine(n, now), ...conntrackLines(n, now), tcpLine(n, now)];
 }
 
 /** 1, 2, 5 × 10^k at or above v (≥ floor) */

@@ -8,7 +8,8 @@ import type { IfaceRates, NodeState, Problem, Severity } from '../state/types.js
 import { sparkline } from './charts.js';
 import type { Cell, Column } from './columns.js';
 import { widthFor } from './columns.js';
-import { fmtBytes, fmtCount, fmtPct, fmtRate, oneLine } from './format.js';
+import { isLive, oldAge } from '../state/model.js';
+import { fmtAge, fmtBytes, fmtCount, fmtPct, fmtRate, oneLine } from './format.js';
 import {
   conntrackOf,
   nodeDrops,
@@ -36,6 +37,12 @@ function rateTone(v: number | undefined): Tone | undefined {
   return v !== undefined && v > 0 ? 'warn' : undefined;
 }
 
+/** a value of a node that is not live is its last known one: drawn dim */
+function asOf(n: NodeState, c: Cell | string): Cell {
+  const cell = typeof c === 'string' ? { text: c } : c;
+  return isLive(n) || !n.sample ? cell : { text: cell.text, tone: 'dim' };
+}
+
 /** the overview: one row per node */
 export function nodeColumns(total: number, nodes: readonly NodeState[], now: number): Column<NodeState>[] {
   const kube = nodes.some((n) => n.kube);
@@ -57,13 +64,17 @@ export function nodeColumns(total: number, nodes: readonly NodeState[], now: num
     {
       id: 'conntrack',
       header: 'CONNTRACK',
-      width: 15,
+      // room for the age of a node's last known value
+      width: nodes.some((n) => n.sample && !isLive(n)) ? 20 : 15,
       priority: 0,
       cell: (n) => {
         const ct = conntrackOf(n);
         if (!ct) return { text: n.sample ? 'no data' : '', tone: 'dim' };
         const tone: Tone | undefined = ct.pct >= 95 ? 'bad' : ct.pct >= 80 ? 'warn' : undefined;
-        return { text: `${fmtCount(ct.count)}/${fmtCount(ct.max)} ${fmtPct(ct.pct)}`, tone };
+        // the age of a value that is not current goes with it
+        const age = oldAge(n, 'conntrack', now);
+        const text = `${fmtCount(ct.count)}/${fmtCount(ct.max)} ${fmtPct(ct.pct)}`;
+        return age === undefined ? { text, tone } : { text: `${text} ${fmtAge(age)}`, tone: 'dim' };
       },
     },
     {
@@ -81,22 +92,24 @@ export function nodeColumns(total: number, nodes: readonly NodeState[], now: num
       priority: 1,
       cell: (n) => {
         const d = nodeDrops(n);
-        return { text: fmtRate(d), tone: rateTone(d) };
+        return asOf(n, { text: fmtRate(d), tone: rateTone(d) });
       },
     },
-    { id: 'rx', header: 'RX/s', width: 6, align: 'right', priority: 3, cell: (n) => fmtBytes(nodeTraffic(n)?.rx) },
-    { id: 'tx', header: 'TX/s', width: 6, align: 'right', priority: 3, cell: (n) => fmtBytes(nodeTraffic(n)?.tx) },
+    { id: 'rx', header: 'RX/s', width: 6, align: 'right', priority: 3, cell: (n) => asOf(n, fmtBytes(nodeTraffic(n)?.rx)) },
+    { id: 'tx', header: 'TX/s', width: 6, align: 'right', priority: 3, cell: (n) => asOf(n, fmtBytes(nodeTraffic(n)?.tx)) },
     ...(nodes.some((n) => n.traffic)
       ? [{ id: 'traffic', header: 'CAPTURE', width: 18, priority: 2, cell: (n: NodeState): Cell => trafficCell(n, now) }]
       : []),
     ...(kube
-      ? [{ id: 'pods', header: 'PODS', width: 4, align: 'right' as const, priority: 2, cell: (n: NodeState) => String(podCount(n) ?? '') }]
+      ? [{ id: 'pods', header: 'PODS', width: 4, align: 'right' as const, priority: 2, cell: (n: NodeState) => asOf(n, String(podCount(n) ?? '')) }]
       : []),
     { id: 'problem', header: 'WORST PROBLEM', width: 20, grow: true, priority: 0, cell: (n) => problemCell(n.problems) },
   ];
 }
 
 export interface IfaceRow {
+  /** the node is not live or its interface list is stale: the row is its last known state, this old */
+  oldMs?: number;
   iface: Iface;
   rates?: IfaceRates;
   pod?: PodInfo;
@@ -118,10 +131,10 @@ export function stateCell(i: Iface | undefined): Cell {
   return { text: s, tone: s === 'up' || s === 'unknown' ? undefined : 'bad' };
 }
 
-/** the node detail's interfaces pane */
+/** the node detail's interfaces pane; rows of a node that is not live are drawn dim */
 export function ifaceColumns(total: number, rows: readonly IfaceRow[]): Column<IfaceRow>[] {
   const kube = rows.some((r) => r.pod);
-  return [
+  const cols: Column<IfaceRow>[] = [
     { id: 'name', header: 'IFACE', width: widthFor(rows.map((r) => r.iface.name), 'IFACE', 6, total >= 120 ? 24 : 16), cut: 'middle', priority: 0, cell: (r) => r.iface.name },
     { id: 'kind', header: 'KIND', width: 8, priority: 2, cell: (r) => r.iface.kind },
     { id: 'master', header: 'MASTER', width: widthFor(rows.map((r) => r.iface.master ?? ''), 'MASTER', 6, 12), priority: 2, cell: (r) => r.iface.master ?? '' },
@@ -135,14 +148,25 @@ export function ifaceColumns(total: number, rows: readonly IfaceRow[]): Column<I
     ...(kube ? [{ id: 'pod', header: 'POD', width: 24, cut: 'middle' as const, priority: 3, cell: (r: IfaceRow) => (r.pod ? podName(r.pod) : '') }] : []),
     { id: 'problem', header: 'PROBLEM', width: 10, grow: true, priority: 1, cell: (r) => problemCell(r.problems) },
   ];
+  if (!rows.some((r) => r.oldMs !== undefined)) return cols;
+  return cols.map((c) => ({
+    ...c,
+    cell: (r: IfaceRow, w: number): Cell => {
+      const v = c.cell(r, w);
+      const cell = typeof v === 'string' ? { text: v } : v;
+      return r.oldMs === undefined ? cell : { text: cell.text, tone: 'dim' };
+    },
+  }));
 }
 
 const METHOD: Record<string, string> = { route: 'route', 'neighbour+fdb': 'neigh+fdb', 'netns-peer': 'netns', none: '–' };
 
 /** flags that are facts of the row itself, shown even before any rule names them */
 export function podRowFacts(r: PodRow): string[] {
+  // a node that is not live: its pods are unknown, not faulty
+  if (r.unknown) return [r.unknown];
   if (!r.pod) return ['no pod'];
-  if (!r.iface && !r.pod.hostNetwork) return ['no veth'];
+  if (!r.iface && !r.pod.hostNetwork) return [r.reason ? `unmapped: ${r.reason}` : 'no veth'];
   return [];
 }
 

@@ -3,6 +3,7 @@
  * screen lists (filtered), how many rows fit, which row is selected, and what `c` and `s` act on.
  * Pure, so key handling is tested without a terminal.
  */
+import { oldAge } from '../state/model.js';
 import type { AppState, NodeState, Problem } from '../state/types.js';
 import type { PodInfo } from '../sources/types.js';
 import { clampList, followKey, type ListState, listId, matchesFilter, type Pane, type UiState } from './nav.js';
@@ -65,9 +66,11 @@ function listView<R>(id: string, all: R[], text: (r: R) => string, key: (r: R) =
 
 export const problemKey = (p: Problem) => `${p.code}:${p.subject ?? ''}:${p.message}`;
 
-export function ifaceRows(node: NodeState): IfaceRow[] {
+export function ifaceRows(node: NodeState, now = Date.now()): IfaceRow[] {
   const pods = podByIface(node);
+  const old = oldAge(node, 'interfaces', now);
   return sortIfaces(interfacesOf(node), primaryIface(node)).map((iface) => ({
+    ...(old !== undefined ? { oldMs: old } : {}),
     iface,
     rates: node.rates.ifaces[iface.name],
     pod: pods.get(iface.name),
@@ -95,7 +98,7 @@ export function viewModel(snap: Snapshot, ui: UiState, size: Size, now: number):
   const page = pageFor(r.pane, size.rows);
   const base = { kind: 'detail' as const, node, name: r.node };
   if (r.pane === 'interfaces') {
-    const v = listView(id, node ? ifaceRows(node) : [], (x) => ifaceFilterText(x.iface, x.pod), (x) => x.iface.name, ui, page);
+    const v = listView(id, node ? ifaceRows(node, now) : [], (x) => ifaceFilterText(x.iface, x.pod), (x) => x.iface.name, ui, page);
     return { ...base, pane: 'interfaces', ...v, selected: v.rows[v.list.cursor] };
   }
   if (r.pane === 'pods') {

@@ -9,7 +9,7 @@ import { parseKmsgLine } from '../../src/sources/parsers/kmsg.js';
 import { parseFdb, parseNeighbours, parseRoutes } from '../../src/sources/parsers/net.js';
 import { parseNetDev } from '../../src/sources/parsers/netdev.js';
 import { parseCgroupPath, parsePodCgroups, parsePodPeers } from '../../src/sources/parsers/podcgroups.js';
-import { parseProcNetTcpStates, parseSsStates, parseTcpCounters } from '../../src/sources/parsers/tcp.js';
+import { parseAwkStates, parseProcNetTcpStates, parseSsCounts, parseTcpCounters } from '../../src/sources/parsers/tcp.js';
 
 const fx = (name: string) => readFileSync(new URL(`../fixtures/node/${name}`, import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
 
@@ -82,8 +82,26 @@ describe('routes, neighbours, fdb', () => {
 });
 
 describe('tcp', () => {
-  it('counts handshake states from ss and from /proc/net/tcp', () => {
-    expect(parseSsStates(['SYN-SENT 0 1 198.18.0.11:40000 198.18.0.99:80', 'SYN-SENT 0 1 a b', 'SYN-RECV 0 0 c d'])).toEqual({ SYN_SENT: 2, SYN_RECV: 1 });
+  it('reads the per-state counts of ss -tan made on the node, with /proc/net/tcp names', () => {
+    const c = parseSsCounts(fx('ss-tan-counts.lab-n1'));
+    expect(c.ESTABLISHED).toBeGreaterThan(0);
+    expect(c.TIME_WAIT).toBeGreaterThan(0);
+    expect(c.LISTEN).toBeGreaterThan(0);
+    expect(Object.keys(c).every((k) => /^[A-Z_0-9]+$/.test(k) && !k.includes('-'))).toBe(true);
+    expect(parseSsCounts(['ESTAB 52', 'TIME-WAIT 40', 'FIN-WAIT-1 2', 'State 1', 'garbage'])).toEqual({ ESTABLISHED: 52, TIME_WAIT: 40, FIN_WAIT1: 2 });
+  });
+  it('reads the fallback count of /proc/net/tcp{,6} made on the node without ss, with the same names', () => {
+    expect(parseAwkStates(fx('proc-net-tcp-awk.lab-n1'))).toEqual({ TIME_WAIT: 20, LISTEN: 2, ESTABLISHED: 50 });
+  });
+  it('assembles the tcpss section into TCP states', () => {
+    const a = new Assembler();
+    const g = (path: string, lines: string[]) => lines.map((l) => `${path}:${l}`);
+    const body = ['@@ grep', ...g('/proc/uptime', ['5.0 1.0']), ...g('/proc/net/dev', fx('net_dev.host')), '@@ tcpss', ...fx('ss-tan-counts.lab-n1')];
+    expect(a.assemble(parseFrame(0, body), 0, 1, []).tcp).toEqual({ status: 'ok', data: { ESTABLISHED: 50, LISTEN: 2, TIME_WAIT: 20 } });
+    const failed = [...body.slice(0, -3), '@@ tcpss', '@@ tcpss !exit 1'];
+    expect(a.assemble(parseFrame(1, failed), 0, 1, []).tcp).toMatchObject({ status: 'error' });
+  });
+  it('counts states from /proc/net/tcp', () => {
     const lines = ['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode', '   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0', '   1: 0B0012C6:9C40 630012C6:0050 02 00000001:00000000 01:00000043 00000002     0        0 2 1 0 100 0 0 10 0'];
     expect(parseProcNetTcpStates(lines)).toEqual({ LISTEN: 1, SYN_SENT: 1 });
   });
@@ -122,7 +140,9 @@ describe('pods by cgroup', () => {
     expect(parseCgroupPath('/system.slice/sshd.service')).toEqual({});
   });
   it('reads pod peers', () => {
-    expect(parsePodPeers(['35 eth0@if7', '36 host', 'junk'])).toEqual(new Map<number, number | 'host'>([[35, 7], [36, 'host']]));
+    expect(parsePodPeers(['35 eth0@if7', '36 host', 'junk', '37 eth0@if12 3 0', '38 eth0@if9 2 -'])).toEqual(
+      new Map<number, unknown>([[35, { peer: 7 }], [36, 'host'], [37, { peer: 12, eth0Index: 3, linkNetnsId: 0 }], [38, { peer: 9, eth0Index: 2 }]]),
+    );
   });
 });
 
@@ -162,11 +182,20 @@ describe('sampler frames', () => {
     expect(i1.map((i) => [i.name, i.kind, i.mtu, i.master, i.ifindex])).toEqual(i0.map((i) => [i.name, i.kind, i.mtu, i.master, i.ifindex]));
     expect(i0.find((i) => i.name === 'cbr0')).toMatchObject({ kind: 'bridge', adminUp: true });
     expect(s0.conntrack.status).toBe('ok');
-    expect(s0.routes?.status).toBe('ok');
+    expect(s0.routes4?.status).toBe('ok');
     expect(s0.podCgroups?.status === 'ok' && s0.podCgroups.data.length).toBe(2);
     expect(s0.facts?.status === 'ok' && s0.facts.data.hostname).toBe('n1');
-    expect(s1.routes).toBeUndefined();
+    expect(s1.routes4).toBeUndefined();
+    expect(s0.fdb?.status).toBe('ok');
+    expect(s1.fdb).toBeUndefined();
+    expect(s1.routes6).toBeUndefined();
     expect(a.needIdentity).toBe(false);
+  });
+  it('a routed node (no bridge) has no fdb: no data, said on the r tick', () => {
+    const fr = frames('sampler-frames.lab-n2');
+    const a = new Assembler();
+    expect(a.assemble(parseFrame(0, fr[0]!.body), 1000, 5, []).fdb).toEqual({ status: 'nodata', reason: 'no bridge on the node' });
+    expect(a.assemble(parseFrame(1, fr[1]!.body), 2000, 5, []).fdb).toBeUndefined();
   });
   it('reports a missing conntrack module as no data, not as an error', () => {
     const a = new Assembler();

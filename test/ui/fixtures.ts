@@ -4,6 +4,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { Iface, NodeSample, PodInfo } from '../../src/sources/types.js';
+import { modelWith } from '../../src/state/model.js';
 import { newNode } from '../../src/state/store.js';
 import type { AppState, IfaceRates, NodeState, NodeStatus, Problem } from '../../src/state/types.js';
 
@@ -67,11 +68,17 @@ export function bridgeNode(name: string, o: NodeOpts = {}): NodeState {
     ...base,
     status: o.status ?? { kind: 'live', since: NOW - 50_000 },
     sample,
-    slow: {
-      routes: { status: 'ok', data: [{ dst: 'default', dev: 'eth0', gateway: '10.0.0.1', family: 4 }] },
-      tcp: { status: 'ok', data: { SYN_SENT: 3, SYN_RECV: 0, TIME_WAIT: 120, ESTABLISHED: 5 } },
-      facts: { status: 'ok', data: { kernel: '6.1.0-18-amd64', os: 'Debian GNU/Linux 12 (bookworm)', sysctl: {} } },
-    },
+    model: modelWith(
+      {
+        conntrack: sample.conntrack.status === 'ok' ? sample.conntrack.data : undefined,
+        interfaces: ifaces,
+        tcpCounters: sample.tcpCounters.status === 'ok' ? sample.tcpCounters.data : undefined,
+        routes4: [{ dst: 'default', dev: 'eth0', gateway: '10.0.0.1', family: 4 }],
+        tcpStates: { SYN_SENT: 3, SYN_RECV: 0, TIME_WAIT: 120, ESTABLISHED: 5 },
+        facts: { kernel: '6.1.0-18-amd64', os: 'Debian GNU/Linux 12 (bookworm)', sysctl: {} },
+      },
+      NOW - 500,
+    ),
     rates: { ifaces: ifaceRates, conntrackDropsPerSec: 0, conntrackInsertFailedPerSec: 0, conntrackGrowthPerSec: 2, tcpAttemptFailsPerSec: 0, tcpResetsPerSec: 1, tcpRetransPerSec: 0.2 },
     history: { conntrackPct: [0.3, 0.4, 0.5, 0.47], drops: [0, 1, 1.5, 1.5], rxBps: [1, 2, 3, 2] },
     problems: o.problems ?? [],

@@ -16,9 +16,8 @@ describe('selectors', () => {
   it('finds the primary NIC from the default route, else the first device that is up', () => {
     const n = bridgeNode('n');
     expect(primaryIface(n)).toBe('eth0');
-    const noRoutes = { ...n, slow: {} };
     const ifaces = [iface('ens4', 'device', { operstate: 'down' }), iface('ens5', 'device'), iface('cbr0', 'bridge')];
-    const s = { ...noRoutes, sample: { ...n.sample!, interfaces: { status: 'ok' as const, data: ifaces } } };
+    const s = { ...n, model: { ...n.model, routes4: { periodMs: 15_000, status: 'pending' as const }, interfaces: { ...n.model.interfaces, value: ifaces } } };
     expect(primaryIface(s)).toBe('ens5');
   });
 

@@ -89,7 +89,7 @@ describe('summary', () => {
   });
   it('says why conntrack is missing', () => {
     const n = bridgeNode('node-a');
-    n.sample = { ...n.sample!, conntrack: { status: 'nodata', reason: 'nofile: nf_conntrack not loaded' } };
+    n.model = { ...n.model, conntrack: { periodMs: 1000, status: 'nodata', statusAt: NOW, text: 'nofile: nf_conntrack not loaded' } };
     expect(segsText(summaryLines(n, NOW)[1]!)).toBe('conntrack: no data (nofile: nf_conntrack not loaded)');
   });
   it('rounds chart scales up to 1, 2, 5 × 10^k', () => {

@@ -14,7 +14,7 @@ function sample(p: Partial<NodeSample> = {}, at = 1000): NodeSample {
     uptime: at / 1000,
     conntrack: { status: 'ok', data: { count: 100, max: 1000, stats: { found: 0, invalid: 0, insert: 0, insertFailed: 0, drop: 0, earlyDrop: 0, error: 0, searchRestart: 0 } } },
     interfaces: { status: 'ok', data: [iface({ name: 'eth0' })] },
-    routes: { status: 'ok', data: [{ dst: 'default', dev: 'eth0', gateway: '198.18.0.1', family: 4 }] },
+    routes4: { status: 'ok', data: [{ dst: 'default', dev: 'eth0', gateway: '198.18.0.1', family: 4 }] },
     tcpCounters: { status: 'ok', data: { activeOpens: 0, passiveOpens: 0, attemptFails: 0, estabResets: 0, currEstab: 0, retransSegs: 0, outRsts: 0, inErrs: 0 } },
     kernelEvents: [],
     latencyMs: 1,

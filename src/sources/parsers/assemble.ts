@@ -18,7 +18,7 @@ import {
 import { parseFdb, parseNeighbours, parseRoutes } from './net.js';
 import { parseNetDev } from './netdev.js';
 import { parsePodCgroups } from './podcgroups.js';
-import { parseAwkStates, parseSsStates, parseTcpCounters } from './tcp.js';
+import { parseAwkStates, parseSsCounts, parseTcpCounters } from './tcp.js';
 
 const CT = '/proc/sys/net/netfilter/';
 const IFF_UP = 0x1;
@@ -134,10 +134,13 @@ export class Assembler {
       uptime,
       conntrack,
       interfaces,
-      routes: mergeRoutes(s.get('route4'), s.get('route6')),
+      // IPv4 and IPv6 routes come at different cadences: each is its own collector
+      routes4: collect(s.get('route4'), (l) => parseRoutes(l, 4)),
+      routes6: collect(s.get('route6'), (l) => parseRoutes(l, 6)),
       neighbours: collect(s.get('neigh'), parseNeighbours),
-      fdb: collect(s.get('fdb'), parseFdb),
-      tcp: collect(s.get('tcpss'), parseSsStates) ?? collect(s.get('tcpawk'), parseAwkStates),
+      // the sampler reads the fdb only when the node has a bridge: an r tick without it says so
+      fdb: collect(s.get('fdb'), parseFdb) ?? (s.has('neigh') ? { status: 'nodata', reason: 'no bridge on the node' } : undefined),
+      tcp: collect(s.get('tcpss'), parseSsCounts) ?? collect(s.get('tcpawk'), parseAwkStates),
       tcpCounters,
       facts: collect(s.get('facts'), parseFacts),
       podCgroups: collect(s.get('podcg'), (l) => [...parsePodCgroups(l).values()]),
@@ -145,14 +148,6 @@ export class Assembler {
       latencyMs,
     };
   }
-}
-
-function mergeRoutes(r4: Section | undefined, r6: Section | undefined): NodeSample['routes'] {
-  const a = collect(r4, (l) => parseRoutes(l, 4));
-  if (!a) return undefined;
-  const b = collect(r6, (l) => parseRoutes(l, 6));
-  if (a.status === 'ok' && b?.status === 'ok') return { status: 'ok', data: [...a.data, ...b.data] };
-  return a;
 }
 
 function kindOf(name: string, id: LinkIdentity | undefined, det: IpLinkDetail | undefined): IfaceKind {

@@ -36,18 +36,26 @@ export function parsePodCgroups(lines: readonly string[]): Map<string, PodCgroup
   return out;
 }
 
+/** what a pod's eth0 says about its host-side peer (see state/topology.ts PodPeer) */
+export type PodPeerLine = 'host' | { peer: number; eth0Index?: number; linkNetnsId?: number };
+
 /**
- * Output of remote/podpeer.sh: "PID eth0@if12" (the peer index of the pod's eth0, i.e. the
- * host-side veth's ifindex) or "PID host" when the process shares the node's network namespace.
+ * Output of remote/podpeer.sh: "PID eth0@if12 3 0" (the peer index of the pod's eth0, eth0's
+ * own index, its link-netnsid or "-") or "PID host" when the process shares the node's network
+ * namespace. The older two-word form "PID eth0@if12" is read too.
  */
-export function parsePodPeers(lines: readonly string[]): Map<number, number | 'host'> {
-  const out = new Map<number, number | 'host'>();
+export function parsePodPeers(lines: readonly string[]): Map<number, PodPeerLine> {
+  const out = new Map<number, PodPeerLine>();
   for (const line of lines) {
-    const [pid, what] = line.trim().split(/\s+/);
-    if (!pid || !what) continue;
+    const [pid, what, idx, nid] = line.trim().split(/\s+/);
+    if (!pid || !what || !/^\d+$/.test(pid)) continue;
     if (what === 'host') out.set(Number(pid), 'host');
     const m = /@if(\d+)$/.exec(what);
-    if (m) out.set(Number(pid), Number(m[1]));
+    if (!m) continue;
+    const p: PodPeerLine = { peer: Number(m[1]) };
+    if (idx && /^\d+$/.test(idx)) p.eth0Index = Number(idx);
+    if (nid && /^\d+$/.test(nid)) p.linkNetnsId = Number(nid);
+    out.set(Number(pid), p);
   }
   return out;
 }

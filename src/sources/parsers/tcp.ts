@@ -1,14 +1,30 @@
 /** TCP socket states and counters. Pure. */
 import type { TcpCounters, TcpStates } from '../types.js';
 
-/** `ss -tanH state ...`: the first word of each line is the state (SYN-SENT, SYN-RECV, ...) */
-export function parseSsStates(lines: readonly string[]): TcpStates {
+/** ss's state names as /proc/net/tcp's (the names netwatch uses everywhere) */
+const SS_NAMES: Record<string, string> = {
+  ESTAB: 'ESTABLISHED',
+  'FIN-WAIT-1': 'FIN_WAIT1',
+  'FIN-WAIT-2': 'FIN_WAIT2',
+  UNCONN: 'CLOSE',
+};
+
+export function ssStateName(s: string): string {
+  const u = s.toUpperCase();
+  return SS_NAMES[u] ?? u.replace(/-/g, '_');
+}
+
+/**
+ * The sampler's count of `ss -tan` by state, done on the node ("STATE COUNT" lines, e.g.
+ * "ESTAB 52", "TIME-WAIT 40"), so 50k sockets cross the link as a dozen lines.
+ */
+export function parseSsCounts(lines: readonly string[]): TcpStates {
   const out: TcpStates = {};
   for (const line of lines) {
-    const s = line.trim().split(/\s+/)[0];
-    if (!s) continue;
-    const key = s.replace(/-/g, '_').toUpperCase();
-    out[key] = (out[key] ?? 0) + 1;
+    const [state, n] = line.trim().split(/\s+/);
+    if (!state || !n || !/^\d+$/.test(n) || state === 'State') continue;
+    const key = ssStateName(state);
+    out[key] = (out[key] ?? 0) + Number(n);
   }
   return out;
 }

@@ -15,15 +15,15 @@ fi
 # so the guard watches awk's own reads of the tick requests.
 #
 # FLAGS: m = mtu/flags/hairpin (no fork); r = neighbours, routes, bridge fdb, pod cgroups, TCP
-#        handshake states; k = interface identity (index, peer, MAC, kind); s = facts, sysctls,
-#        IPv6 routes. Every tick: uptime, conntrack, /proc/net/{dev,snmp,sockstat}, operstate.
+#        sockets per state (counted on the node); k = interface identity (index, peer, MAC, kind);
+#        s = facts, sysctls, IPv6 routes. Every tick: uptime, conntrack, /proc/net/{dev,snmp,sockstat}, operstate.
 NW_SECT='s() { n=$1; shift; if command -v "$1" >/dev/null 2>&1; then printf "@@ %s\n" "$n"; "$@" 2>&1 || printf "@@ %s !exit %s\n" "$n" "$?"; else printf "@@ %s !notool %s\n" "$n" "$1"; fi; }; '
 NW_R="${NW_SECT}"'s neigh ip neigh show
 if [ ! -r /proc/net/stat/nf_conntrack ] && [ -r /proc/sys/net/netfilter/nf_conntrack_count ]; then s ctstat conntrack -S; fi
 s route4 ip -4 route show table main
 for b in /sys/class/net/*/bridge; do if [ -d "$b" ]; then s fdb bridge fdb show; break; fi; done
 printf "@@ podcg\n"; grep -s -H -m 1 kubepods /proc/[0-9]*/cgroup
-if command -v ss >/dev/null 2>&1; then s tcpss ss -tanH state syn-sent state syn-recv
+if command -v ss >/dev/null 2>&1; then printf "@@ tcpss\n"; { ss -tan 2>/dev/null; echo "@@rc $?"; } | awk "\$1 == \"@@rc\" { rc = \$2; next } \$2 ~ /^[0-9]+\$/ && \$3 ~ /^[0-9]+\$/ { c[\$1]++ } END { for (s in c) print s, c[s]; if (rc) print \"@@ tcpss !exit \" rc }"
 else printf "@@ tcpawk\n"; awk "FNR > 1 { c[\$4]++ } END { for (s in c) print s, c[s] }" /proc/net/tcp /proc/net/tcp6 2>/dev/null; fi'
 NW_K="${NW_SECT}"'printf "@@ linkk\n"
 for d in /sys/class/net/*; do
