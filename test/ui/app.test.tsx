@@ -167,6 +167,22 @@ describe('node detail', () => {
   });
 });
 
+describe('node detail summary', () => {
+  it('the TCP and conntrack lines are never cut for the charts (160 and 100 columns); charts take what is left', async () => {
+    for (const [cols, charts] of [[160, 2], [100, 1]] as const) {
+      const ui = await renderSized(<App store={cluster()} now={() => NOW} />, cols, 30);
+      await ui.press(KEY.enter);
+      const lines = ui.frame().split('\n');
+      const tcp = lines.find((l) => l.startsWith('tcp '))!;
+      expect(tcp).toMatch(/TIME_WAIT 120 ESTAB 5( |$)/);
+      expect(lines.find((l) => l.startsWith('conntrack '))).toMatch(/insert_failed \S+\/s/);
+      expect(lines.filter((l) => l.includes('ct% 0–') || l.includes('drops/s 0–')).flatMap((l) => l.match(/ct% 0–|drops\/s 0–/g)).length).toBe(charts);
+      for (const l of lines) expect(l.length).toBeLessThanOrEqual(cols);
+      ui.unmount();
+    }
+  });
+});
+
 describe('help', () => {
   it('? shows the bindings from the key table, ? again closes it', async () => {
     const ui = await renderSized(<App store={cluster()} now={() => NOW} />, 100, 30);
