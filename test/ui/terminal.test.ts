@@ -23,7 +23,7 @@ describe('terminal session', () => {
     expect(out.text.split(ALT_SCREEN_OFF).length - 1).toBe(1);
     expect(input.raw).toEqual([false]);
     // no handler is left behind
-    for (const ev of ['exit', 'SIGTERM', 'SIGHUP', 'SIGINT', 'uncaughtException', 'unhandledRejection']) expect(proc.listenerCount(ev), ev).toBe(0);
+    for (const ev of ['exit', 'SIGTERM', 'SIGHUP', 'SIGINT', 'uncaughtException', 'unhandledRejection']) expect(proc.listenerCount(ev as 'exit'), ev).toBe(0);
   });
 
   for (const [ev, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) {
