@@ -41,7 +41,7 @@ describe('terminal session', () => {
       const { out, input, proc } = fakes();
       const seen: string[] = [];
       enterTerminal(out, input, proc, (e) => seen.push(`${out.text.endsWith(RESTORE)}:${(e as Error).message}`));
-      proc.emit(ev, new Error('boom'));
+      (proc as EventEmitter).emit(ev, new Error('boom'));
       expect(seen).toEqual(['true:boom']);
       expect(proc.exit).toHaveBeenCalledWith(1);
     }
