@@ -70,7 +70,7 @@ function textOf(ev: KeyEvent): string | undefined {
 export function App(props: AppProps) {
   const { store, renderCapture, renderProcesses } = props;
   const snap = useStore(store, useShallow(pick));
-  const size = useTermSize({ repaint: true });
+  const size = useTermSize();
   const [ui, setUi] = useState(initialUi);
   useIdleClock();
   const now = (props.now ?? Date.now)();

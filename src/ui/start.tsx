@@ -7,7 +7,7 @@
  */
 import { render, type RenderOptions } from 'ink';
 import { App } from './App.js';
-import { enterTerminal, type TerminalSession } from './terminal.js';
+import { enterTerminal, repaintingStdout, type TerminalSession } from './terminal.js';
 import type { AppProps, AppStoreReader } from './types.js';
 
 export interface UiHandle {
@@ -47,6 +47,7 @@ export function startUi(store: AppStoreReader, props: Omit<AppProps, 'store'> = 
   const out = opts.stdout ?? process.stdout;
   const input = opts.stdin ?? process.stdin;
   const term: TerminalSession | undefined = (opts.fullscreen ?? !!out.isTTY) ? enterTerminal(out, input) : undefined;
+  if (term) options.stdout = repaintingStdout(out);
   const instance = render(<App store={store} {...props} />, options);
   const exited = instance.waitUntilExit();
   // Ink has written its last frame and released stdin: the shell's screen comes back

@@ -14,6 +14,31 @@ export const CURSOR_SHOW = `${CSI}?25h`;
 /** whole screen cleared, cursor home: a resize then draws the frame from the top, nothing half-drawn left */
 export const CLEAR_SCREEN = `${CSI}2J${CSI}H`;
 
+/**
+ * `out` for Ink, with a clean redraw on resize: for a moment after each resize, every write that
+ * draws (a frame, Ink's erase of the last one) starts by clearing the whole screen. Why: after the
+ * terminal narrows it rewraps (or crops) the frame on screen, so Ink's erase-by-line-count misses
+ * rows and the next frame lands below leftovers of the last (the header twice). Ink's resize
+ * handler runs after this one (it is registered later), so its writes are covered.
+ */
+export function repaintingStdout(out: NodeJS.WriteStream, windowMs = 300, now: () => number = Date.now): NodeJS.WriteStream {
+  let until = 0;
+  out.on('resize', () => {
+    until = now() + windowMs;
+  });
+  const write = (chunk: unknown, ...rest: unknown[]) => {
+    const draws = typeof chunk === 'string' && (chunk.includes('\n') || chunk.includes(`${CSI}2K`));
+    return (out.write as (...a: unknown[]) => boolean)(draws && now() < until ? CLEAR_SCREEN + chunk : chunk, ...rest);
+  };
+  return new Proxy(out, {
+    get(target, prop) {
+      if (prop === 'write') return write;
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
 export interface TerminalSession {
   /** leave the alternate screen, paste mode off, cursor shown, raw mode off (once; later calls do nothing) */
   restore(): void;

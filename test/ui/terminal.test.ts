@@ -47,3 +47,20 @@ describe('terminal session', () => {
     }
   });
 });
+
+describe('repaint on resize', () => {
+  it('clears the whole screen before what draws right after a resize, not before or after', async () => {
+    const { repaintingStdout, CLEAR_SCREEN } = await import('../../src/ui/terminal.js');
+    let t = 1000;
+    const real = Object.assign(new EventEmitter(), { text: [] as string[], columns: 80, isTTY: true, write(s: string) { this.text.push(s); return true; } });
+    const out = repaintingStdout(real as unknown as NodeJS.WriteStream, 300, () => t);
+    expect(out.columns).toBe(80);
+    out.write('frame 1\n');
+    real.emit('resize');
+    out.write('\u001b[?2026h');
+    out.write('\u001b[2K\u001b[1Aframe 2\n');
+    t += 400;
+    out.write('\u001b[2Kframe 3\n');
+    expect(real.text).toEqual(['frame 1\n', '\u001b[?2026h', `${CLEAR_SCREEN}\u001b[2K\u001b[1Aframe 2\n`, '\u001b[2Kframe 3\n']);
+  });
+});
