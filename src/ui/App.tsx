@@ -218,7 +218,11 @@ export function App(props: AppProps) {
     if (ui.route.kind === 'overview' || ui.route.kind === 'detail') return run(resolveKey(ev, VIEW_SCOPES[ui.route.kind]));
     // a plugged-in view: global keys here, the rest to the view (queued until it is mounted)
     const v = router.current();
-    if (!v || router.pending()) return router.deliver(ev, (id) => resolveKey(ev, VIEW_SCOPES[id]));
+    if (!v || router.pending()) {
+      // q does not wait behind keys queued for a view still loading
+      if (resolveBinding(ev, VIEW_SCOPES[v?.view() ?? (ui.route.kind === 'capture' ? 'capture' : 'processes')])?.command === 'quit') return quit();
+      return router.deliver(ev, (id) => resolveKey(ev, VIEW_SCOPES[id]));
+    }
     const b = resolveBinding(ev, VIEW_SCOPES[v.view()]);
     if (!b) return;
     if (b.scope === 'global') return run(b.command);
