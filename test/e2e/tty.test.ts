@@ -102,6 +102,20 @@ describe('netwatch in a terminal', () => {
     expect(f).not.toContain('^[');
   }, 300_000);
 
+  it('a filter pasted by the terminal (bracketed paste, tmux paste-buffer -p) arrives whole, line break and all', async () => {
+    type('c');
+    await until('capture prompt', (f) => f.includes('Capture: '));
+    tmux('set-buffer', '-b', 'nw', 'tcp port 9090\nand not icmp');
+    tmux('paste-buffer', '-p', '-b', 'nw', '-t', S);
+    await until('pasted', (f) => f.includes('filter: tcp port 9090 and not icmp'));
+    key('Enter');
+    const argv = await waitFor('tcpdump', async () => (await captures('n1'))[0], 15_000, 50);
+    expect(argv.at(-1)).toContain('tcp port 9090 and not icmp');
+    key('Escape');
+    await waitFor('tcpdump gone', async () => (await captures('n1')).length === 0, 10_000, 50);
+    await until('overview back', (f) => f.includes('nodes 1–3 of 3'));
+  }, 60_000);
+
   it('the snap length chosen with tab reaches tcpdump', async () => {
     type('c\t');
     await until('snap length 96', (f) => f.includes('snap length: 96 bytes'));
