@@ -25,6 +25,7 @@ const quick = process.argv.includes('--quick');
 const { CaptureModel, PcapStreamParser, decodePacket, CaptureSession } = await import('../dist/sources/capture/index.js');
 const { LocalTransport } = await import('../dist/sources/transport/local.js');
 const { CaptureView } = await import('../dist/ui/capture/CaptureView.js');
+const { KeyRoot } = await import('../dist/ui/input/useKeys.js');
 const React = (await import('react')).default;
 const { render } = await import('ink');
 
@@ -183,7 +184,7 @@ async function uiUnderLoad(lab, t) {
   const stdin = new FakeStdin();
   let frames = 0;
   stdout.onWrite = () => frames++;
-  const app = render(React.createElement(CaptureView, { source: s, width: 120, height: 40 }), { stdout, stdin, exitOnCtrlC: false, patchConsole: false });
+  const app = render(React.createElement(KeyRoot, null, React.createElement(CaptureView, { source: s, width: 120, height: 40 })), { stdout, stdin, exitOnCtrlC: false, patchConsole: false });
   const blast = lab.blast(10_000, 6);
   await sleep(500);
   const lat = [];

@@ -10,7 +10,10 @@
  *  - heap growth over 1000 frames;
  *  - keypress to screen: a key written to stdin until the frame showing the moved selection;
  *  - sample to screen: applyTick until the frame showing the new tick number;
- *    both measured together, ticks and keys interleaved, with the production maxFps.
+ *    both measured together, ticks and keys interleaved, with the production maxFps;
+ *  - keypress to screen while pasting: `/` and 200 characters of filter in one write (a
+ *    bracketed paste, and the same text as plain fast typing), until the frame showing the
+ *    filtered list, 50 nodes ticking every second.
  */
 import { performance } from 'node:perf_hooks';
 import { FakeStdin, FakeStdout } from './fake-tty.mjs';
@@ -246,6 +249,46 @@ async function latencies(nodes, columns, rows, tickMs, seconds) {
   console.log(`bytes written: ${(bytes / (seconds * 1024)).toFixed(1)} KB/s`);
 }
 
+/** `/` + 200 characters in one write (bracketed paste or plain text), until the filtered frame; esc clears between */
+async function pasteLatency(nodes, columns, rows, trials) {
+  const ui = setup(nodes, columns, rows);
+  const handle = startUi(ui.store, {}, { maxFps: FPS, stdout: ui.stdout, stdin: ui.stdin, stderr: ui.stdout });
+  await sleep(100);
+  ui.tick();
+  const ticker = setInterval(() => ui.tick(), 1000);
+  await sleep(100);
+  let want = null;
+  ui.stdout.onWrite = (s) => {
+    if (want && want.match(s.replace(CSI, ''))) {
+      want.done(performance.now());
+      want = null;
+    }
+  };
+  const until = (match) => new Promise((done) => (want = { match, done }));
+  const result = {};
+  for (const mode of ['bracketed paste', 'plain text']) {
+    const lat = [];
+    for (let i = 0; i < trials; i++) {
+      const k = (i * 7) % nodes;
+      // words of the node's name, repeated to 200 characters: every word must match, one node does
+      const filter = `${name(k)} `.repeat(20).slice(0, 200);
+      const shown = until((t) => t.includes(`> ${name(k)}`) && t.includes('nodes 1–1 of 1'));
+      const at = performance.now();
+      ui.stdin.write(mode === 'plain text' ? `/${filter}` : `/\u001b[200~${filter}\u001b[201~`);
+      lat.push((await shown) - at);
+      const cleared = until((t) => t.includes(`nodes 1–${Math.min(nodes, rows - 4)} of ${nodes}`) && !t.includes('█'));
+      ui.stdin.write('\u001b');
+      await cleared;
+      await sleep(20 + Math.random() * 80);
+    }
+    result[mode] = lat;
+    console.log(`keypress → screen, / + 200 chars ${mode.padEnd(15)} (${nodes} nodes, ${trials} writes): p50 ${f(pct(lat, 50))} p95 ${f(pct(lat, 95))} max ${f(Math.max(...lat))}`);
+  }
+  clearInterval(ticker);
+  handle.unmount();
+  return result;
+}
+
 /** heap after many frames: Ink caches text measurements without eviction, netwatch's lines must not feed it */
 async function heapGrowth(nodes, frames) {
   const v8 = await import('node:v8');
@@ -282,3 +325,4 @@ await frameCost('250 nodes, paged to 60 rows', 250, 200, 60);
 await heapGrowth(50, 1000);
 await latencies(50, 200, 60, 1000, 20);
 await latencies(50, 200, 60, 250, 10);
+await pasteLatency(50, 200, 60, 40);

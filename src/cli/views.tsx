@@ -3,7 +3,6 @@
  * the stale-process view with the node's pods. They find the node's transport through the
  * monitor (one long-lived connection per node, reused for everything).
  */
-import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
 import { CaptureSession, FanOut } from '../sources/capture/index.js';
 import type { Monitor } from '../sources/monitor.js';
@@ -12,7 +11,12 @@ import type { ProcessView } from '../sources/processes/types.js';
 import type { PodInfo } from '../sources/types.js';
 import { primaryInterface } from '../state/rules.js';
 import type { Store } from '../state/store.js';
+import { CAPTURE_DEFAULTS } from '../sources/capture/script.js';
 import { CaptureScreen } from '../ui/capture/index.js';
+import { useCapturePrompt } from '../ui/capture/prompt.js';
+import { Lines } from '../ui/components/Lines.js';
+import { useViewKeys } from '../ui/input/useKeys.js';
+import { footerHint } from '../ui/keys.js';
 import { ProcessesView } from '../ui/processes/ProcessesView.js';
 import type { CaptureTarget } from '../ui/types.js';
 import { useTermSize } from '../ui/useTermSize.js';
@@ -24,18 +28,26 @@ export interface HostOptions {
   keepDir: string;
   readonly: boolean;
   auditPath?: string;
+  /** the capture's snap length unless the prompt chooses another (bytes; 0 = whole packet; default tcpdump script's 128) */
+  snaplen?: number;
 }
 
-function Message(props: { text: string; onClose: () => void }) {
-  useInput((_i, key) => {
-    if (key.escape || key.return) props.onClose();
+function Message(props: { text: string; onClose: () => void; tone?: 'bad' }) {
+  const size = useTermSize();
+  useViewKeys('message', (cmd) => {
+    if (cmd === 'close') props.onClose();
   });
-  return (
-    <Box flexDirection="column">
-      <Text color="red">{props.text}</Text>
-      <Text dimColor>esc: back</Text>
-    </Box>
-  );
+  return <Lines lines={[[{ text: props.text, tone: props.tone ?? 'bad' }], [{ text: footerHint(['message', 'global'], { readonly: false }), tone: 'dim' }]]} width={size.columns} />;
+}
+
+/** while the processes are read: esc closes; other keys wait for the list */
+function Loading(props: { text: string; onClose: () => void }) {
+  const size = useTermSize();
+  useViewKeys('processes', (cmd) => {
+    if (cmd !== 'close') return false;
+    props.onClose();
+  });
+  return <Lines lines={[[{ text: props.text }], [{ text: 'esc: back', tone: 'dim' }]]} width={size.columns} />;
 }
 
 /** the interface a capture target means on its node: a pod's veth, a chosen one, or the primary */
@@ -48,6 +60,7 @@ function ifaceOf(o: HostOptions, node: string, t?: CaptureTarget): string | unde
 export function CaptureHost(props: { opts: HostOptions; target: CaptureTarget; onClose: () => void }) {
   const { opts, target, onClose } = props;
   const size = useTermSize();
+  const prompt = useCapturePrompt();
   const nodes = target.kind === 'all' ? target.nodes ?? [] : [target.node];
   const parts = nodes.map((node) => ({ node, transport: opts.monitor.transport(node), iface: ifaceOf(opts, node, target.kind === 'all' ? undefined : target) }));
   const missing = parts.filter((p) => !p.transport || !p.iface);
@@ -58,6 +71,19 @@ export function CaptureHost(props: { opts: HostOptions; target: CaptureTarget; o
     return <Message text={`nothing to capture on: ${missing.map((p) => `${p.node} (${p.transport ? 'no primary interface known yet' : 'not connected'})`).join(', ')}`} onClose={onClose} />;
   }
   const ready = parts.filter((p) => p.transport && p.iface) as { node: string; transport: NonNullable<(typeof parts)[number]['transport']>; iface: string }[];
+  if (!prompt) return <Message text="the capture screen needs the netwatch shell" onClose={onClose} />;
+  const primaryOf = (node: string) => {
+    const n = opts.store.getState().nodes[node];
+    return n ? primaryInterface(n)?.name : undefined;
+  };
+  // on a node's NIC (not a pod's veth or a bridge) the capture leaves netwatch's own SSH connection out
+  const onNic = target.kind === 'all' || target.kind === 'node' || (target.kind === 'interface' && target.iface === primaryOf(target.node));
+  const where =
+    target.kind === 'all'
+      ? [`${ready.length} nodes, each on its primary interface: ${ready.map((p) => `${p.node}:${p.iface}`).join(', ')}`]
+      : [`node ${target.node}, interface ${ready[0]!.iface}${target.kind === 'pod' ? ` (the host side of pod ${target.pod?.namespace}/${target.pod?.name})` : ''}`];
+  if (missing.length) where.push(`not captured: ${missing.map((p) => `${p.node} (${p.transport ? 'no primary interface known yet' : 'not connected'})`).join(', ')}`);
+  const defaultSnaplen = opts.snaplen ?? CAPTURE_DEFAULTS.snaplen;
   const what =
     target.kind === 'all'
       ? `${ready.length} nodes (${ready.map((p) => `${p.node}:${p.iface}`).join(', ').slice(0, 80)})`
@@ -69,10 +95,15 @@ export function CaptureHost(props: { opts: HostOptions; target: CaptureTarget; o
       title={what}
       width={size.columns}
       height={size.rows - 1}
+      where={where}
+      excludesOwnSsh={onNic}
+      defaultSnaplen={defaultSnaplen}
+      prompt={prompt.route}
+      onRejected={prompt.onRejected}
       keepDir={opts.keepDir}
       onClose={onClose}
-      start={(filter) => {
-        const spec = { filter: filter || undefined, tcpdump: opts.tcpdump };
+      start={({ filter, snaplen }) => {
+        const spec = { filter: filter || undefined, snaplen, tcpdump: opts.tcpdump };
         if (target.kind === 'all') {
           const f = new FanOut({ keepDir: opts.keepDir });
           f.start(ready.map((p) => ({ transport: p.transport, iface: p.iface, node: p.node })), spec);
@@ -103,13 +134,7 @@ export function ProcessesHost(props: { opts: HostOptions; node: string; pod?: Po
   };
   useEffect(load, [node, pod?.uid]);
   if (error) return <Message text={`processes on ${node}: ${error}`} onClose={onClose} />;
-  if (!view) {
-    return (
-      <Box>
-        <Text>reading processes of every pod network namespace on {node}…</Text>
-      </Box>
-    );
-  }
+  if (!view) return <Loading text={`reading processes of every pod network namespace on ${node}…`} onClose={onClose} />;
   return (
     <ProcessesView
       view={view}

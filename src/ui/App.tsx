@@ -1,18 +1,24 @@
 /**
- * The shell: one store subscription (one render per store update), the navigation reducer, key
- * dispatch through the key table, and the screens. The capture and process views plug in through
- * render props and take the keys while they are shown.
+ * The shell: one store subscription (one render per store update), the navigation reducer, the
+ * one root input handler, and the screens. Every key of every view comes through `onKeys`: raw
+ * input → keypress parser → keymap (keys.ts) → the reducer (kept in a ref, so the second key of a
+ * chunk sees the route the first one opened) or the shown view's handler (input/router.ts).
+ * The capture and process views plug in through render props; the help overlays every view.
  */
-import { Box, type Key, useApp, useInput } from 'ink';
-import { type ReactNode, useCallback, useEffect, useReducer, useRef } from 'react';
+import { Box, useApp } from 'ink';
+import { type ReactNode, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { AppState } from '../state/types.js';
+import { CapturePromptContext } from './capture/prompt.js';
 import { headerSegs } from './chrome.js';
 import { Lines } from './components/Lines.js';
-import { type Command, footerHint, resolveKey, type Scope } from './keys.js';
-import { initialUi, type Move, uiReducer } from './nav.js';
-import { Help } from './screens/Help.js';
+import type { KeyEvent } from './input/keypress.js';
+import { ViewKeyRouter } from './input/router.js';
+import { useRawKeys, ViewKeysContext } from './input/useKeys.js';
+import { type Command, footerHint, resolveBinding, resolveKey, VIEW_SCOPES, type ViewId } from './keys.js';
+import { captureRoute, capturePrompt, initialUi, type Move, type UiAction, type UiState, uiReducer } from './nav.js';
+import { Help, helpPage } from './screens/Help.js';
 import { NodeDetail } from './screens/NodeDetail.js';
 import { Overview } from './screens/Overview.js';
 import type { AppProps } from './types.js';
@@ -29,16 +35,6 @@ const pick = (s: AppState): Snapshot => ({
 });
 
 const MOVES: readonly Command[] = ['up', 'down', 'top', 'bottom', 'pageUp', 'pageDown'];
-// eslint-disable-next-line no-control-regex
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
-
-/** a handler whose identity never changes, so Ink does not re-subscribe stdin on every render */
-function useKeys(handler: (input: string, key: Key) => void, isActive: boolean) {
-  const ref = useRef(handler);
-  ref.current = handler;
-  const stable = useCallback((input: string, key: Key) => ref.current(input, key), []);
-  useInput(stable, { isActive });
-}
 
 /** one render a second while nothing else renders (countdowns, the clock), none while ticks do */
 function useIdleClock(periodMs = 1000) {
@@ -55,26 +51,78 @@ function useIdleClock(periodMs = 1000) {
   }, [periodMs]);
 }
 
+/** the keymap the user is in now */
+export function viewOf(ui: UiState, router: ViewKeyRouter): ViewId {
+  const r = ui.route;
+  if (ui.editing) return 'filter';
+  if (r.kind === 'overview' || r.kind === 'detail') return r.kind;
+  if (router.current()?.view() === 'message') return 'message';
+  if (r.kind === 'capture' && r.phase === 'prompt') return 'capturePrompt';
+  return router.current()?.view() ?? (r.kind === 'capture' ? 'capture' : 'processes');
+}
+
+/** printable text for a prompt (a paste, or a character typed without ctrl/alt) */
+function textOf(ev: KeyEvent): string | undefined {
+  if (ev.kind === 'paste') return ev.text;
+  return ev.ch !== undefined && !ev.ctrl && !ev.meta ? ev.ch : undefined;
+}
+
 export function App(props: AppProps) {
-  const { store, onCapture, onProcesses, renderCapture, renderProcesses, onQuit } = props;
+  const { store, renderCapture, renderProcesses } = props;
   const snap = useStore(store, useShallow(pick));
   const size = useTermSize();
-  const [ui, dispatch] = useReducer(uiReducer, initialUi);
+  const [ui, setUi] = useState(initialUi);
   useIdleClock();
   const now = (props.now ?? Date.now)();
-  const vm = viewModel(snap, ui, size, now);
   const { exit } = useApp();
   const readonly = snap.readonly || !!props.readonly;
-  const opts = { readonly };
 
+  // what the key handler reads: the reducer's state as the keys so far left it, and the latest render's inputs
+  const uiRef = useRef(ui);
+  const live = useRef({ snap, size, props, readonly });
+  live.current = { snap, size, props, readonly };
+  const handleRef = useRef<(ev: KeyEvent) => void>(() => {});
+  // keys that waited for a view go through the same handler when it registers, then render
+  const router = useMemo(
+    () =>
+      new ViewKeyRouter((ev) => {
+        handleRef.current(ev);
+        setUi(uiRef.current);
+      }),
+    [],
+  );
+
+  const dispatch = (a: UiAction) => {
+    const before = uiRef.current;
+    const next = uiReducer(before, a);
+    if (next.route.kind !== before.route.kind) router.clear();
+    uiRef.current = next;
+  };
+  const commit = () => setUi(uiRef.current);
   const quit = () => {
-    onQuit?.();
+    live.current.props.onQuit?.();
     exit();
   };
-  const close = useCallback(() => dispatch({ type: 'close' }), []);
+  const close = useMemo(
+    () => () => {
+      dispatch({ type: 'close' });
+      commit();
+    },
+    [],
+  );
+  const reject = useMemo(
+    () => (message: string) => {
+      dispatch({ type: 'captureRejected', message });
+      commit();
+    },
+    [],
+  );
 
   const run = (cmd: Command | undefined) => {
     if (!cmd) return;
+    const { snap, size, props } = live.current;
+    const ui = uiRef.current;
+    const vm = viewModel(snap, ui, size, (props.now ?? Date.now)());
     if (MOVES.includes(cmd)) {
       if (vm.kind === 'overview' || vm.kind === 'detail') dispatch({ type: 'move', move: cmd as Move, keys: vm.keys, page: vm.page });
       return;
@@ -103,50 +151,115 @@ export function App(props: AppProps) {
       case 'captureAll': {
         const target = cmd === 'capture' ? captureTarget(vm) : captureAllTarget(vm);
         if (!target) return;
-        onCapture?.(target);
-        if (renderCapture) dispatch({ type: 'show', route: { kind: 'capture', target, back: ui.route } });
+        props.onCapture?.(target);
+        if (props.renderCapture) dispatch({ type: 'show', route: captureRoute(target, ui.route) });
         return;
       }
       case 'processes': {
         const t = processTarget(vm);
         if (!t) return;
-        onProcesses?.(t.node, t.pod);
-        if (renderProcesses) dispatch({ type: 'show', route: { kind: 'processes', node: t.node, pod: t.pod, back: ui.route } });
+        props.onProcesses?.(t.node, t.pod);
+        if (props.renderProcesses) dispatch({ type: 'show', route: { kind: 'processes', node: t.node, pod: t.pod, back: ui.route } });
         return;
       }
     }
   };
 
-  const onKey = (input: string, key: Key) => {
-    if (ui.editing) {
-      if (key.return) dispatch({ type: 'filterDone' });
-      else if (key.escape) dispatch({ type: 'back' });
-      else if (key.backspace || key.delete) dispatch({ type: 'filterBackspace' });
-      else if (key.upArrow || key.downArrow || key.pageUp || key.pageDown) run(resolveKey(input, key, ['list'], opts));
-      else if (input && !key.ctrl && !key.meta && PRINTABLE.test(input)) dispatch({ type: 'filterType', text: input });
-      else if (key.ctrl && input === 'c') quit();
-      return;
+  /** typing a list filter or the capture filter: text goes in whole, the rest are the prompt's keys */
+  const promptKey = (ev: KeyEvent, view: 'filter' | 'capturePrompt') => {
+    const text = textOf(ev);
+    if (text !== undefined && !(view === 'capturePrompt' && text === '?')) return dispatch({ type: 'filterType', text });
+    const cmd = resolveKey(ev, VIEW_SCOPES[view]);
+    switch (cmd) {
+      case 'accept':
+        return dispatch({ type: view === 'filter' ? 'filterDone' : 'captureStart' });
+      case 'erase':
+        return dispatch({ type: 'filterBackspace' });
+      case 'clear':
+        return dispatch({ type: 'filterClear' });
+      case 'snaplen':
+        return dispatch({ type: 'snaplen' });
+      case 'close':
+        return dispatch({ type: 'close' });
+      case 'back':
+      case 'help':
+        return dispatch({ type: cmd });
+      case 'up':
+      case 'down':
+        return run(cmd);
     }
-    if (ui.help) {
-      const cmd = resolveKey(input, key, ['global'], opts);
-      if (cmd === 'help' || cmd === 'back' || cmd === 'quit') run(cmd);
-      return;
-    }
-    const scopes: Scope[] = vm.kind === 'overview' ? ['overview', 'list', 'global'] : ['detail', 'list', 'global'];
-    run(resolveKey(input, key, scopes, opts));
   };
 
-  const shell = ui.route.kind === 'overview' || ui.route.kind === 'detail';
-  useKeys(onKey, shell);
-  // while a plugged-in view has the keys, ctrl-c still quits
-  useKeys((input, key) => {
-    if (key.ctrl && input === 'c') quit();
-  }, !shell);
+  const helpKey = (ev: KeyEvent) => {
+    const cmd = resolveKey(ev, ['help', 'global']);
+    const { size, props, readonly } = live.current;
+    const page = helpPage(viewOf(uiRef.current, router), { readonly, width: size.columns, rows: size.rows, logPath: props.logPath });
+    const step = { up: -1, down: 1, pageUp: -page.rows, pageDown: page.rows } as Partial<Record<Command, number>>;
+    if (cmd === 'close' || cmd === 'help' || cmd === 'back') dispatch({ type: 'help' });
+    else if (cmd === 'quit') quit();
+    else if (cmd && step[cmd] !== undefined) dispatch({ type: 'helpScroll', delta: step[cmd]!, max: page.max });
+  };
 
-  if (ui.route.kind === 'capture') return <>{renderCapture?.(ui.route.target, close) ?? null}</>;
-  if (ui.route.kind === 'processes') return <>{renderProcesses?.(ui.route.node, ui.route.pod, close) ?? null}</>;
+  handleRef.current = (ev: KeyEvent) => {
+    const ui = uiRef.current;
+    // ctrl-c quits from everywhere, also while typing
+    if (ev.kind === 'key' && ev.ctrl && ev.ch === 'c') return quit();
+    if (ui.help) return helpKey(ev);
+    const shown = router.current();
+    // a message in place of a view (nothing to capture on, …) takes the keys, also over a prompt
+    if (shown?.view() === 'message' && !router.pending()) {
+      const b = resolveBinding(ev, VIEW_SCOPES.message);
+      if (b?.scope === 'global') return run(b.command);
+      if (b) router.deliver(ev, () => b.command);
+      return;
+    }
+    if (ui.editing) return promptKey(ev, 'filter');
+    if (capturePrompt(ui)) return promptKey(ev, 'capturePrompt');
+    if (ui.route.kind === 'overview' || ui.route.kind === 'detail') return run(resolveKey(ev, VIEW_SCOPES[ui.route.kind]));
+    // a plugged-in view: global keys here, the rest to the view (queued until it is mounted)
+    const v = router.current();
+    if (!v || router.pending()) {
+      // q does not wait behind keys queued for a view still loading
+      if (resolveBinding(ev, VIEW_SCOPES[v?.view() ?? (ui.route.kind === 'capture' ? 'capture' : 'processes')])?.command === 'quit') return quit();
+      return router.deliver(ev, (id) => resolveKey(ev, VIEW_SCOPES[id]));
+    }
+    const b = resolveBinding(ev, VIEW_SCOPES[v.view()]);
+    if (!b) return;
+    if (b.scope === 'global') return run(b.command);
+    router.deliver(ev, () => b.command);
+  };
 
+  useRawKeys((evs) => {
+    for (const ev of evs) handleRef.current(ev);
+    commit();
+  });
+
+  const route = ui.route;
   const width = size.columns;
+  const view = viewOf(ui, router);
+  const help = ui.help ? <Help view={view} readonly={readonly} width={width} rows={size.rows} offset={ui.helpOffset} logPath={props.logPath} /> : null;
+
+  let content: ReactNode = null;
+  if (route.kind === 'capture') {
+    content = <CapturePromptContext.Provider value={{ route, onRejected: reject }}>{renderCapture?.(route.target, close) ?? null}</CapturePromptContext.Provider>;
+  } else if (route.kind === 'processes') {
+    content = renderProcesses?.(route.node, route.pod, close) ?? null;
+  } else if (!help) content = shellScreen(snap, ui, size, now, readonly);
+  // a plugged-in view stays mounted under the help (its capture, its selection)
+  return (
+    <ViewKeysContext.Provider value={router}>
+      {help}
+      <Box display={help ? 'none' : 'flex'} flexDirection="column">
+        {content}
+      </Box>
+    </ViewKeysContext.Provider>
+  );
+}
+
+/** the overview or the node detail under the header */
+function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows: number }, now: number, readonly: boolean): ReactNode {
+  const width = size.columns;
+  const vm = viewModel(snap, ui, size, now);
   const crumb = vm.kind === 'detail' ? `${vm.name} › ${vm.pane}` : undefined;
   const header = (
     <Lines
@@ -155,8 +268,8 @@ export function App(props: AppProps) {
     />
   );
   let body: ReactNode = null;
-  if (ui.help) body = <Help readonly={readonly} width={width} logPath={props.logPath} />;
-  else if (vm.kind === 'overview') {
+  const opts = { readonly };
+  if (vm.kind === 'overview') {
     body = (
       <Overview
         rows={vm.rows}
@@ -190,9 +303,9 @@ export function App(props: AppProps) {
     );
   }
   return (
-    <Box flexDirection="column">
+    <>
       {header}
       {body}
-    </Box>
+    </>
   );
 }

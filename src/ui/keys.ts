@@ -1,12 +1,28 @@
 /**
- * Every key netwatch's shell binds, as data. The same table resolves keypresses and renders the
- * help overlay, so keys and help never disagree (k9s KeyMap, Gemini CLI keyBindings.ts).
- * A binding marked dangerous is bound only when netwatch is not read-only.
+ * Every key netwatch binds, in every view, as data: one typed table. The same table resolves key
+ * events (input/keypress.ts), renders each view's footer hints and renders `?` in every view, so
+ * keys, footers and help never disagree (k9s KeyMap, Gemini CLI keyBindings.ts).
+ * A binding marked dangerous changes a node: in read-only mode it leaves the footer and the view
+ * refuses it (the help says so).
  */
-import type { Key } from 'ink';
+import type { KeyEvent, KeyName } from './input/keypress.js';
 
-/** where a binding applies; 'list' = every list (overview, interfaces, pods, checks) */
-export type Scope = 'global' | 'list' | 'overview' | 'detail';
+/**
+ * where a binding applies: 'list' = every list (overview, interfaces, pods, checks); 'prompt' =
+ * typing a list filter; 'capturePrompt' = the capture's filter prompt; 'dialog' = the kill dialog
+ */
+export type Scope =
+  | 'global'
+  | 'list'
+  | 'overview'
+  | 'detail'
+  | 'prompt'
+  | 'capturePrompt'
+  | 'capture'
+  | 'processes'
+  | 'dialog'
+  | 'message'
+  | 'help';
 
 export type Command =
   | 'up'
@@ -25,14 +41,23 @@ export type Command =
   | 'captureAll'
   | 'processes'
   | 'nextPane'
-  | 'prevPane';
-
-type NamedKey = 'upArrow' | 'downArrow' | 'pageUp' | 'pageDown' | 'home' | 'end' | 'return' | 'escape' | 'tab';
+  | 'prevPane'
+  | 'pause'
+  | 'keep'
+  | 'stop'
+  | 'close'
+  | 'kill'
+  | 'confirm'
+  | 'cancel'
+  | 'accept'
+  | 'erase'
+  | 'clear'
+  | 'snaplen';
 
 /** one key: a printable character, or a named key; ctrl/shift as modifiers */
 export interface KeySpec {
-  input?: string;
-  key?: NamedKey;
+  ch?: string;
+  name?: KeyName;
   ctrl?: boolean;
   shift?: boolean;
 }
@@ -43,45 +68,135 @@ export interface Binding {
   /** one line for the help overlay */
   help: string;
   scope: Scope;
-  /** changes something on a node: bound only when not read-only */
+  /** changes something on a node: refused (and not hinted) when read-only */
   dangerous?: boolean;
   /** a word for the footer's key hints; bindings without one stay in the help only */
   hint?: string;
 }
 
+const up: KeySpec[] = [{ name: 'up' }, { ch: 'k' }];
+const down: KeySpec[] = [{ name: 'down' }, { ch: 'j' }];
+const top: KeySpec[] = [{ ch: 'g' }, { name: 'home' }];
+const bottom: KeySpec[] = [{ ch: 'G' }, { name: 'end' }];
+const esc: KeySpec[] = [{ name: 'escape' }];
+
 export const BINDINGS: readonly Binding[] = [
-  { command: 'help', keys: [{ input: '?' }], help: 'this help', scope: 'global', hint: 'help' },
-  { command: 'back', keys: [{ key: 'escape' }], help: 'back; clears a filter first', scope: 'global' },
-  { command: 'quit', keys: [{ input: 'q' }, { input: 'c', ctrl: true }], help: 'quit', scope: 'global', hint: 'quit' },
-  { command: 'up', keys: [{ key: 'upArrow' }, { input: 'k' }], help: 'move up', scope: 'list' },
-  { command: 'down', keys: [{ key: 'downArrow' }, { input: 'j' }], help: 'move down', scope: 'list' },
-  { command: 'top', keys: [{ input: 'g' }, { key: 'home' }], help: 'first row', scope: 'list' },
-  { command: 'bottom', keys: [{ input: 'G' }, { key: 'end' }], help: 'last row', scope: 'list' },
-  { command: 'pageUp', keys: [{ key: 'pageUp' }], help: 'page up', scope: 'list' },
-  { command: 'pageDown', keys: [{ key: 'pageDown' }], help: 'page down', scope: 'list' },
-  { command: 'filter', keys: [{ input: '/' }], help: 'filter the list', scope: 'list', hint: 'filter' },
-  { command: 'open', keys: [{ key: 'return' }], help: 'open the node', scope: 'overview', hint: 'open' },
-  { command: 'pods', keys: [{ input: 'p' }], help: "open the node's pods", scope: 'overview', hint: 'pods' },
-  { command: 'capture', keys: [{ input: 'c' }], help: 'capture on the node', scope: 'overview', hint: 'capture' },
-  { command: 'captureAll', keys: [{ input: 'C' }], help: 'same capture on every node shown (a pcap each)', scope: 'overview' },
-  { command: 'processes', keys: [{ input: 's' }], help: 'stale processes on the node', scope: 'overview', hint: 'processes' },
-  { command: 'nextPane', keys: [{ key: 'tab' }], help: 'next pane', scope: 'detail', hint: 'panes' },
-  { command: 'prevPane', keys: [{ key: 'tab', shift: true }], help: 'previous pane', scope: 'detail' },
-  { command: 'pods', keys: [{ input: 'p' }], help: 'pods pane', scope: 'detail', hint: 'pods' },
-  { command: 'capture', keys: [{ input: 'c' }], help: 'capture on the selected row', scope: 'detail', hint: 'capture' },
-  { command: 'processes', keys: [{ input: 's' }], help: 'stale processes (pod: its own)', scope: 'detail', hint: 'processes' },
+  { scope: 'global', command: 'help', keys: [{ ch: '?' }], help: 'help for this view', hint: 'help' },
+  { scope: 'global', command: 'back', keys: esc, help: 'back; clears a filter first' },
+  { scope: 'global', command: 'quit', keys: [{ ch: 'q' }, { ch: 'c', ctrl: true }], help: 'quit (ctrl-c also while typing)', hint: 'quit' },
+
+  { scope: 'list', command: 'up', keys: up, help: 'move up' },
+  { scope: 'list', command: 'down', keys: down, help: 'move down' },
+  { scope: 'list', command: 'top', keys: top, help: 'first row' },
+  { scope: 'list', command: 'bottom', keys: bottom, help: 'last row' },
+  { scope: 'list', command: 'pageUp', keys: [{ name: 'pageUp' }], help: 'page up' },
+  { scope: 'list', command: 'pageDown', keys: [{ name: 'pageDown' }], help: 'page down' },
+  { scope: 'list', command: 'filter', keys: [{ ch: '/' }], help: 'filter the list', hint: 'filter' },
+
+  { scope: 'overview', command: 'open', keys: [{ name: 'return' }], help: 'open the node', hint: 'open' },
+  { scope: 'overview', command: 'pods', keys: [{ ch: 'p' }], help: "open the node's pods", hint: 'pods' },
+  { scope: 'overview', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the node', hint: 'capture' },
+  { scope: 'overview', command: 'captureAll', keys: [{ ch: 'C' }], help: 'same capture on every node shown (a pcap each)' },
+  { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
+
+  { scope: 'detail', command: 'nextPane', keys: [{ name: 'tab' }], help: 'next pane', hint: 'panes' },
+  { scope: 'detail', command: 'prevPane', keys: [{ name: 'tab', shift: true }], help: 'previous pane' },
+  { scope: 'detail', command: 'pods', keys: [{ ch: 'p' }], help: 'pods pane', hint: 'pods' },
+  { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
+  { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
+
+  { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },
+  { scope: 'prompt', command: 'back', keys: esc, help: 'clear the filter', hint: 'clears' },
+  { scope: 'prompt', command: 'erase', keys: [{ name: 'backspace' }, { name: 'delete' }], help: 'erase a character' },
+  { scope: 'prompt', command: 'clear', keys: [{ ch: 'u', ctrl: true }], help: 'erase the whole filter' },
+  { scope: 'prompt', command: 'up', keys: [{ name: 'up' }], help: 'move up while typing' },
+  { scope: 'prompt', command: 'down', keys: [{ name: 'down' }], help: 'move down while typing' },
+
+  { scope: 'capturePrompt', command: 'accept', keys: [{ name: 'return' }], help: 'start the capture', hint: 'start' },
+  { scope: 'capturePrompt', command: 'close', keys: esc, help: 'back, nothing captured', hint: 'back' },
+  { scope: 'capturePrompt', command: 'snaplen', keys: [{ name: 'tab' }], help: 'next snap length (bytes kept per packet)', hint: 'snap length' },
+  { scope: 'capturePrompt', command: 'erase', keys: [{ name: 'backspace' }, { name: 'delete' }], help: 'erase a character' },
+  { scope: 'capturePrompt', command: 'clear', keys: [{ ch: 'u', ctrl: true }], help: 'erase the whole filter', hint: 'clear' },
+  // tcpdump's filter language has no "?", so it can stay the help key while typing here
+  { scope: 'capturePrompt', command: 'help', keys: [{ ch: '?' }], help: 'help for this view' },
+
+  { scope: 'capture', command: 'pause', keys: [{ ch: ' ' }], help: 'pause / resume the packet list (the summary goes on)', hint: 'pause' },
+  { scope: 'capture', command: 'up', keys: up, help: 'scroll up' },
+  { scope: 'capture', command: 'down', keys: down, help: 'scroll down' },
+  { scope: 'capture', command: 'pageUp', keys: [{ name: 'pageUp' }], help: 'page up' },
+  { scope: 'capture', command: 'pageDown', keys: [{ name: 'pageDown' }], help: 'page down' },
+  { scope: 'capture', command: 'top', keys: top, help: 'oldest packet kept' },
+  { scope: 'capture', command: 'bottom', keys: bottom, help: 'newest packet, follow' },
+  { scope: 'capture', command: 'keep', keys: [{ ch: 'w' }], help: 'keep the capture as a pcap file', hint: 'keep pcap' },
+  { scope: 'capture', command: 'stop', keys: [{ ch: 'x' }], help: 'stop the capture (the view stays)', hint: 'stop' },
+  { scope: 'capture', command: 'close', keys: esc, help: 'stop and close the capture view', hint: 'close' },
+
+  { scope: 'processes', command: 'up', keys: up, help: 'previous process', hint: 'up' },
+  { scope: 'processes', command: 'down', keys: down, help: 'next process', hint: 'down' },
+  { scope: 'processes', command: 'top', keys: top, help: 'first process' },
+  { scope: 'processes', command: 'bottom', keys: bottom, help: 'last process' },
+  { scope: 'processes', command: 'pageUp', keys: [{ name: 'pageUp' }], help: 'page up' },
+  { scope: 'processes', command: 'pageDown', keys: [{ name: 'pageDown' }], help: 'page down' },
+  { scope: 'processes', command: 'kill', keys: [{ ch: 'K' }], help: 'kill the selected process (asks first)', dangerous: true, hint: 'kill' },
+  { scope: 'processes', command: 'close', keys: esc, help: 'close the view', hint: 'close' },
+
+  { scope: 'dialog', command: 'confirm', keys: [{ ch: 'y' }], help: 'confirm the kill', hint: 'confirm' },
+  { scope: 'dialog', command: 'cancel', keys: [{ ch: 'n' }, { name: 'escape' }], help: 'cancel', hint: 'cancel' },
+
+  { scope: 'message', command: 'close', keys: [{ name: 'escape' }, { name: 'return' }], help: 'back', hint: 'back' },
+
+  { scope: 'help', command: 'up', keys: up, help: 'scroll the help up' },
+  { scope: 'help', command: 'down', keys: down, help: 'scroll the help down' },
+  { scope: 'help', command: 'pageUp', keys: [{ name: 'pageUp' }], help: 'page up' },
+  { scope: 'help', command: 'pageDown', keys: [{ name: 'pageDown' }, { ch: ' ' }], help: 'page down' },
+  { scope: 'help', command: 'close', keys: [{ ch: '?' }, { name: 'escape' }], help: 'close the help' },
 ];
+
+/** the views, each with the scopes its keys resolve in (earlier scopes win) */
+export type ViewId = 'overview' | 'detail' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message';
+
+export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
+  overview: ['overview', 'list', 'global'],
+  detail: ['detail', 'list', 'global'],
+  filter: ['prompt'],
+  capturePrompt: ['capturePrompt'],
+  capture: ['capture', 'global'],
+  processes: ['processes', 'global'],
+  dialog: ['dialog', 'global'],
+  message: ['message', 'global'],
+};
+
+/** what the help shows for a view: its scopes, then what works everywhere */
+export const HELP_SCOPES: Record<ViewId, readonly Scope[]> = {
+  overview: ['global', 'list', 'overview'],
+  detail: ['global', 'list', 'detail'],
+  filter: ['global', 'prompt', 'list'],
+  capturePrompt: ['global', 'capturePrompt'],
+  capture: ['global', 'capture'],
+  processes: ['global', 'processes', 'dialog'],
+  dialog: ['global', 'processes', 'dialog'],
+  message: ['global', 'message'],
+};
 
 export const SCOPE_TITLES: Record<Scope, string> = {
   global: 'Everywhere',
   list: 'Lists',
   overview: 'Overview',
   detail: 'Node detail',
+  prompt: 'Typing a filter (text goes in whole, also pasted)',
+  capturePrompt: 'Capture filter prompt (text goes in whole, also pasted)',
+  capture: 'Capture',
+  processes: 'Stale processes',
+  dialog: 'Kill dialog',
+  message: 'Message',
+  help: 'Help',
 };
 
-const NAMED_LABELS: Record<NamedKey, string> = {
-  upArrow: '↑',
-  downArrow: '↓',
+const NAMED_LABELS: Partial<Record<KeyName, string>> = {
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
   pageUp: 'PgUp',
   pageDown: 'PgDn',
   home: 'Home',
@@ -89,13 +204,15 @@ const NAMED_LABELS: Record<NamedKey, string> = {
   return: 'enter',
   escape: 'esc',
   tab: 'tab',
+  backspace: 'backspace',
+  delete: 'del',
 };
 
 export function keyLabel(k: KeySpec): string {
-  const base = k.key ? NAMED_LABELS[k.key] : (k.input ?? '');
+  const base = k.name ? (NAMED_LABELS[k.name] ?? k.name) : k.ch === ' ' ? 'space' : (k.ch ?? '');
   if (k.ctrl) return `ctrl-${base}`;
   // shift is visible in an upper-case letter already
-  if (k.shift && k.key) return `shift-${base}`;
+  if (k.shift && k.name) return `shift-${base}`;
   return base;
 }
 
@@ -103,39 +220,28 @@ export function bindingLabel(b: Binding): string {
   return b.keys.map(keyLabel).join(' ');
 }
 
-function matches(spec: KeySpec, input: string, key: Key): boolean {
-  if (!!spec.ctrl !== key.ctrl) return false;
-  if (spec.key) return key[spec.key] === true && !!spec.shift === key.shift;
-  return spec.input === input;
+export function matches(spec: KeySpec, ev: KeyEvent): boolean {
+  if (ev.kind !== 'key' || !!spec.ctrl !== ev.ctrl) return false;
+  if (spec.name) return ev.name === spec.name && !!spec.shift === ev.shift;
+  return !ev.meta && ev.ch === spec.ch;
 }
 
-/** the bindings in force: dangerous ones drop out when read-only */
-export function activeBindings(opts: { readonly: boolean }, table: readonly Binding[] = BINDINGS): Binding[] {
-  return table.filter((b) => !(b.dangerous && opts.readonly));
-}
-
-/** the command a keypress means in the given scopes (earlier scopes win), if any */
-export function resolveKey(
-  input: string,
-  key: Key,
-  scopes: readonly Scope[],
-  opts: { readonly: boolean },
-  table: readonly Binding[] = BINDINGS,
-): Command | undefined {
-  const active = activeBindings(opts, table);
+/** the binding a key event means in the given scopes (earlier scopes win), if any */
+export function resolveBinding(ev: KeyEvent, scopes: readonly Scope[], table: readonly Binding[] = BINDINGS): Binding | undefined {
   for (const scope of scopes) {
-    for (const b of active) {
-      if (b.scope === scope && b.keys.some((k) => matches(k, input, key))) return b.command;
-    }
+    for (const b of table) if (b.scope === scope && b.keys.some((k) => matches(k, ev))) return b;
   }
   return undefined;
 }
 
-/** "enter open · p pods · …": the hinted bindings of the scopes, first key of each */
+export function resolveKey(ev: KeyEvent, scopes: readonly Scope[], table: readonly Binding[] = BINDINGS): Command | undefined {
+  return resolveBinding(ev, scopes, table)?.command;
+}
+
+/** "enter open · p pods · …": the hinted bindings of the scopes, first key of each; dangerous ones off when read-only */
 export function footerHint(scopes: readonly Scope[], opts: { readonly: boolean }, table: readonly Binding[] = BINDINGS): string {
-  const active = activeBindings(opts, table);
   return scopes
-    .flatMap((scope) => active.filter((b) => b.scope === scope && b.hint))
+    .flatMap((scope) => table.filter((b) => b.scope === scope && b.hint && !(b.dangerous && opts.readonly)))
     .map((b) => `${keyLabel(b.keys[0]!)} ${b.hint}`)
     .join(' · ');
 }
@@ -146,15 +252,15 @@ export interface HelpSection {
   rows: { keys: string; help: string }[];
 }
 
-/** the help overlay's content, straight from the table */
-export function helpSections(opts: { readonly: boolean }, table: readonly Binding[] = BINDINGS): HelpSection[] {
-  const active = activeBindings(opts, table);
-  const scopes: Scope[] = ['global', 'list', 'overview', 'detail'];
-  return scopes
+/** the help overlay's content for a view, straight from the table */
+export function helpSections(view: ViewId, opts: { readonly: boolean }, table: readonly Binding[] = BINDINGS): HelpSection[] {
+  return HELP_SCOPES[view]
     .map((scope) => ({
       scope,
       title: SCOPE_TITLES[scope],
-      rows: active.filter((b) => b.scope === scope).map((b) => ({ keys: bindingLabel(b), help: b.help })),
+      rows: table
+        .filter((b) => b.scope === scope)
+        .map((b) => ({ keys: bindingLabel(b), help: b.dangerous && opts.readonly ? `${b.help} (refused: read-only)` : b.help })),
     }))
     .filter((s) => s.rows.length > 0);
 }

@@ -1,7 +1,10 @@
 /**
  * What the user is looking at, as pure reducers: the route (overview, node detail and its pane,
- * the capture/process views), the help overlay, each list's cursor and scroll offset, and each
- * list's filter. No terminal here: the App feeds it commands and list sizes; tests feed it the same.
+ * the capture prompt and capture, the process view), the help overlay and its scroll, each list's
+ * cursor and scroll offset, and each list's filter. No terminal here: the App feeds it commands
+ * and list sizes; tests feed it the same. The capture's filter prompt lives here (not in the
+ * capture view), so `c` + a filter + enter arriving in one write start the capture with that
+ * filter: every key of a chunk is reduced in order before anything renders.
  */
 import type { PodInfo } from '../sources/types.js';
 import type { CaptureTarget } from './types.js';
@@ -12,8 +15,29 @@ export const PANES: readonly Pane[] = ['interfaces', 'pods', 'checks'];
 export type Route =
   | { kind: 'overview' }
   | { kind: 'detail'; node: string; pane: Pane }
-  | { kind: 'capture'; target: CaptureTarget; back: Route }
+  | CaptureRoute
   | { kind: 'processes'; node: string; pod?: PodInfo; back: Route };
+
+/** snap lengths the capture prompt offers (tab cycles): the host's default first, 0 = whole packet */
+export const SNAPLENS: readonly (number | undefined)[] = [undefined, 96, 262144, 0];
+
+export interface CaptureRoute {
+  kind: 'capture';
+  target: CaptureTarget;
+  back: Route;
+  /** prompt: the filter is being typed; running: started with `filter` (run counts the starts) */
+  phase: 'prompt' | 'running';
+  filter: string;
+  /** index into SNAPLENS */
+  snap: number;
+  /** why the last start failed (tcpdump's message), shown in the prompt */
+  error?: string;
+  run: number;
+}
+
+export function captureRoute(target: CaptureTarget, back: Route, filter = ''): CaptureRoute {
+  return { kind: 'capture', target, back, phase: 'prompt', filter, snap: 0, run: 0 };
+}
 
 export interface ListState {
   cursor: number;
@@ -25,6 +49,8 @@ export interface ListState {
 export interface UiState {
   route: Route;
   help: boolean;
+  /** first help line shown below its title (small terminals scroll the help) */
+  helpOffset: number;
   lists: Readonly<Record<string, ListState>>;
   filters: Readonly<Record<string, string>>;
   /** the list whose filter is being typed */
@@ -40,14 +66,30 @@ export type UiAction =
   | { type: 'cyclePane'; dir: 1 | -1 }
   | { type: 'back' }
   | { type: 'help' }
+  | { type: 'helpScroll'; delta: number; max: number }
   | { type: 'filterStart' }
   | { type: 'filterType'; text: string }
   | { type: 'filterBackspace' }
+  | { type: 'filterClear' }
   | { type: 'filterDone' }
+  | { type: 'snaplen' }
+  | { type: 'captureStart' }
+  | { type: 'captureRejected'; message: string }
   | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' }> }
   | { type: 'close' };
 
-export const initialUi: UiState = { route: { kind: 'overview' }, help: false, lists: {}, filters: {} };
+export const initialUi: UiState = { route: { kind: 'overview' }, help: false, helpOffset: 0, lists: {}, filters: {} };
+
+/** the capture prompt, when it is what is shown */
+export function capturePrompt(ui: UiState): CaptureRoute | undefined {
+  return ui.route.kind === 'capture' && ui.route.phase === 'prompt' ? ui.route : undefined;
+}
+
+function editPrompt(ui: UiState, edit: (text: string) => string): UiState {
+  if (ui.editing) return setFilter(ui, ui.editing, edit(ui.filters[ui.editing] ?? ''));
+  const p = capturePrompt(ui);
+  return p ? { ...ui, route: { ...p, filter: edit(p.filter) } } : ui;
+}
 
 /** the list the route shows ('overview', 'detail:pods', …); none for capture/process views */
 export function listId(route: Route): string | undefined {
@@ -126,7 +168,9 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
       return { ...ui, editing: undefined, route: { ...ui.route, pane } };
     }
     case 'help':
-      return { ...ui, help: !ui.help };
+      return { ...ui, help: !ui.help, helpOffset: 0 };
+    case 'helpScroll':
+      return ui.help ? { ...ui, helpOffset: Math.max(0, Math.min(a.max, ui.helpOffset + a.delta)) } : ui;
     case 'back':
       if (ui.help) return { ...ui, help: false };
       if (ui.editing) return { ...setFilter(ui, ui.editing, ''), editing: undefined };
@@ -137,13 +181,25 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
     case 'filterStart':
       return id ? { ...ui, editing: id } : ui;
     case 'filterType':
-      return ui.editing ? setFilter(ui, ui.editing, (ui.filters[ui.editing] ?? '') + a.text) : ui;
+      return editPrompt(ui, (t) => t + a.text);
     case 'filterBackspace':
-      return ui.editing ? setFilter(ui, ui.editing, (ui.filters[ui.editing] ?? '').slice(0, -1)) : ui;
+      return editPrompt(ui, (t) => Array.from(t).slice(0, -1).join(''));
+    case 'filterClear':
+      return editPrompt(ui, () => '');
     case 'filterDone':
       return { ...ui, editing: undefined };
+    case 'snaplen': {
+      const p = capturePrompt(ui);
+      return p ? { ...ui, route: { ...p, snap: (p.snap + 1) % SNAPLENS.length } } : ui;
+    }
+    case 'captureStart': {
+      const p = capturePrompt(ui);
+      return p ? { ...ui, route: { ...p, phase: 'running', filter: p.filter.trim(), error: undefined, run: p.run + 1 } } : ui;
+    }
+    case 'captureRejected':
+      return ui.route.kind === 'capture' ? { ...ui, route: { ...ui.route, phase: 'prompt', error: a.message } } : ui;
     case 'show':
-      return { ...ui, help: false, editing: undefined, route: a.route };
+      return { ...ui, help: false, helpOffset: 0, editing: undefined, route: a.route };
     case 'close':
       return ui.route.kind === 'capture' || ui.route.kind === 'processes' ? { ...ui, route: ui.route.back } : ui;
   }

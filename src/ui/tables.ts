@@ -2,7 +2,7 @@
  * The columns of netwatch's three tables (nodes, interfaces, pods), built for a terminal width.
  * Pure: tests render rows at 80 columns and check nothing is wider.
  */
-import { trafficSegs } from './capture/TrafficCell.js';
+import { trafficSegs } from './capture/traffic.js';
 import type { Iface, PodInfo } from '../sources/types.js';
 import type { IfaceRates, NodeState, Problem, Severity } from '../state/types.js';
 import { sparkline } from './charts.js';

@@ -1,4 +1,4 @@
-/** The terminal's size from Ink's stdout, updated on resize. */
+/** The terminal's size from Ink's stdout, updated on resize (the redraw itself: terminal.ts repaintingStdout). */
 import { useStdout } from 'ink';
 import { useEffect, useState } from 'react';
 import type { Size } from './view.js';

@@ -2,13 +2,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { render } from 'ink-testing-library';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { CaptureView } from '../../src/ui/capture/CaptureView.js';
-import { CaptureScreen } from '../../src/ui/capture/CaptureScreen.js';
-import { captureHelpRows } from '../../src/ui/capture/keys.js';
 import { initialScroll, scrollReducer, visibleLines } from '../../src/ui/capture/scroll.js';
-import { trafficSegs } from '../../src/ui/capture/TrafficCell.js';
-import { segsText } from '../../src/ui/capture/line.js';
+import { trafficSegs } from '../../src/ui/capture/traffic.js';
+import { segsText } from '../../src/ui/columns.js';
+import { setColor } from '../../src/ui/ansi.js';
+import { KeyRoot } from '../../src/ui/input/useKeys.js';
+import { helpSections } from '../../src/ui/keys.js';
 import type { PacketLine } from '../../src/sources/capture/source.js';
 import { ReplaySource } from './replay.js';
 
@@ -18,11 +20,14 @@ const ESC = '\u001B';
 const dir = mkdtempSync(join(tmpdir(), 'nwcap-view-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+beforeAll(() => setColor(false));
+afterAll(() => setColor(true));
+
 describe('CaptureView', () => {
   it('shows the newest packets, the summary below them on 80×24, and the keys', async () => {
     const src = new ReplaySource('en10mb-mixed');
     src.feed();
-    const { lastFrame, unmount } = render(<CaptureView source={src} width={80} height={24} refreshMs={1} utc />);
+    const { lastFrame, unmount } = render(<KeyRoot><CaptureView source={src} width={80} height={24} refreshMs={1} utc /></KeyRoot>);
     const f = lastFrame()!;
     expect(f.split('\n').length).toBeLessThan(24);
     expect(f).toMatch(/^node-a:eth0  capturing/);
@@ -30,7 +35,7 @@ describe('CaptureView', () => {
     expect(f).toContain('Packets 68');
     expect(f).toMatch(/SYN 5: 3 answered, 1 refused \(RST\), 1 without reply/);
     expect(f).toContain('packets 58-68 of 68 kept');
-    expect(f).toContain('space pause, w keep pcap, x stop, esc close');
+    expect(f).toContain('space pause · w keep pcap · x stop · esc close');
     for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
     unmount();
   });
@@ -38,7 +43,7 @@ describe('CaptureView', () => {
   it('puts the summary beside the packets on a wide terminal', () => {
     const src = new ReplaySource('en10mb-mixed');
     src.feed();
-    const { lastFrame, unmount } = render(<CaptureView source={src} width={200} height={40} refreshMs={1} utc />);
+    const { lastFrame, unmount } = render(<KeyRoot><CaptureView source={src} width={200} height={40} refreshMs={1} utc /></KeyRoot>);
     const row = lastFrame()!.split('\n').find((l) => l.includes('Packets 68'))!;
     expect(row).toMatch(/^\d\d:\d\d:\d\d\.\d{3} .+ Packets 68/);
     expect(lastFrame()).toContain('frag needed, mtu 1400 from 198.18.200.254 for udp > 198.18.201.1:5353');
@@ -48,7 +53,7 @@ describe('CaptureView', () => {
   it('space pauses the packet list while the summary goes on; space again follows', async () => {
     const src = new ReplaySource('en10mb-mixed');
     src.feed(20);
-    const { lastFrame, stdin, unmount } = render(<CaptureView source={src} width={100} height={24} refreshMs={1} utc />);
+    const { lastFrame, stdin, unmount } = render(<KeyRoot><CaptureView source={src} width={100} height={24} refreshMs={1} utc /></KeyRoot>);
     await tick();
     stdin.write(' ');
     await tick();
@@ -69,7 +74,7 @@ describe('CaptureView', () => {
   it('scrolls back with ↑ and keeps the same packets while new ones arrive; G follows again', async () => {
     const src = new ReplaySource('en10mb-mixed');
     src.feed(40);
-    const { lastFrame, stdin, unmount } = render(<CaptureView source={src} width={100} height={24} refreshMs={1} utc />);
+    const { lastFrame, stdin, unmount } = render(<KeyRoot><CaptureView source={src} width={100} height={24} refreshMs={1} utc /></KeyRoot>);
     await tick();
     for (let i = 0; i < 5; i++) stdin.write(UP);
     await tick();
@@ -89,7 +94,9 @@ describe('CaptureView', () => {
     src.feed();
     let closed = 0;
     const { lastFrame, stdin, unmount } = render(
-      <CaptureView source={src} width={120} height={24} refreshMs={1} keepDir={dir} onClose={() => closed++} />,
+      <KeyRoot>
+        <CaptureView source={src} width={120} height={24} refreshMs={1} keepDir={dir} onClose={() => closed++} />
+      </KeyRoot>,
     );
     stdin.write('w');
     await tick(100);
@@ -108,51 +115,8 @@ describe('CaptureView', () => {
   it('shows tcpdump’s own message when the capture fails', async () => {
     const src = new ReplaySource('en10mb-mixed');
     src.setStatus({ kind: 'error', since: Date.now(), cause: 'rejected', message: "tcpdump: can't parse filter expression: syntax error" });
-    const { lastFrame, unmount } = render(<CaptureView source={src} width={100} height={24} refreshMs={1} />);
+    const { lastFrame, unmount } = render(<KeyRoot><CaptureView source={src} width={100} height={24} refreshMs={1} /></KeyRoot>);
     expect(lastFrame()).toMatch(/refused by tcpdump\ntcpdump: can't parse filter expression: syntax error/);
-    unmount();
-  });
-});
-
-describe('CaptureScreen', () => {
-  it('asks for a filter, starts with it, and comes back with tcpdump’s message when refused', async () => {
-    const started: string[] = [];
-    let src: ReplaySource | null = null;
-    const { lastFrame, stdin, unmount } = render(
-      <CaptureScreen
-        title="pod shop/cart on node-a (veth1)"
-        width={100}
-        height={24}
-        refreshMs={1}
-        onClose={() => {}}
-        start={(filter) => {
-          started.push(filter);
-          src = new ReplaySource('en10mb-mixed');
-          return src;
-        }}
-      />,
-    );
-    expect(lastFrame()).toContain('Capture: pod shop/cart on node-a (veth1)');
-    stdin.write('port 80 and and');
-    await tick();
-    stdin.write('\r');
-    await tick();
-    expect(started).toEqual(['port 80 and and']);
-    expect(lastFrame()).toContain('capturing');
-    src!.setStatus({ kind: 'error', since: Date.now(), cause: 'rejected', message: 'tcpdump: syntax error' });
-    await tick();
-    expect(lastFrame()).toContain('> port 80 and and_');
-    expect(lastFrame()).toContain('tcpdump: syntax error');
-    unmount();
-  });
-
-  it('shows why a capture cannot start (node at its limit)', async () => {
-    const { lastFrame, stdin, unmount } = render(
-      <CaptureScreen title="node-a:eth0" width={100} height={24} onClose={() => {}} start={() => { throw new Error('node-a already runs 3 captures'); }} />,
-    );
-    stdin.write('\r');
-    await tick();
-    expect(lastFrame()).toContain('node-a already runs 3 captures');
     unmount();
   });
 });
@@ -183,8 +147,9 @@ describe('scroll reducer', () => {
 
 describe('keys and the overview cell', () => {
   it('lists the capture keys for the help overlay', () => {
-    expect(captureHelpRows()).toContainEqual({ keys: 'space', help: 'pause / resume the packet list (the summary goes on)' });
-    expect(captureHelpRows()).toContainEqual({ keys: 'w', help: 'keep the capture as a pcap file' });
+    const rows = helpSections('capture', { readonly: false }).flatMap((s) => s.rows);
+    expect(rows).toContainEqual({ keys: 'space', help: 'pause / resume the packet list (the summary goes on)' });
+    expect(rows).toContainEqual({ keys: 'w', help: 'keep the capture as a pcap file' });
   });
 
   it('renders a node’s traffic sample compactly', () => {

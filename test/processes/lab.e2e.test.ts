@@ -18,6 +18,7 @@ import type { ProcessView } from '../../src/sources/processes/types.js';
 import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
 import { SshTransport } from '../../src/sources/transport/ssh.js';
 import type { ContainerInfo, PodInfo } from '../../src/sources/types.js';
+import { KeyRoot } from '../../src/ui/input/useKeys.js';
 import { ProcessesView } from '../../src/ui/processes/ProcessesView.js';
 import { startLab, type Lab, type LabPod } from '../lab/lab.js';
 import { sleep, until } from './podns.js';
@@ -97,7 +98,7 @@ describe('stale processes in the lab, over SSH', () => {
   it('read-only: K is refused in the view and killProcess refuses; the process lives', async () => {
     const v = await collectProcesses(ssh, pods(false));
     const onKill = (t: Parameters<typeof killProcess>[1]) => killProcess(ssh, t, { readOnly: true, auditPath });
-    const r = render(createElement(ProcessesView, { view: v, readOnly: true, onKill, width: 140, height: 40 }));
+    const r = render(createElement(KeyRoot, null, createElement(ProcessesView, { view: v, readOnly: true, onKill, width: 140, height: 40 })));
     r.stdin.write('K');
     await sleep(50);
     expect(plain(r.lastFrame())).toContain('read-only: kill refused');
@@ -112,7 +113,7 @@ describe('stale processes in the lab, over SSH', () => {
   it('K and y end it; the port is free: the new container binds it and is owned by the pod', async () => {
     const v = await collectProcesses(ssh, pods(false));
     const onKill = (t: Parameters<typeof killProcess>[1]) => killProcess(ssh, t, { readOnly: false, auditPath, graceMs: 2000 });
-    const r = render(createElement(ProcessesView, { view: v, readOnly: false, onKill, width: 140, height: 40, graceMs: 2000 }));
+    const r = render(createElement(KeyRoot, null, createElement(ProcessesView, { view: v, readOnly: false, onKill, width: 140, height: 40, graceMs: 2000 })));
     r.stdin.write('K');
     await sleep(50);
     const dialog = plain(r.lastFrame());

@@ -1,9 +1,12 @@
 import { render } from 'ink-testing-library';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import type { KillResult, KillTarget } from '../../src/sources/processes/kill.js';
-import { processHelpRows, processHint } from '../../src/ui/processes/keys.js';
+import { setColor } from '../../src/ui/ansi.js';
+import { KeyRoot } from '../../src/ui/input/useKeys.js';
+import { helpSections } from '../../src/ui/keys.js';
 import { buildRows, initialPid, listenerText, selectable, windowRows } from '../../src/ui/processes/present.js';
-import { ProcessesView } from '../../src/ui/processes/ProcessesView.js';
+import { processHint, ProcessesView } from '../../src/ui/processes/ProcessesView.js';
 import { moveSelection } from '../../src/ui/processes/selection.js';
 import { apiPods, OLD, UL, view } from './crashloop.js';
 
@@ -19,10 +22,15 @@ function setup(opts: { readOnly?: boolean; width?: number; height?: number; resu
   const onKill = vi.fn(async (t: KillTarget): Promise<KillResult> => opts.result ?? { outcome: { kind: 'terminated' }, message: `process ${t.pid} on ${t.node} ended after SIGTERM` });
   const onClose = vi.fn();
   const r = render(
-    <ProcessesView view={data} readOnly={opts.readOnly ?? false} onKill={onKill} onClose={onClose} width={opts.width ?? 120} height={opts.height ?? 40} />,
+    <KeyRoot>
+      <ProcessesView view={data} readOnly={opts.readOnly ?? false} onKill={onKill} onClose={onClose} width={opts.width ?? 120} height={opts.height ?? 40} />
+    </KeyRoot>,
   );
   return { ...r, onKill, onClose, frame: () => plain(r.lastFrame()), press: async (s: string) => { r.stdin.write(s); await tick(); } };
 }
+
+beforeAll(() => setColor(false));
+afterAll(() => setColor(true));
 
 describe('ProcessesView', () => {
   it('lists every pod netns with its processes, owners, listeners, notes; the cause flagged', () => {
@@ -39,7 +47,7 @@ describe('ProcessesView', () => {
     expect(f).toMatch(/ 301 +1 +S pod +[0-9a-f]{12} \/api  \(api\)/);
     expect(f).toMatch(/ 305 +1 +S host +- +tcpdump -ni eth0/);
     expect(f).toContain('1 other netns without container processes: 104 (dnsmasq)');
-    expect(f).toContain('↑/k up · ↓/j down · K kill');
+    expect(f).toContain('↑ up · ↓ down · K kill · esc close');
     for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
     unmount();
   });
@@ -56,7 +64,7 @@ describe('ProcessesView', () => {
     expect(f).toContain(OLD);
     expect(f).toMatch(/port +tcp\/8080/);
     expect(f).toContain('SIGTERM, then SIGKILL after 5 s');
-    expect(f).toContain('y confirm · n/esc cancel');
+    expect(f).toContain('y confirm · n cancel');
     expect(onKill).not.toHaveBeenCalled();
     await press('y');
     expect(onKill).toHaveBeenCalledTimes(1);
@@ -159,9 +167,11 @@ describe('rows, selection and keys (pure)', () => {
     expect(windowRows(5, 4, 10)).toEqual({ start: 0, end: 5 });
   });
 
-  it('keys: the dialog has its own; read-only drops K from hints and help', () => {
-    expect(processHint({ readOnly: false, dialog: true })).toBe('y confirm · n/esc cancel');
-    expect(processHelpRows({ readOnly: true }).some((r) => r.keys === 'K')).toBe(false);
-    expect(processHelpRows({ readOnly: false }).some((r) => r.keys === 'K')).toBe(true);
+  it('keys: the dialog has its own; read-only drops K from the hints and marks it refused in the help', () => {
+    expect(processHint({ readOnly: false, dialog: true })).toBe('y confirm · n cancel');
+    const kill = (ro: boolean) => helpSections('processes', { readonly: ro }).flatMap((s) => s.rows).find((r) => r.keys === 'K')?.help;
+    expect(kill(true)).toContain('(refused: read-only)');
+    expect(kill(false)).toBe('kill the selected process (asks first)');
+    expect(processHint({ readOnly: true, dialog: false })).not.toContain('K kill');
   });
 });

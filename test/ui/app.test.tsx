@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { cleanup } from 'ink-testing-library';
-import { Text, useInput } from 'ink';
+import { Text } from 'ink';
+import { useCapturePrompt } from '../../src/ui/capture/prompt.js';
+import { useViewKeys } from '../../src/ui/input/useKeys.js';
 import { App } from '../../src/ui/App.js';
 import { BINDINGS, bindingLabel } from '../../src/ui/keys.js';
 import type { CaptureTarget } from '../../src/ui/types.js';
@@ -165,6 +167,22 @@ describe('node detail', () => {
   });
 });
 
+describe('node detail summary', () => {
+  it('the TCP and conntrack lines are never cut for the charts (160 and 100 columns); charts take what is left', async () => {
+    for (const [cols, charts] of [[160, 2], [100, 1]] as const) {
+      const ui = await renderSized(<App store={cluster()} now={() => NOW} />, cols, 30);
+      await ui.press(KEY.enter);
+      const lines = ui.frame().split('\n');
+      const tcp = lines.find((l) => l.startsWith('tcp '))!;
+      expect(tcp).toMatch(/TIME_WAIT 120 ESTAB 5( |$)/);
+      expect(lines.find((l) => l.startsWith('conntrack '))).toMatch(/insert_failed \S+\/s/);
+      expect(lines.filter((l) => l.includes('ct% 0–') || l.includes('drops/s 0–')).flatMap((l) => l.match(/ct% 0–|drops\/s 0–/g)).length).toBe(charts);
+      for (const l of lines) expect(l.length).toBeLessThanOrEqual(cols);
+      ui.unmount();
+    }
+  });
+});
+
 describe('help', () => {
   it('? shows the bindings from the key table, ? again closes it', async () => {
     const ui = await renderSized(<App store={cluster()} now={() => NOW} />, 100, 30);
@@ -228,24 +246,29 @@ describe('capture and process views', () => {
     expect(onProcesses.mock.lastCall![1]?.name).toBe('web-1');
   });
 
-  it('shows the plugged-in view full-screen, gives it the keys, and returns on close', async () => {
+  it('shows the plugged-in view full-screen with the prompt the shell keeps, and returns on close', async () => {
     let close: (() => void) | undefined;
     const renderCapture = (t: CaptureTarget, onClose: () => void) => {
       close = onClose;
-      return <Text>{`CAPTURE VIEW ${t.node}:${t.iface}`}</Text>;
+      return <CaptureSlot target={t} />;
     };
     const ui = await renderSized(<App store={cluster()} now={() => NOW} renderCapture={renderCapture} />);
     await ui.press('c');
-    expect(ui.frame()).toBe('CAPTURE VIEW node-a:eth0');
-    // the shell does not react to keys while the view is shown
+    expect(ui.frame()).toBe('CAPTURE VIEW node-a:eth0 prompt []');
+    // typed keys are the prompt's text, not shell commands
     await ui.press('j');
-    await ui.press('?');
-    expect(ui.frame()).toBe('CAPTURE VIEW node-a:eth0');
+    await ui.press('q');
+    expect(ui.frame()).toBe('CAPTURE VIEW node-a:eth0 prompt [jq]');
     close!();
     await wait();
     expect(selectedRow(ui.frame())).toContain('node-a');
   });
 });
+
+function CaptureSlot({ target }: { target: CaptureTarget }) {
+  const p = useCapturePrompt()!;
+  return <Text>{`CAPTURE VIEW ${target.node}:${target.iface} ${p.route.phase} [${p.route.filter}]`}</Text>;
+}
 
 describe('keys while typing a filter', () => {
   it('q, j and ? are text in the filter, not commands', async () => {
@@ -290,8 +313,8 @@ describe('process view slot', () => {
 });
 
 function ProcView({ node, pod, onClose }: { node: string; pod?: PodInfo; onClose: () => void }) {
-  useInput((_i, key) => {
-    if (key.escape) onClose();
+  useViewKeys('processes', (cmd) => {
+    if (cmd === 'close') onClose();
   });
   return <Text>{`PROCESSES ${node} ${pod ? `${pod.namespace}/${pod.name}` : '-'}`}</Text>;
 }

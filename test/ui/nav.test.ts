@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clampList, followKey, initialUi, matchesFilter, moveList, uiReducer, type UiAction, type UiState } from '../../src/ui/nav.js';
+import { captureRoute, clampList, followKey, initialUi, matchesFilter, moveList, uiReducer, type UiAction, type UiState } from '../../src/ui/nav.js';
 
 const run = (actions: UiAction[], from: UiState = initialUi) => actions.reduce(uiReducer, from);
 
@@ -66,7 +66,7 @@ describe('routes', () => {
   });
   it('shows a capture view and closes back to where it came from; help overlays and esc closes it first', () => {
     const back = { kind: 'detail' as const, node: 'a', pane: 'pods' as const };
-    let s = run([{ type: 'open', node: 'a', pane: 'pods' }, { type: 'show', route: { kind: 'capture', target: { kind: 'node', node: 'a' }, back } }]);
+    let s = run([{ type: 'open', node: 'a', pane: 'pods' }, { type: 'show', route: captureRoute({ kind: 'node', node: 'a' }, back) }]);
     expect(s.route.kind).toBe('capture');
     s = run([{ type: 'close' }], s);
     expect(s.route).toEqual(back);
@@ -95,6 +95,18 @@ describe('filter', () => {
     const s = run([{ type: 'filterStart' }, { type: 'filterType', text: 'abc' }, { type: 'back' }]);
     expect(s.filters.overview).toBe('');
     expect(s.editing).toBeUndefined();
+  });
+  it('the capture prompt takes text, erases, cycles the snap length, starts with what was typed, and comes back on a refusal', () => {
+    let s = run([{ type: 'show', route: captureRoute({ kind: 'node', node: 'a' }, { kind: 'overview' }) }]);
+    s = run([{ type: 'filterType', text: 'tcp port 8080x' }, { type: 'filterBackspace' }, { type: 'snaplen' }, { type: 'snaplen' }, { type: 'captureStart' }], s);
+    expect(s.route).toMatchObject({ kind: 'capture', phase: 'running', filter: 'tcp port 8080', snap: 2, run: 1 });
+    // typing goes nowhere while it runs
+    expect(run([{ type: 'filterType', text: 'z' }], s)).toBe(s);
+    s = run([{ type: 'captureRejected', message: 'syntax error' }], s);
+    expect(s.route).toMatchObject({ phase: 'prompt', filter: 'tcp port 8080', error: 'syntax error' });
+    s = run([{ type: 'filterClear' }, { type: 'captureStart' }], s);
+    expect(s.route).toMatchObject({ phase: 'running', filter: '', run: 2 });
+    expect(run([{ type: 'close' }], s).route).toEqual({ kind: 'overview' });
   });
   it('matches every word, case-insensitively', () => {
     expect(matchesFilter('NODE fail', 'node-c failed: auth')).toBe(true);

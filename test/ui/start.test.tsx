@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { startUi } from '../../src/ui/start.js';
+import { ALT_SCREEN_OFF, ALT_SCREEN_ON, PASTE_OFF, PASTE_ON } from '../../src/ui/terminal.js';
 import { bridgeNode, NOW, testStore, wait } from './fixtures.js';
 
 class FakeStdout extends EventEmitter {
@@ -52,5 +53,11 @@ describe('startUi', () => {
     expect(onQuit).toHaveBeenCalledTimes(1);
     expect(stdin.rawMode.at(-1)).toBe(false);
     expect(stdout.out).toContain('node-a');
+    // the alternate screen and paste mode, entered first and left last; raw mode on once, off once
+    expect(stdout.out.startsWith(ALT_SCREEN_ON)).toBe(true);
+    expect(stdout.out).toContain(PASTE_ON);
+    expect(stdout.out.endsWith(ALT_SCREEN_OFF)).toBe(true);
+    expect(stdout.out).toContain(PASTE_OFF);
+    expect(stdin.rawMode.filter(Boolean).length).toBe(1);
   });
 });

@@ -1,67 +1,93 @@
 /**
- * What `c` opens: a prompt for an optional tcpdump filter, then the capture view. A filter that
- * tcpdump refuses on the node brings the prompt back with tcpdump's own message and the filter
- * to edit; nothing was captured. The lead's shell provides `start` (which node, interface, and
- * options) and mounts this full-screen.
+ * What `c` opens: the prompt for an optional tcpdump filter and the snap length, saying before
+ * anything starts what will be captured (node, interface, filter, what is left out), then the
+ * capture view. The prompt's state is the shell's (nav.ts CaptureRoute: every key of a paste or
+ * a fast-typed line is in it before this renders); this screen starts the capture when the route
+ * says so, and reports a filter tcpdump refuses back (the prompt comes back with tcpdump's own
+ * message and the filter to edit; nothing was captured).
  */
-import { Box, Text, useInput } from 'ink';
 import { useEffect, useState } from 'react';
-import { SegLine as Line, clip as clipSegs } from './line.js';
 import type { CaptureSource } from '../../sources/capture/source.js';
+import type { Seg } from '../columns.js';
+import { Lines } from '../components/Lines.js';
+import { footerHint } from '../keys.js';
+import { type CaptureRoute, SNAPLENS } from '../nav.js';
 import { CaptureView } from './CaptureView.js';
 
 export interface CaptureScreenProps {
   /** what is captured: "pod shop/cart-7d9 > veth3a1b on node-a" */
   readonly title: string;
+  /** lines saying where the capture runs ("node node-a, interface eth0"), shown above the filter */
+  readonly where: readonly string[];
+  /** the capture runs on a node's NIC: netwatch's own SSH connection is left out of it */
+  readonly excludesOwnSsh: boolean;
+  /** the snap length when none is chosen (bytes; 0 = whole packet) */
+  readonly defaultSnaplen: number;
+  readonly prompt: CaptureRoute;
   readonly width: number;
   readonly height: number;
-  readonly initialFilter?: string;
   /** starts the capture; may throw (bad name, node at its capture limit) */
-  readonly start: (filter: string) => CaptureSource;
+  readonly start: (spec: { filter: string; snaplen: number }) => CaptureSource;
+  readonly onRejected: (message: string) => void;
   readonly keepDir?: string;
   readonly onClose: () => void;
   readonly utc?: boolean;
   readonly refreshMs?: number;
 }
 
+export const snaplenText = (n: number): string => (n === 0 ? 'whole packet' : `${n} bytes`);
+
+export function snaplenOf(prompt: CaptureRoute, fallback: number): number {
+  return SNAPLENS[prompt.snap] ?? fallback;
+}
+
+export function promptLines(p: CaptureScreenProps): Seg[][] {
+  const { prompt } = p;
+  const snap = snaplenOf(prompt, p.defaultSnaplen);
+  const choices = [p.defaultSnaplen, ...SNAPLENS.filter((n): n is number => n !== undefined && n !== p.defaultSnaplen)];
+  const lines: Seg[][] = [
+    [{ text: `Capture: ${p.title}`, tone: 'accent', bold: true }],
+    [],
+    ...p.where.map((w): Seg[] => [{ text: w }]),
+    [{ text: 'filter: ' }, prompt.filter.trim() ? { text: prompt.filter.trim(), tone: 'accent' } : { text: 'everything (no filter)', tone: 'dim' }],
+  ];
+  if (p.excludesOwnSsh) lines.push([{ text: "netwatch's own SSH connection to the node is left out of the capture", tone: 'dim' }]);
+  lines.push(
+    [{ text: 'snap length: ' }, { text: snaplenText(snap), tone: 'accent' }, { text: `  (tab: ${choices.map(snaplenText).join(' / ')})`, tone: 'dim' }],
+    [],
+    [{ text: 'tcpdump filter (empty: everything), e.g. ' }, { text: 'tcp port 443', tone: 'dim' }],
+    [{ text: '> ' }, { text: prompt.filter }, { text: '_', tone: 'accent' }],
+  );
+  if (prompt.error) lines.push(...prompt.error.split('\n').slice(0, 6).map((l): Seg[] => [{ text: l, tone: 'bad' }]));
+  lines.push([], [{ text: footerHint(['capturePrompt'], { readonly: false }), tone: 'dim' }]);
+  return lines;
+}
+
 export function CaptureScreen(props: CaptureScreenProps) {
-  const [filter, setFilter] = useState(props.initialFilter ?? '');
-  const [error, setError] = useState<string | undefined>();
+  const { prompt, onRejected } = props;
   const [source, setSource] = useState<CaptureSource | null>(null);
+
+  // the route says "running" with a new run number: start once with the filter it holds
+  useEffect(() => {
+    if (prompt.phase !== 'running') return setSource(null);
+    try {
+      setSource(props.start({ filter: prompt.filter, snaplen: snaplenOf(prompt, props.defaultSnaplen) }));
+    } catch (e) {
+      onRejected((e as Error).message);
+    }
+  }, [prompt.phase, prompt.run]);
 
   useEffect(() => {
     if (!source) return;
     const check = () => {
       const st = source.snapshot(0).status;
-      if (st.kind === 'error' && st.cause === 'rejected') {
-        setError(st.message);
-        setSource(null);
-      }
+      if (st.kind === 'error' && st.cause === 'rejected') onRejected(st.message);
     };
     check();
     return source.subscribe(check);
   }, [source]);
 
-  useInput(
-    (input, key) => {
-      if (key.escape) return props.onClose();
-      if (key.return) {
-        try {
-          setError(undefined);
-          setSource(props.start(filter.trim()));
-        } catch (e) {
-          setError((e as Error).message);
-        }
-        return;
-      }
-      if (key.backspace || key.delete) return setFilter((f) => f.slice(0, -1));
-      if (key.ctrl && input === 'u') return setFilter('');
-      if (input && !key.ctrl && !key.meta && !key.tab && !key.upArrow && !key.downArrow) setFilter((f) => f + input);
-    },
-    { isActive: source === null },
-  );
-
-  if (source) {
+  if (source && prompt.phase === 'running') {
     return (
       <CaptureView
         source={source}
@@ -74,21 +100,5 @@ export function CaptureScreen(props: CaptureScreenProps) {
       />
     );
   }
-  const w = props.width;
-  return (
-    <Box flexDirection="column" width={w}>
-      <Line segs={clipSegs([{ text: `Capture: ${props.title}`, tone: 'accent' }], w)} bold />
-      <Text> </Text>
-      <Line segs={clipSegs([{ text: 'tcpdump filter (empty: everything), e.g. ' }, { text: 'tcp port 443', tone: 'dim' }], w)} />
-      <Line segs={clipSegs([{ text: '> ' }, { text: filter }, { text: '_', tone: 'accent' }], w)} />
-      {error
-        ? error
-            .split('\n')
-            .slice(0, 6)
-            .map((l, i) => <Line key={i} segs={clipSegs([{ text: l, tone: 'bad' }], w)} />)
-        : null}
-      <Text> </Text>
-      <Line segs={clipSegs([{ text: 'enter start, esc back, ctrl-u clear', tone: 'dim' }], w)} />
-    </Box>
-  );
+  return <Lines lines={promptLines(props)} width={props.width} />;
 }

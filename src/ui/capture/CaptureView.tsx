@@ -1,13 +1,16 @@
 /**
  * The capture view: a title line, live packet lines (scrollable, pausable) with the summary
  * beside them (wide terminals) or below them, the parts of a fan-out, and a footer with the
- * pcap file(s) and keys. Takes any CaptureSource (one CaptureSession or a FanOut).
+ * pcap file(s) and keys. Takes any CaptureSource (one CaptureSession or a FanOut). Its keys come
+ * from the shell's keymap (scope 'capture') through useViewKeys; it draws through <Lines>.
  */
-import { Box, Text, useInput } from 'ink';
 import { useReducer, useState } from 'react';
-import { SegLine as Line, clip as clipSegs } from './line.js';
 import type { CaptureSource } from '../../sources/capture/source.js';
-import { captureHint, resolveCaptureKey } from './keys.js';
+import { clipSegs, type Seg } from '../columns.js';
+import { Lines } from '../components/Lines.js';
+import { besideEachOther } from '../detail.js';
+import { useViewKeys } from '../input/useKeys.js';
+import { footerHint } from '../keys.js';
 import { footerSegs, packetSegs, partSegs, statusText, summarySegs } from './present.js';
 import { initialScroll, scrollReducer, visibleLines } from './scroll.js';
 import { useCaptureSnapshot } from './useCaptureSnapshot.js';
@@ -20,7 +23,6 @@ export interface CaptureViewProps {
   readonly keepDir?: string;
   /** esc: the view stops the capture and calls this */
   readonly onClose?: () => void;
-  readonly isActive?: boolean;
   readonly refreshMs?: number;
   readonly utc?: boolean;
   readonly now?: () => number;
@@ -30,6 +32,8 @@ export interface CaptureViewProps {
 export function sideSummaryWidth(width: number): number {
   return Math.max(60, Math.min(90, Math.floor(width * 0.42)));
 }
+
+const padTo = (lines: Seg[][], n: number): Seg[][] => [...lines.slice(0, n), ...Array.from({ length: Math.max(0, n - lines.length) }, () => [])];
 
 export function CaptureView(props: CaptureViewProps) {
   const { source, width, height, keepDir, onClose, utc } = props;
@@ -51,85 +55,49 @@ export function CaptureView(props: CaptureViewProps) {
   const listWidth = side ? width - sideWidth - 2 : width;
   const view = visibleLines(scroll, snap.lines, listRows);
 
-  useInput(
-    (input, key) => {
-      const cmd = resolveCaptureKey(input, key);
-      switch (cmd) {
-        case 'pause':
-          return dispatch({ type: 'pause', lines: snap.lines });
-        case 'up':
-        case 'down':
-          return dispatch({ type: 'scroll', lines: snap.lines, delta: cmd === 'up' ? -1 : 1, rows: listRows });
-        case 'pageUp':
-        case 'pageDown':
-          return dispatch({ type: 'scroll', lines: snap.lines, delta: (cmd === 'pageUp' ? -1 : 1) * listRows, rows: listRows });
-        case 'oldest':
-          return dispatch({ type: 'oldest', lines: snap.lines, rows: listRows });
-        case 'newest':
-          return dispatch({ type: 'newest' });
-        case 'keep':
-          setNote('keeping...');
-          source.keep(keepDir).then(
-            (files) => setNote(files.length ? undefined : 'nothing to keep'),
-            (e: Error) => setNote(`cannot keep: ${e.message}`),
-          );
-          return;
-        case 'stop':
-          void source.stop();
-          return;
-        case 'close':
-          void source.stop();
-          onClose?.();
-          return;
-      }
-    },
-    { isActive: props.isActive ?? true },
-  );
+  useViewKeys('capture', (cmd) => {
+    switch (cmd) {
+      case 'pause':
+        return dispatch({ type: 'pause', lines: snap.lines });
+      case 'up':
+      case 'down':
+        return dispatch({ type: 'scroll', lines: snap.lines, delta: cmd === 'up' ? -1 : 1, rows: listRows });
+      case 'pageUp':
+      case 'pageDown':
+        return dispatch({ type: 'scroll', lines: snap.lines, delta: (cmd === 'pageUp' ? -1 : 1) * listRows, rows: listRows });
+      case 'top':
+        return dispatch({ type: 'oldest', lines: snap.lines, rows: listRows });
+      case 'bottom':
+        return dispatch({ type: 'newest' });
+      case 'keep':
+        setNote('keeping...');
+        source.keep(keepDir).then(
+          (files) => setNote(files.length ? undefined : 'nothing to keep'),
+          (e: Error) => setNote(`cannot keep: ${e.message}`),
+        );
+        return;
+      case 'stop':
+        void source.stop();
+        return;
+      case 'close':
+        void source.stop();
+        onClose?.();
+        return;
+    }
+  });
 
   const st = statusText(snap.status, now);
-  const title = clipSegs([{ text: snap.title, tone: 'accent' }, { text: '  ' }, { text: st.text, tone: st.tone }], width);
-  const packets = view.lines.map((l) => <Line key={l.id} segs={packetSegs(l, listWidth, { utc })} />);
-  const waiting = snap.lines.length === 0 && snap.status.kind === 'running' ? <Text dimColor>waiting for packets...</Text> : null;
-  const summary = summarySegs(snap, side ? sideWidth : width, summaryRows).map((l, i) => <Line key={i} segs={l.segs} bold={l.bold} />);
-
-  return (
-    <Box flexDirection="column" width={width}>
-      <Line segs={title} bold />
-      {error ? (
-        <Box flexDirection="column">
-          {error
-            .split('\n')
-            .slice(0, errorRows)
-            .map((l, i) => (
-              <Line key={i} segs={clipSegs([{ text: l, tone: 'bad' }], width)} />
-            ))}
-        </Box>
-      ) : null}
-      {side ? (
-        <Box flexDirection="row" height={body}>
-          <Box flexDirection="column" width={listWidth + 2}>
-            {waiting}
-            {packets}
-          </Box>
-          <Box flexDirection="column" width={sideWidth}>
-            {summary}
-          </Box>
-        </Box>
-      ) : (
-        <Box flexDirection="column">
-          <Box flexDirection="column" height={listRows}>
-            {waiting}
-            {packets}
-          </Box>
-          <Box flexDirection="column" height={summaryRows}>
-            {summary}
-          </Box>
-        </Box>
-      )}
-      {multi ? snap.parts.slice(0, partRows).map((p) => <Line key={`${p.node}:${p.iface}`} segs={clipSegs(partSegs(p, now), width)} />) : null}
-      <Line segs={footerSegs(snap, { ...view, paused: scroll.paused }, captureHint(), width, note ?? singleFileNote(snap))} />
-    </Box>
-  );
+  const title: Seg[] = [{ text: snap.title, tone: 'accent', bold: true }, { text: '  ', bold: true }, { text: st.text, tone: st.tone, bold: true }];
+  const errors: Seg[][] = error ? error.split('\n').slice(0, errorRows).map((l) => [{ text: l, tone: 'bad' }]) : [];
+  const packets: Seg[][] = view.lines.map((l) => packetSegs(l, listWidth, { utc }));
+  if (snap.lines.length === 0 && snap.status.kind === 'running') packets.push([{ text: 'waiting for packets...', tone: 'dim' }]);
+  const summary = summarySegs(snap, side ? sideWidth : width, summaryRows);
+  const middle = side
+    ? besideEachOther([{ lines: padTo(packets, body), width: listWidth + 1 }, { lines: summary, width: sideWidth }], body)
+    : [...padTo(packets, listRows), ...padTo(summary, summaryRows)];
+  const parts = multi ? snap.parts.slice(0, partRows).map((p) => clipSegs(partSegs(p, now), width)) : [];
+  const footer = footerSegs(snap, { ...view, paused: scroll.paused }, footerHint(['capture', 'global'], { readonly: false }), width, note ?? singleFileNote(snap));
+  return <Lines lines={[title, ...errors, ...middle, ...parts, footer]} width={width} />;
 }
 
 function singleFileNote(snap: ReturnType<CaptureSource['snapshot']>): string | undefined {

@@ -2,7 +2,8 @@
  * What the capture view prints, as colored segments (pure, tested without a terminal): packet
  * lines, the status line, the per-node parts of a fan-out, the summary lines.
  */
-import { clip, type Seg, type Tone } from './line.js';
+import { clipSegs as clip, type Seg } from '../columns.js';
+import type { Tone } from '../select.js';
 import { formatPacket } from '../../sources/capture/format.js';
 import { TCP_RST, TCP_SYN, TCP_ACK } from '../../sources/capture/packet.js';
 import { bytes, num, summaryReport, type Tone as ReportTone } from '../../sources/capture/report.js';
@@ -89,9 +90,9 @@ export function footerSegs(
 
 const REPORT_TONES: Record<ReportTone, Tone | undefined> = { normal: undefined, dim: 'dim', warn: 'warn', bad: 'bad', head: undefined };
 
-export function summarySegs(snap: CaptureSnapshot, width: number, maxLines: number): { segs: Seg[]; bold: boolean }[] {
+export function summarySegs(snap: CaptureSnapshot, width: number, maxLines: number): Seg[][] {
   const detail = maxLines >= 24 ? 3 : maxLines >= 16 ? 2 : maxLines >= 10 ? 1 : 0;
   return summaryReport(snap.summary, detail)
     .slice(0, Math.max(0, maxLines))
-    .map((l) => ({ segs: clip([{ text: l.text, tone: REPORT_TONES[l.tone] }], width), bold: l.tone === 'head' }));
+    .map((l) => clip([{ text: l.text, tone: REPORT_TONES[l.tone], bold: l.tone === 'head' }], width));
 }

@@ -5,12 +5,14 @@
  * `y` calls onKill; `n`/esc cancel. Read-only: `K` answers "read-only: kill refused".
  * The app shell owns collection and refresh: it passes the data and the kill callback.
  */
-import { Box, Text, useInput } from 'ink';
 import { useMemo, useRef, useState } from 'react';
 import { killTarget, type KillResult, type KillTarget } from '../../sources/processes/kill.js';
 import type { ProcessView } from '../../sources/processes/types.js';
-import { KillDialog } from './KillDialog.js';
-import { processHint, resolveProcessKey } from './keys.js';
+import { clipSegs, type Seg } from '../columns.js';
+import { Lines } from '../components/Lines.js';
+import { useViewKeys } from '../input/useKeys.js';
+import { footerHint } from '../keys.js';
+import { DIALOG_ROWS, killDialogLines } from './KillDialog.js';
 import { buildRows, initialPid, PROC_HEADER, selectable, summaryLine, windowRows, type Row, type Tone } from './present.js';
 import { moveSelection } from './selection.js';
 
@@ -23,25 +25,26 @@ export interface ProcessesViewProps {
   readonly height: number;
   /** esc outside the dialog */
   readonly onClose?: () => void;
-  readonly isActive?: boolean;
   /** shown in the dialog; the same value should go to killProcess */
   readonly graceMs?: number;
 }
 
 type Mode = { kind: 'list' } | { kind: 'confirm'; target: KillTarget } | { kind: 'killing'; target: KillTarget };
 
-const DIALOG_ROWS = 10;
-
-const TONE: Record<Tone, { color?: string; bold?: boolean; dimColor?: boolean }> = {
+/** how each kind of row is drawn */
+const STYLE: Record<Tone, Omit<Seg, 'text'>> = {
   normal: {},
-  dim: { dimColor: true },
-  stale: { color: 'yellow' },
-  cause: { color: 'red', bold: true },
-  warn: { color: 'yellow' },
-  title: { color: 'cyan', bold: true },
+  dim: { tone: 'dim' },
+  stale: { tone: 'warn' },
+  cause: { tone: 'bad', bold: true },
+  warn: { tone: 'warn' },
+  title: { tone: 'accent', bold: true },
 };
 
-const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, Math.max(0, n - 1))}…` : s);
+/** "K kill · esc close" (list) or "y confirm · n/esc cancel" (dialog), from the keymap; K left out when read-only */
+export function processHint(opts: { readOnly: boolean; dialog: boolean }): string {
+  return footerHint([opts.dialog ? 'dialog' : 'processes'], { readonly: opts.readOnly });
+}
 
 export function ProcessesView(props: ProcessesViewProps) {
   const { view, readOnly, onKill, width, height, onClose } = props;
@@ -76,10 +79,10 @@ export function ProcessesView(props: ProcessesViewProps) {
   const listRows = Math.max(3, height - 6 - (dialog ? DIALOG_ROWS : 0));
   const win = windowRows(rows.length, Math.max(0, selRow), listRows);
 
-  useInput(
-    (input, key) => {
+  useViewKeys(
+    () => (modeRef.current.kind === 'confirm' ? 'dialog' : 'processes'),
+    (cmd) => {
       const mode = modeRef.current;
-      const cmd = resolveProcessKey(input, key, mode.kind === 'confirm');
       if (mode.kind === 'killing') return;
       if (mode.kind === 'confirm') {
         if (cmd === 'cancel') {
@@ -102,7 +105,7 @@ export function ProcessesView(props: ProcessesViewProps) {
         }
         return;
       }
-      if (key.escape) return onClose?.();
+      if (cmd === 'close') return onClose?.();
       const at = positionOf(pidRef.current);
       const selected = at >= 0 ? (rows[procRows[at]!] as Extract<Row, { kind: 'proc' }>) : undefined;
       switch (cmd) {
@@ -124,28 +127,21 @@ export function ProcessesView(props: ProcessesViewProps) {
         }
       }
     },
-    { isActive: props.isActive ?? true },
   );
 
   const hint = processHint({ readOnly, dialog: mode.kind === 'confirm' });
-  return (
-    <Box flexDirection="column" width={width}>
-      <Text bold>{clip(summaryLine(view), width)}</Text>
-      <Text dimColor>{clip(`${view.basisNote}${view.warnings.length ? ` · ${view.warnings.join('; ')}` : ''}`, width)}</Text>
-      <Text dimColor>{clip(PROC_HEADER, width)}</Text>
-      {rows.slice(win.start, win.end).map((r, i) => {
-        const at = win.start + i;
-        return (
-          <Text key={at} {...TONE[r.tone]} inverse={at === selRow}>
-            {clip(r.text, width)}
-          </Text>
-        );
-      })}
-      {mode.kind !== 'list' && <KillDialog target={mode.target} width={width} graceMs={graceMs} hint={mode.kind === 'killing' ? 'killing…' : hint} />}
-      <Text color={message?.startsWith('read-only') || message?.includes('refused') || message?.includes('failed') ? 'red' : undefined}>
-        {clip(message ?? (readOnly ? 'read-only' : ''), width)}
-      </Text>
-      <Text dimColor>{clip(mode.kind === 'list' ? `${hint}${rows.length > listRows ? `  ·  rows ${win.start + 1}–${win.end} of ${rows.length}` : ''}` : '', width)}</Text>
-    </Box>
-  );
+  const bad = !!message && (message.startsWith('read-only') || message.includes('refused') || message.includes('failed'));
+  const lines: Seg[][] = [
+    [{ text: summaryLine(view), bold: true }],
+    [{ text: `${view.basisNote}${view.warnings.length ? ` · ${view.warnings.join('; ')}` : ''}`, tone: 'dim' }],
+    [{ text: PROC_HEADER, tone: 'dim' }],
+    ...rows.slice(win.start, win.end).map((r, i): Seg[] => {
+      const segs = clipSegs([{ text: r.text, ...STYLE[r.tone] }], width);
+      return win.start + i === selRow ? segs.map((x) => ({ ...x, inverse: true })) : segs;
+    }),
+  ];
+  if (mode.kind !== 'list') lines.push(...killDialogLines(mode.target, width, graceMs, mode.kind === 'killing' ? 'killing…' : hint));
+  lines.push([{ text: message ?? (readOnly ? 'read-only' : ''), tone: bad ? 'bad' : undefined }]);
+  lines.push([{ text: mode.kind === 'list' ? `${hint}${rows.length > listRows ? `  ·  rows ${win.start + 1}–${win.end} of ${rows.length}` : ''}` : '', tone: 'dim' }]);
+  return <Lines lines={lines} width={width} />;
 }

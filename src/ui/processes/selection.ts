@@ -1,8 +1,10 @@
 /** Moving the selection among the process rows. Pure (tested without a terminal). */
-import type { ProcessCommand } from './keys.js';
+import type { Command } from '../keys.js';
+
+type ProcessCommand = Extract<Command, 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown'>;
 
 /** new position in a list of `count` selectable rows; `page` = rows on screen */
-export function moveSelection(pos: number, count: number, cmd: ProcessCommand, page: number): number {
+export function moveSelection(pos: number, count: number, cmd: ProcessCommand | Command, page: number): number {
   if (count <= 0) return -1;
   const cur = pos < 0 ? 0 : pos;
   const step = Math.max(1, Math.floor(page / 2));

@@ -1,14 +1,22 @@
-/** The help overlay, rendered from the key table (keys.ts): what is bound is what is shown. */
+/**
+ * The help overlay of a view, rendered from the key table (keys.ts): what is bound is what is
+ * shown. The title line (how to close it) always stays on top; on a small terminal the rest
+ * scrolls (↑↓ PgUp PgDn) with a line saying where it is.
+ */
 import { bold } from '../ansi.js';
 import type { Seg } from '../columns.js';
 import { Lines } from '../components/Lines.js';
 import { besideEachOther } from '../detail.js';
 import { fit } from '../format.js';
-import { helpSections, type HelpSection } from '../keys.js';
+import { helpSections, type HelpSection, SCOPE_TITLES, type ViewId } from '../keys.js';
 
 export interface HelpProps {
+  readonly view: ViewId;
   readonly readonly: boolean;
   readonly width: number;
+  readonly rows: number;
+  /** first body line shown */
+  readonly offset: number;
   readonly logPath?: string;
 }
 
@@ -28,24 +36,48 @@ export function splitBalanced(sections: readonly HelpSection[]): [HelpSection[],
 
 function sectionLines(sections: readonly HelpSection[]): Seg[][] {
   return sections.flatMap((s) => {
-    const keyW = Math.min(16, Math.max(...s.rows.map((r) => r.keys.length)) + 3);
+    const keyW = Math.min(18, Math.max(...s.rows.map((r) => r.keys.length)) + 3);
     return [bold([{ text: s.title }]), ...s.rows.map((r) => [{ text: fit(`  ${r.keys}`, keyW), tone: 'accent' as const }, { text: ` ${r.help}` }])];
   });
 }
 
-export function helpLines({ readonly, width, logPath }: HelpProps): Seg[][] {
-  const sections = helpSections({ readonly });
-  const title: Seg[] = [{ text: `netwatch keys${readonly ? ' (read-only: actions that change a node are off)' : ''} · ? or esc closes`, tone: 'accent', bold: true }];
-  // two columns of sections (balanced by lines) so the overlay fits 24 rows
+export function helpTitle(view: ViewId, readonly: boolean): Seg[] {
+  const where = view === 'filter' ? SCOPE_TITLES.prompt.split(' (')[0] : view === 'capturePrompt' ? 'Capture filter prompt' : SCOPE_TITLES[view];
+  return [{ text: `netwatch keys: ${where} · ? or esc closes${readonly ? ' · read-only: actions that change a node are refused' : ''}`, tone: 'accent', bold: true }];
+}
+
+/** everything below the title, unscrolled */
+export function helpBody({ view, readonly, width, logPath }: Pick<HelpProps, 'view' | 'readonly' | 'width' | 'logPath'>): Seg[][] {
+  const sections = helpSections(view, { readonly });
   let body: Seg[][];
-  if (width >= 76) {
+  if (width >= 76 && sections.length > 1) {
     const [a, b] = splitBalanced(sections).map(sectionLines);
     const colW = Math.floor((width - 2) / 2);
     body = besideEachOther([{ lines: a!, width: colW }, { lines: b!, width: colW }], Math.max(a!.length, b!.length));
   } else body = sectionLines(sections);
-  const foot: Seg[][] = [[{ text: 'filter: press / and type; enter keeps the filter, esc clears it', tone: 'dim' }]];
-  if (logPath) foot.push([{ text: `log: ${logPath}`, tone: 'dim' }]);
-  return [title, ...body, ...foot];
+  if (view === 'overview' || view === 'detail' || view === 'filter') body.push([{ text: 'filter: press / and type; enter keeps the filter, esc clears it', tone: 'dim' }]);
+  if (logPath) body.push([{ text: `log: ${logPath}`, tone: 'dim' }]);
+  return body;
+}
+
+/** how many body lines fit under the title (one spare line, one for the scroll position), and the last offset */
+export function helpPage(view: ViewId, o: { readonly: boolean; width: number; rows: number; logPath?: string }): { rows: number; max: number; total: number } {
+  const total = helpBody({ view, ...o }).length;
+  const fitAll = Math.max(1, o.rows - 2);
+  if (total <= fitAll) return { rows: fitAll, max: 0, total };
+  const rows = Math.max(1, o.rows - 3);
+  return { rows, max: Math.max(0, total - rows), total };
+}
+
+export function helpLines(props: HelpProps): Seg[][] {
+  const body = helpBody(props);
+  const page = helpPage(props.view, props);
+  const title = helpTitle(props.view, props.readonly);
+  if (page.max === 0) return [title, ...body];
+  const from = Math.min(props.offset, page.max);
+  const shown = body.slice(from, from + page.rows);
+  const where: Seg[] = [{ text: `lines ${from + 1}–${from + shown.length} of ${page.total} · ↑↓ PgUp PgDn scroll`, tone: 'dim' }];
+  return [title, ...shown, where];
 }
 
 export function Help(props: HelpProps) {

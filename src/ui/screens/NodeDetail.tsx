@@ -31,23 +31,33 @@ export interface NodeDetailProps {
   readonly hint: string;
 }
 
-/** how wide each chart beside the summary text is, and how many (conntrack %, then drops/s when wide) */
-export function chartLayout(width: number): { chartWidth: number; charts: 1 | 2 } {
-  if (width >= 150) return { chartWidth: Math.min(48, Math.floor((width - 80) / 2)), charts: 2 };
-  return { chartWidth: width < 100 ? 14 : Math.max(16, Math.min(48, width - 72)), charts: 1 };
+const MIN_CHART = 12;
+const segsWidth = (l: readonly Seg[]) => l.reduce((a, x) => a + x.text.length, 0);
+
+/**
+ * How wide each chart beside the summary text is, and how many (conntrack %, then drops/s): the
+ * text comes first (its widest line after the facts line, which may be cut), the charts take
+ * what is left, down to none.
+ */
+export function chartLayout(width: number, textNeed: number): { chartWidth: number; charts: 0 | 1 | 2 } {
+  const room = width - textNeed;
+  if (width >= 150 && room >= 2 * (MIN_CHART + 1)) return { chartWidth: Math.min(48, Math.floor(room / 2) - 1), charts: 2 };
+  if (room >= MIN_CHART + 1) return { chartWidth: Math.min(48, room - 1), charts: 1 };
+  return { chartWidth: 0, charts: 0 };
 }
 
 export function summaryBlock(node: NodeState, width: number, now: number, interval: number): Seg[][] {
-  const { chartWidth, charts } = chartLayout(width);
+  const text = summaryLines(node, now);
+  const { chartWidth, charts } = chartLayout(width, Math.max(0, ...text.slice(1).map(segsWidth)));
   const textWidth = width - charts * (chartWidth + 1);
   const h = node.history;
   const span = fmtAge(Math.max(h.conntrackPct.length, h.drops.length) * interval * 1000);
-  const ctMax = niceMax(Math.max(0, ...h.conntrackPct));
   const rows = SUMMARY_LINES - 1;
-  const blocks = [
-    { lines: summaryLines(node, now), width: textWidth },
-    { lines: chartBlock(`ct% 0–${fmtPct(ctMax)} ${span}`, h.conntrackPct, chartWidth, rows, { min: 0, max: ctMax }, 'accent'), width: chartWidth },
-  ];
+  const blocks = [{ lines: text, width: textWidth }];
+  if (charts >= 1) {
+    const ctMax = niceMax(Math.max(0, ...h.conntrackPct));
+    blocks.push({ lines: chartBlock(`ct% 0–${fmtPct(ctMax)} ${span}`, h.conntrackPct, chartWidth, rows, { min: 0, max: ctMax }, 'accent'), width: chartWidth });
+  }
   if (charts === 2) {
     const dropMax = niceMax(Math.max(0, ...h.drops));
     blocks.push({ lines: chartBlock(`drops/s 0–${fmtRate(dropMax)} ${span}`, h.drops, chartWidth, rows, { min: 0, max: dropMax }, 'warn'), width: chartWidth });

@@ -1,8 +1,8 @@
 /**
  * The overview's small continuous traffic summary of a node, from SummarySampler samples:
- * "1.2k pps  3 SYN-noreply  1 RST". Pure segments plus a one-line component.
+ * "1.2k pps  3 SYN-noreply  1 RST", as segments (the overview's traffic column).
  */
-import { SegLine, clip, type Seg } from './line.js';
+import type { Seg } from '../columns.js';
 import type { TrafficSample } from '../../sources/capture/sampler.js';
 
 function short(n: number): string {
@@ -21,8 +21,4 @@ export function trafficSegs(s: TrafficSample | undefined, now: number, intervalM
   if (s.synUnanswered) segs.push({ text: `  ${s.synUnanswered} SYN-noreply`, tone: 'bad' });
   if (s.rsts) segs.push({ text: `  ${s.rsts} RST`, tone: 'warn' });
   return segs;
-}
-
-export function TrafficCell(props: { readonly sample: TrafficSample | undefined; readonly now: number; readonly width: number; readonly intervalMs?: number }) {
-  return <SegLine segs={clip(trafficSegs(props.sample, props.now, props.intervalMs), props.width)} />;
 }
