@@ -21,6 +21,8 @@ export interface HostOptions {
   store: Store;
   monitor: Monitor;
   tcpdump: string;
+  /** --snaplen: bytes kept per packet (0: whole packets); absent: CAPTURE_DEFAULTS.snaplen */
+  snaplen?: number;
   keepDir: string;
   readonly: boolean;
   auditPath?: string;
@@ -72,7 +74,7 @@ export function CaptureHost(props: { opts: HostOptions; target: CaptureTarget; o
       keepDir={opts.keepDir}
       onClose={onClose}
       start={(filter) => {
-        const spec = { filter: filter || undefined, tcpdump: opts.tcpdump };
+        const spec = { filter: filter || undefined, tcpdump: opts.tcpdump, snaplen: opts.snaplen };
         if (target.kind === 'all') {
           const f = new FanOut({ keepDir: opts.keepDir });
           f.start(ready.map((p) => ({ transport: p.transport, iface: p.iface, node: p.node })), spec);

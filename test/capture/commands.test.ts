@@ -36,8 +36,10 @@ function collector() {
 
 describe('checkFilter', () => {
   it('accepts a good filter, refuses a bad one with tcpdump’s message, names a missing tcpdump', async () => {
-    expect(await checkFilter(transport, lab.ifA, 'tcp port 443', { tcpdump: lab.tcpdump })).toEqual({ ok: true });
-    expect(await checkFilter(transport, lab.ifA, '', { tcpdump: lab.tcpdump })).toEqual({ ok: true });
+    // the filter a capture would apply: the user's, with this terminal's SSH session excluded when it has one
+    const good = await checkFilter(transport, lab.ifA, 'tcp port 443', { tcpdump: lab.tcpdump });
+    expect(good.ok && good.appliedFilter).toMatch(/^(tcp port 443|\(tcp port 443\) and not \(tcp and host \S+ and port \d+ and host \S+ and port \d+\))$/);
+    expect(await checkFilter(transport, lab.ifA, '', { tcpdump: lab.tcpdump })).toMatchObject({ ok: true });
     const bad = await checkFilter(transport, lab.ifA, 'port http2x', { tcpdump: lab.tcpdump });
     expect(bad).toMatchObject({ ok: false, cause: 'rejected' });
     expect(!bad.ok && bad.message).toMatch(/^tcpdump: .*http2x/);
