@@ -9,6 +9,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CaptureSession } from '../../src/sources/capture/session.js';
+import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
+import { SshTransport } from '../../src/sources/transport/ssh.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { runNetwatch, waitFor } from '../e2e/run.js';
 
@@ -53,10 +56,10 @@ function traffic(seconds: number): Promise<unknown> {
 }
 
 /** while the capture runs: the SSH connections on the node (ss) and tcpdump's command line (ps) */
-async function onTheNode(node: string): Promise<{ ssh: string[]; tcpdump: string }> {
+async function onTheNode(node: string, iface = 'eth0'): Promise<{ ssh: string[]; tcpdump: string }> {
   const tcpdump = await waitFor('tcpdump on the node', async () => {
     const ps = await lab.exec(node, ['ps', '-eww', '-o', 'args']);
-    return ps.stdout.split('\n').find((l) => /^tcpdump -i eth0 /.test(l));
+    return ps.stdout.split('\n').find((l) => l.startsWith(`tcpdump -i ${iface} `));
   }, 20_000, 100);
   const ss = await lab.exec(node, ['ss', '-tnH', 'state', 'established', '( sport = :22 )']);
   // "0 0 198.18.0.11:22 198.18.0.1:40022" -> client, client port, server, server port
@@ -138,5 +141,43 @@ describe('a capture never records netwatch\'s own SSH session', () => {
     const bad = await runNetwatch(['capture', 'oc-1:eth0', '-F', lab.sshConfigPath, '--snaplen', '64.5', '-w', `${lab.dir}/x.pcap`]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--snaplen must be a whole number of bytes from 0/);
+  }, 60_000);
+
+  it('through sudo (which resets the environment) the exclusion comes from the login shell\'s SSH_CONNECTION', async () => {
+    const t = new SshTransport(resolveSshHost(`${lab.users.sudo}@oc-1`, { configFile: lab.sshConfigPath, env: {} }), { acceptNewHostKeys: false });
+    try {
+      await t.ready();
+      expect(t.isRoot()).toBe(false);
+      const s = new CaptureSession();
+      s.start(t, { iface: 'eth0', seconds: 3 });
+      const file = `${lab.dir}/sudo.pcap`;
+      s.on('status', (st: { kind: string }) => st.kind === 'running' && void s.keepTo(file));
+      const node = await onTheNode('oc-1');
+      await traffic(2);
+      const st = await s.done();
+      expect(st.kind, JSON.stringify(st)).toBe('stopped');
+      expect(node.ssh).toHaveLength(1);
+      const [c, cp, sv, sp] = node.ssh[0]!.split(' ');
+      expect(s.ownSsh).toEqual({ client: c, clientPort: Number(cp), server: sv, serverPort: Number(sp) });
+      expect(s.appliedFilter).toBe(`not (tcp and host ${c} and port ${cp} and host ${sv} and port ${sp})`);
+      expect(s.snapshot(0).parts[0]!.appliedFilter).toBe(s.appliedFilter);
+      expect(ownPackets(file, node.ssh[0]!)).toEqual([]);
+      expect(tcpdumpRead(file, ['udp', 'port', '9999']).length).toBeGreaterThanOrEqual(10);
+    } finally {
+      t.close();
+    }
+  }, 60_000);
+
+  it('-i any excludes it too', async () => {
+    const file = `${lab.dir}/any.pcap`;
+    const run = runNetwatch(['capture', 'oc-1:any', '-F', lab.sshConfigPath, '--seconds', '3', '-w', file]);
+    const node = await onTheNode('oc-1', 'any');
+    await traffic(2);
+    const r = await run;
+    expect(r.code, r.stderr).toBe(0);
+    expect(node.ssh).toHaveLength(1);
+    expect(ownPackets(file, node.ssh[0]!)).toEqual([]);
+    expect(tcpdumpRead(file, ['tcp', 'port', '22'])).toEqual([]);
+    expect(tcpdumpRead(file, ['udp', 'port', '9999']).length).toBeGreaterThanOrEqual(10);
   }, 60_000);
 });
