@@ -7,6 +7,9 @@ import { captureArgs, parseStderr, userFilter } from '../../src/sources/capture/
 import { describeCapturePlan, describeOwnSsh, ownSshMode } from '../../src/sources/capture/plan.js';
 import { LocalTransport } from '../../src/sources/transport/local.js';
 import { captureOutcome } from '../../src/sources/capture/outcome.js';
+import { CaptureSession } from '../../src/sources/capture/session.js';
+import { parseCli, UsageError } from '../../src/cli/args.js';
+import { CaptureNetns, untilRunning } from './netns.js';
 
 /** runs `nw_ssh_exclusion "$1"` in sh: the filter, or null when it refuses */
 function exclusion(conn: string): string | null {
@@ -67,6 +70,8 @@ describe('nw_own_filter (ownssh.sh)', () => {
     expect(parseStderr(all.stderr)).toMatchObject({ appliedFilter: excl, ownSsh: { client: '198.18.0.1', clientPort: 40022, server: '198.18.0.11', serverPort: 22 } });
     const user = ownFilter('require', 'tcp port 8080 or udp', conn);
     expect(parseStderr(user.stderr).appliedFilter).toBe(`(tcp port 8080 or udp) and ${excl}`);
+    // netwatch on the node itself, from an SSH session: that session is excluded the same way
+    expect(parseStderr(ownFilter('ifset', '', conn).stderr).appliedFilter).toBe(excl);
   });
 
   it('finds SSH_CONNECTION in an ancestor when the capture\'s own environment lost it (sudo)', () => {
@@ -136,5 +141,39 @@ describe('captureArgs, userFilter, the plan', () => {
     expect(q.exclusion).toMatch(/this terminal's SSH session/);
     expect(ownSshMode(new LocalTransport('x'))).toBe('ifset');
     expect(describeOwnSsh({ client: '2001:db8::5', clientPort: 5, server: '198.18.0.11', serverPort: 22 })).toBe('excluding own SSH [2001:db8::5]:5 > 198.18.0.11:22');
+  });
+});
+
+describe('local mode: netwatch on the node, started from an SSH session', () => {
+  it('a capture through LocalTransport excludes the terminal\'s SSH session and says so', async () => {
+    const lab = new CaptureNetns();
+    const t = new LocalTransport('local-ssh');
+    const saved = process.env.SSH_CONNECTION;
+    process.env.SSH_CONNECTION = '198.18.9.1 50000 198.18.9.2 22';
+    try {
+      await lab.ready();
+      const s = new CaptureSession();
+      s.start(t, { iface: lab.ifA, tcpdump: lab.tcpdump, seconds: 2 });
+      await untilRunning(s);
+      expect(s.appliedFilter).toBe('not (tcp and host 198.18.9.1 and port 50000 and host 198.18.9.2 and port 22)');
+      expect(s.snapshot(0)).toMatchObject({ appliedFilter: s.appliedFilter, ownSsh: { client: '198.18.9.1', serverPort: 22 }, snaplen: 128 });
+      await s.stop();
+    } finally {
+      if (saved === undefined) delete process.env.SSH_CONNECTION;
+      else process.env.SSH_CONNECTION = saved;
+      t.close();
+      lab.destroy();
+    }
+  });
+});
+
+describe('--snaplen', () => {
+  const cli = (v: string) => parseCli(['capture', 'n1:eth0', '--snaplen', v, '-w', 'f.pcap'], { intervalMs: 1000 }).snaplen;
+  it('takes a whole number of bytes from 0 (whole packets) to 262144', () => {
+    expect(cli('0')).toBe(0);
+    expect(cli('1500')).toBe(1500);
+    expect(cli('262144')).toBe(262144);
+    for (const bad of ['-1', '262145', '64.5', '1e3', '', 'x']) expect(() => cli(bad), bad).toThrow(UsageError);
+    expect(parseCli(['capture', 'n1:eth0', '-w', 'f.pcap'], { intervalMs: 1000 }).snaplen).toBeUndefined();
   });
 });
