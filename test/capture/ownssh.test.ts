@@ -29,6 +29,8 @@ describe('nw_ssh_exclusion (ownssh.sh)', () => {
     expect(exclusion('198.18.0.1 40022 198.18.0.11 22')).toBe('not (tcp and host 198.18.0.1 and port 40022 and host 198.18.0.11 and port 22)');
     expect(exclusion('2001:db8::5 51000 2001:db8::1 2222')).toBe('not (tcp and host 2001:db8::5 and port 51000 and host 2001:db8::1 and port 2222)');
     expect(exclusion('::ffff:198.18.0.1 1 ::1 65535')).toBe('not (tcp and host ::ffff:198.18.0.1 and port 1 and host ::1 and port 65535)');
+    // a link-local peer comes with its zone; tcpdump takes the address alone
+    expect(exclusion('fe80::1%eth0 50000 fe80::2%eth0 22')).toBe('not (tcp and host fe80::1 and port 50000 and host fe80::2 and port 22)');
   });
 
   it('refuses every hostile or garbled value', () => {
@@ -45,7 +47,9 @@ describe('nw_ssh_exclusion (ownssh.sh)', () => {
       '256.18.0.1 1 198.18.0.11 22',
       '198.18.0 1 198.18.0.11 22',
       '198.18.0.01 1 198.18.0.11 22',
-      'fe80::1%eth0 1 fe80::2 22',
+      'fe80::1%eth0%x 1 fe80::2 22',
+      'fe80::1% 1 fe80::2 22',
+      'fe80::1%e(th0 1 fe80::2 22',
       '[2001:db8::5] 1 ::1 22',
       '1::2::3 1 ::1 22',
       '1:2:3:4:5:6:7:8:9 1 ::1 22',

@@ -90,8 +90,22 @@ nw_ssh_exclusion() {
   set -- $1
   set +f
   [ $# -eq 4 ] || return 1
-  nw_ip "$1" && nw_port "$2" && nw_ip "$3" && nw_port "$4" || return 1
-  printf 'not (tcp and host %s and port %s and host %s and port %s)\n' "$1" "$2" "$3" "$4"
+  nw_c=$(nw_unzoned "$1") && nw_s=$(nw_unzoned "$3") || return 1
+  nw_ip "$nw_c" && nw_port "$2" && nw_ip "$nw_s" && nw_port "$4" || return 1
+  printf 'not (tcp and host %s and port %s and host %s and port %s)\n' "$nw_c" "$2" "$nw_s" "$4"
+}
+
+# a link-local IPv6 address comes with its zone (fe80::1%eth0): tcpdump's host takes the address
+# alone; the zone must still look like an interface name
+nw_unzoned() {
+  case $1 in
+    *%*%*) return 1;;
+    *%*)
+      case ${1#*%} in ''|*[!A-Za-z0-9_.-]*) return 1;; esac
+      [ ${#1} -le 62 ] || return 1
+      printf '%s\n' "${1%%%*}";;
+    *) printf '%s\n' "$1";;
+  esac
 }
 
 # nw_own_filter MODE USER_FILTER: sets nw_filter to the filter to apply and reports it on stderr
@@ -114,7 +128,7 @@ nw_own_filter() {
     fi
     # shellcheck disable=SC2086
     set -f; set -- $nw_conn; set +f
-    echo "nw-cap: own-ssh $1 $2 $3 $4" >&2
+    echo "nw-cap: own-ssh ${1%%%*} $2 ${3%%%*} $4" >&2
     if [ -n "$nw_filter" ]; then nw_filter="($nw_filter) and $nw_excl"; else nw_filter=$nw_excl; fi
   fi
   echo "nw-cap: filter $nw_filter" >&2
