@@ -149,7 +149,7 @@ describe('captureArgs, userFilter, the plan', () => {
 });
 
 describe('local mode: netwatch on the node, started from an SSH session', () => {
-  it('a capture through LocalTransport excludes the terminal\'s SSH session and says so', async () => {
+  it('a capture through LocalTransport excludes the terminal\'s SSH session and says so; a garbled one refuses', async () => {
     const lab = new CaptureNetns();
     const t = new LocalTransport('local-ssh');
     const saved = process.env.SSH_CONNECTION;
@@ -162,6 +162,13 @@ describe('local mode: netwatch on the node, started from an SSH session', () => 
       expect(s.appliedFilter).toBe('not (tcp and host 198.18.9.1 and port 50000 and host 198.18.9.2 and port 22)');
       expect(s.snapshot(0)).toMatchObject({ appliedFilter: s.appliedFilter, ownSsh: { client: '198.18.9.1', serverPort: 22 }, snaplen: 128 });
       await s.stop();
+      // a garbled SSH_CONNECTION: the capture refuses, says why, and starts no tcpdump
+      process.env.SSH_CONNECTION = '198.18.9.1 50000 198.18.9.2 22 and host 1.2.3.4';
+      const bad = new CaptureSession();
+      bad.start(t, { iface: lab.ifA, tcpdump: lab.tcpdump, seconds: 2 });
+      expect(await bad.done()).toMatchObject({ kind: 'error', cause: 'unprotected', message: expect.stringContaining('refusing to capture') });
+      expect(bad.appliedFilter).toBeUndefined();
+      expect(lab.tcpdumpPids()).toEqual([]);
     } finally {
       if (saved === undefined) delete process.env.SSH_CONNECTION;
       else process.env.SSH_CONNECTION = saved;
