@@ -7,7 +7,9 @@
  *    end): start() ("keypress") to first packet, and packets/s captured without loss (tcpdump's
  *    counters vs ours vs what was sent), with netwatch's CPU;
  * 3. keypress to screen in the capture view (production Ink, fake 120x40 TTY) while capturing
- *    10,000 packets/s.
+ *    10,000 packets/s;
+ * 4. what finding netwatch's own SSH connection on the node costs each capture start (ownssh.sh:
+ *    the walk up this process's ancestors for SSH_CONNECTION, validation, the filter).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -211,7 +213,28 @@ async function uiUnderLoad(lab, t) {
   console.log(`  keypress (space) to screen: p50 ${fmt(pct(lat, 50))} ms  p95 ${fmt(pct(lat, 95))} ms  max ${fmt(Math.max(...lat))} ms; ${fmt(fps)} stdout writes/s`);
 }
 
+/** 4: nw_own_filter alone, as a capture start runs it (under a chain with SSH_CONNECTION set) */
+async function ownSshCost() {
+  const { OWNSSH_SH } = await import('../dist/sources/remote/scripts.js');
+  const runs = quick ? 10 : 50;
+  const ms = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    execFileSync('env', ['-i', 'SSH_CONNECTION=198.18.0.1 40022 198.18.0.11 22', '/bin/sh', '-c', 'env -i /bin/sh -c "$1" nw-bench', 'nw-outer', `${OWNSSH_SH}\nnw_own_filter require '' 2>/dev/null`]);
+    ms.push(performance.now() - t0);
+  }
+  const base = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    execFileSync('env', ['-i', '/bin/sh', '-c', 'env -i /bin/sh -c "exit 0" nw-bench', 'nw-outer']);
+    base.push(performance.now() - t0);
+  }
+  console.log(`4. own SSH connection found and excluded on the node (ancestor walk + validation), ${runs} runs:`);
+  console.log(`  ${fmt(pct(ms, 50) - pct(base, 50))} ms p50 above the same two shells doing nothing (${fmt(pct(ms, 50))} vs ${fmt(pct(base, 50))} ms)`);
+}
+
 throughput();
+await ownSshCost();
 if (process.getuid?.() !== 0) {
   console.log('(not root: the live parts need network namespaces)');
 } else {

@@ -28,7 +28,8 @@ if (process.getuid?.() !== 0) {
 }
 
 const { collectProcesses, processViewFromOutput } = await import('../dist/sources/processes/collect.js');
-const { COLLECT_SH, COLLECT_TAG } = await import('../dist/sources/processes/script.js');
+const { COLLECT_SH } = await import('../dist/sources/processes/script.js');
+const { processTag } = await import('../dist/sources/remote/tags.js');
 const { LocalTransport } = await import('../dist/sources/transport/local.js');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -140,7 +141,7 @@ async function measure(label, transport, pods) {
     bytes = v.cost.bytes;
   }
   // local side alone: parse + ownership of one recorded output
-  const res = await transport.exec(COLLECT_SH, [], { privileged: true, tag: COLLECT_TAG });
+  const res = await transport.exec(COLLECT_SH, [], { privileged: true, tag: processTag('collect', transport) });
   for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
     processViewFromOutput('localhost', res.stdout, pods);

@@ -61,7 +61,9 @@ Captures
   --capture-summary-every SECONDS   (default 10)
   --tcpdump PATH          tcpdump program or wrapper on the nodes (default tcpdump)
   --capture-dir DIR       where kept pcaps go (default .)
-  --filter EXPR --seconds N --count N --snaplen N -w FILE   (capture command)
+  --snaplen BYTES         bytes kept per packet (capture command and the live view's captures;
+                          default 128, 0 = whole packet as with tcpdump -s 0, at most 262144)
+  --filter EXPR --seconds N --count N -w FILE   (capture command)
 Other
   --config FILE           config file (JSON: {"readonly": true, ...}; default ~/.config/netwatch/config.json)
   --log FILE              log file (default ~/.local/state/netwatch/netwatch.log)
@@ -158,11 +160,20 @@ export function parseCli(argv: readonly string[], fileConfig: Partial<Options> =
     filter: v.filter,
     seconds: num('seconds', v.seconds, 1, 86400),
     count: num('count', v.count, 1, 100_000_000),
-    snaplen: num('snaplen', v.snaplen, 64, 262144),
+    snaplen: snaplenOption(v.snaplen),
     write: v.w,
     log: v.log,
     config: v.config,
     help: v.help ?? false,
     version: v.version ?? false,
   };
+}
+
+/** --snaplen: a whole number of bytes 0..262144 (0: whole packets, as tcpdump -s 0) */
+function snaplenOption(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d{1,6}$/.test(v.trim()) || Number(v) > 262144) {
+    throw new UsageError(`--snaplen must be a whole number of bytes from 0 (whole packets) to 262144, not ${JSON.stringify(v)}`);
+  }
+  return Number(v);
 }

@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
   const { startUi } = await import('../ui/start.js');
   const { CaptureHost, ProcessesHost } = await import('./views.js');
   const { createElement } = await import('react');
-  const host = { store, monitor, tcpdump: opts.tcpdump, keepDir: opts.captureDir, readonly: opts.readonly };
+  const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly };
   const ui = startUi(store, {
     readonly: opts.readonly,
     logPath,

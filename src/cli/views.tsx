@@ -25,11 +25,11 @@ export interface HostOptions {
   store: Store;
   monitor: Monitor;
   tcpdump: string;
+  /** --snaplen: the prompt's default bytes per packet (0: whole packets); absent: CAPTURE_DEFAULTS.snaplen */
+  snaplen?: number;
   keepDir: string;
   readonly: boolean;
   auditPath?: string;
-  /** the capture's snap length unless the prompt chooses another (bytes; 0 = whole packet; default tcpdump script's 128) */
-  snaplen?: number;
 }
 
 function Message(props: { text: string; onClose: () => void; tone?: 'bad' }) {

@@ -4,18 +4,14 @@
  * per tick, never one per node). Transport states go to the store as they change. After every
  * (re)connect the node is swept of what an earlier connection of this instance left behind.
  */
-import { CAPTURE_INSTANCE_ID } from './capture/limiter.js';
-import { watchReconnects } from './capture/sweep.js';
 import type { Store } from '../state/store.js';
 import type { NodeStatus } from '../state/types.js';
 import { parsePodPeers, type PodPeerLine } from './parsers/podcgroups.js';
-import { loadScript } from './remote/load.js';
+import { PODPEER_SH } from './remote/scripts.js';
+import { sweepEarlier } from './remote/sweep.js';
+import { processTag, trackConnections } from './remote/tags.js';
 import { NodeSampler, type SampleOutcome } from './sampler.js';
 import type { Transport, TransportState } from './transport/types.js';
-
-/** one random id per netwatch process: tags its remote processes apart from a partner's */
-export const INSTANCE = `-${CAPTURE_INSTANCE_ID}`;
-export const tagFor = (kind: string) => `nw-${kind}${INSTANCE}`;
 
 export interface MonitorOptions {
   intervalMs: number;
@@ -57,7 +53,7 @@ export class Monitor {
     if (this.entries.has(name)) return;
     const idle = this.opts.idleSeconds ?? Math.max(15, Math.ceil((5 * this.opts.intervalMs) / 1000));
     const sampler = new NodeSampler(transport, {
-      tag: tagFor('s'),
+      tag: processTag('sampler', transport),
       idleSeconds: idle,
       maxLifeSeconds: 6 * 3600,
       timeoutMs: Math.max(3000, 3 * this.opts.intervalMs),
@@ -66,11 +62,11 @@ export class Monitor {
     this.entries.set(name, entry);
     this.store.getState().addNode(name, address);
     const unsubState = transport.onState((s) => this.onTransport(entry, s));
-    // captures of an earlier connection are swept on reconnect (their own epochs are spared)
-    const unsubCaptures = watchReconnects(transport, { onSwept: (s) => s.length && this.opts.log?.(`${name}: swept ${s.length} capture(s)`) });
+    // a new epoch when the connection drops: the sweep on reconnect spares only the new one's
+    const unsubEpochs = trackConnections(transport);
     entry.unsub = () => {
       unsubState();
-      unsubCaptures();
+      unsubEpochs();
     };
     this.onTransport(entry, transport.state());
   }
@@ -174,12 +170,11 @@ export class Monitor {
     if (s.kind === 'ready') {
       st.setStatus(e.name, { kind: 'connecting', since: s.since });
       e.sweeping = true;
-      e.transport
-        .exec(loadScript('sweep.sh'), [tagFor('s')], { privileged: true, tag: tagFor('sweep'), timeoutMs: 10_000 })
-        .then((r) => {
-          if (r.stdout.trim()) this.opts.log?.(`${e.name}: ${r.stdout.trim().split('\n').join(', ')}`);
+      sweepEarlier(e.transport, { timeoutMs: 10_000 })
+        .then((swept) => {
+          if (swept.length) this.opts.log?.(`${e.name}: swept ${swept.map((p) => `${p.pid} ${p.tag}`).join(', ')}`);
         })
-        .catch(() => {})
+        .catch((err: Error) => this.opts.log?.(`${e.name}: ${err.message}`))
         .finally(() => {
           e.sweeping = false;
         });
@@ -197,9 +192,9 @@ export class Monitor {
     if (!todo.length) return;
     for (const p of todo) e.peerLookups.add(p.uid);
     try {
-      const r = await e.transport.exec(loadScript('podpeer.sh'), todo.map((p) => String(p.pids[0])), {
+      const r = await e.transport.exec(PODPEER_SH, todo.map((p) => String(p.pids[0])), {
         privileged: true,
-        tag: tagFor('peer'),
+        tag: processTag('peer', e.transport),
         timeoutMs: 10_000,
       });
       const byPid = parsePodPeers(r.stdout.split('\n'));

@@ -1,6 +1,6 @@
 // checkFilter, runCaptureCommand, FanOut and SummarySampler on LocalTransport in own namespaces.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,8 +36,10 @@ function collector() {
 
 describe('checkFilter', () => {
   it('accepts a good filter, refuses a bad one with tcpdump’s message, names a missing tcpdump', async () => {
-    expect(await checkFilter(transport, lab.ifA, 'tcp port 443', { tcpdump: lab.tcpdump })).toEqual({ ok: true });
-    expect(await checkFilter(transport, lab.ifA, '', { tcpdump: lab.tcpdump })).toEqual({ ok: true });
+    // the filter a capture would apply: the user's, with this terminal's SSH session excluded when it has one
+    const good = await checkFilter(transport, lab.ifA, 'tcp port 443', { tcpdump: lab.tcpdump });
+    expect(good.ok && good.appliedFilter).toMatch(/^(tcp port 443|\(tcp port 443\) and not \(tcp and host \S+ and port \d+ and host \S+ and port \d+\))$/);
+    expect(await checkFilter(transport, lab.ifA, '', { tcpdump: lab.tcpdump })).toMatchObject({ ok: true });
     const bad = await checkFilter(transport, lab.ifA, 'port http2x', { tcpdump: lab.tcpdump });
     expect(bad).toMatchObject({ ok: false, cause: 'rejected' });
     expect(!bad.ok && bad.message).toMatch(/^tcpdump: .*http2x/);
@@ -54,7 +56,10 @@ describe('runCaptureCommand', () => {
     await lab.traffic();
     expect(await run).toBe(0);
     expect(tcpdumpCount(file)).toBe(8);
-    expect(out.text()).toContain(`capturing on lab-a:${lab.ifA} > ${file}`);
+    // the plan before the start, then the filter the node applied (this terminal's SSH session
+    // excluded when the tests run in one)
+    expect(out.text().split('\n')[0]).toBe(`capture on lab-a:${lab.ifA}: everything (no filter), not this terminal's SSH session, if it has one (found on the node at start); 128 bytes per packet`);
+    expect(out.text()).toMatch(new RegExp(`^capturing on lab-a:${lab.ifA} with filter "(not \\(tcp and host .*\\))?" \\((no SSH session to exclude|excluding own SSH .*)\\) > ${file}$`, 'm'));
     expect(out.text()).toMatch(/^Packets 8 /m);
     expect(out.text()).toContain(`wrote 8 packets`);
   });
@@ -88,6 +93,15 @@ describe('runCaptureCommand', () => {
   });
 });
 
+/** the -s argument of every tcpdump running on the test's veth */
+function snapArgs(): string[] {
+  return lab.tcpdumpPids().flatMap((pid) => {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    // not the filter check (tcpdump -d) before a capture starts
+    return argv.includes('-w') ? [argv[argv.indexOf('-s') + 1]!] : [];
+  });
+}
+
 describe('FanOut', () => {
   it('captures on every target, one file each, one combined summary; a bad target is its own error', async () => {
     const t2 = new LocalTransport('cmd-node-2');
@@ -98,12 +112,16 @@ describe('FanOut', () => {
         { transport: t2, iface: lab.ifA, node: 'n2' },
         { transport: t2, iface: 'bad iface', node: 'n3' },
       ],
-      { tcpdump: lab.tcpdump, filter: 'tcp' },
+      { tcpdump: lab.tcpdump, filter: 'tcp', snaplen: 0 },
     );
     const t0 = Date.now();
     while (f.snapshot().parts.filter((p) => p.status.kind === 'running').length < 2 && Date.now() - t0 < 10_000) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    // the snap length reaches every node's tcpdump; each part says the filter its node applied
+    expect(snapArgs()).toEqual(['0', '0']);
+    expect(f.snapshot().snaplen).toBe(0);
+    for (const p of f.snapshot().parts.slice(0, 2)) expect(p.appliedFilter).toMatch(/^(tcp|\(tcp\) and not \(tcp and host .*\))$/);
     await lab.traffic();
     await new Promise((r) => setTimeout(r, 200));
     await f.stop();
@@ -130,7 +148,7 @@ describe('FanOut', () => {
 
 describe('SummarySampler', () => {
   it('reports packets/s, SYNs without reply and RSTs per node from short bounded captures', async () => {
-    const sampler = new SummarySampler({ intervalMs: 1000, seconds: 2, tcpdump: lab.tcpdump });
+    const sampler = new SummarySampler({ intervalMs: 1000, seconds: 2, tcpdump: lab.tcpdump, snaplen: 200 });
     sampler.setTargets([{ node: 'lab-a', transport, iface: lab.ifA }]);
     const samples: TrafficSample[] = [];
     sampler.on('sample', (s: TrafficSample) => samples.push(s));
@@ -139,6 +157,12 @@ describe('SummarySampler', () => {
     const traffic = (async () => {
       while (busy) await lab.traffic();
     })();
+    let snap: string[] = [];
+    for (const t = Date.now(); !snap.length && Date.now() - t < 10_000; ) {
+      snap = snapArgs();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(snap).toEqual(['200']);
     const t0 = Date.now();
     while (!samples.some((s) => s.synUnanswered > 0 && s.rsts > 0) && Date.now() - t0 < 20_000) {
       await new Promise((r) => setTimeout(r, 100));

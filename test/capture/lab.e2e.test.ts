@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
 import { SshTransport } from '../../src/sources/transport/ssh.js';
 import { CaptureSession } from '../../src/sources/capture/session.js';
-import { sweepCaptures, watchReconnects, type SweptProcess } from '../../src/sources/capture/sweep.js';
+import { sweepEarlier, watchReconnects, type SweptProcess } from '../../src/sources/remote/sweep.js';
 import { startLab, type Lab, type LabPod } from '../lab/lab.js';
 import { untilRunning } from './netns.js';
 
@@ -156,7 +156,7 @@ describe('captures in the lab, over SSH', () => {
       await lab.restoreLink('n2');
     }
     await n2.ready();
-    expect(await sweepCaptures(n2)).toEqual([]);
+    expect(await sweepEarlier(n2)).toEqual([]);
   }, 90_000);
 
   it('the reconnect sweep ends what a dropped connection left (a guard that has not fired yet)', async () => {

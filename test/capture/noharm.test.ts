@@ -153,7 +153,7 @@ printf '\\324\\303\\262\\241\\002\\000\\004\\000\\000\\000\\000\\000\\000\\000\\
   });
 
   it('refuses counts, snap lengths and durations out of range', () => {
-    const bad = [{ count: 0 }, { count: 1.5 }, { snaplen: 10 }, { seconds: 0 }, { seconds: Number.NaN }];
+    const bad = [{ count: 0 }, { count: 1.5 }, { snaplen: -1 }, { snaplen: 262145 }, { snaplen: 1.5 }, { seconds: 0 }, { seconds: Number.NaN }];
     for (const b of bad) expect(() => new CaptureSession().start(transport, { iface: 'eth0', tcpdump: fake, ...b })).toThrow();
   });
 });

@@ -14,6 +14,8 @@ export class ReplaySource extends EventEmitter implements CaptureSource {
   readonly model = new CaptureModel();
   status: CaptureStatus = { kind: 'running', since: Date.now() };
   stops = 0;
+  /** what the node would report as the filter tcpdump runs with */
+  appliedFilter: string | undefined;
   private readonly bytes: Buffer;
   private records: number[] = [];
   private fed = 0;
@@ -53,6 +55,7 @@ export class ReplaySource extends EventEmitter implements CaptureSource {
     return {
       title: this.title,
       filter: '',
+      appliedFilter: this.appliedFilter,
       status: this.status,
       parts: [{ node: 'node-a', iface: 'eth0', status: this.status, packets: this.model.packets, file: this.model.store.file(), stats: null, droppedFromMemory: 0 }],
       summary: this.model.summary(),

@@ -40,6 +40,17 @@ describe('CaptureView', () => {
     unmount();
   });
 
+  it('shows the filter the node says tcpdump runs with, own SSH exclusion included', () => {
+    const src = new ReplaySource('en10mb-mixed');
+    src.appliedFilter = 'not (tcp and host 198.18.0.1 and port 40022 and host 198.18.0.11 and port 22)';
+    src.feed();
+    const { lastFrame, unmount } = render(<KeyRoot><CaptureView source={src} width={100} height={24} refreshMs={1} utc /></KeyRoot>);
+    const lines = lastFrame()!.split('\n');
+    expect(lines[1]).toBe(`filter on the node: ${src.appliedFilter}`);
+    expect(lines.length).toBeLessThan(24);
+    unmount();
+  });
+
   it('puts the summary beside the packets on a wide terminal', () => {
     const src = new ReplaySource('en10mb-mixed');
     src.feed();

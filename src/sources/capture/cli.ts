@@ -4,7 +4,8 @@
  * packets arrive, prints a live one-line summary and the full summary at the end to `out`
  * (stderr), and returns the exit code:
  *   0   the capture ran (stopped by count, duration or the signal)
- *   1   it failed: tcpdump's own message (bad filter, interface) or the connection
+ *   1   it failed: tcpdump's own message (bad filter, interface), the connection, or netwatch's
+ *       own SSH connection could not be told on the node (nothing was captured)
  *   2   bad values (interface, filter, numbers): the validators' message
  *   127 tcpdump missing on the node (with the fix)
  */
@@ -13,6 +14,7 @@ import type { Transport } from '../transport/types.js';
 import { InvalidNameError } from '../shell.js';
 import { CaptureSession } from './session.js';
 import { bytes, num, rate, summaryReport } from './report.js';
+import { describeCapturePlan, describeOwnSsh, ownSshMode } from './plan.js';
 
 export interface CaptureCommandOptions {
   /** node name for messages (default: the transport's name) */
@@ -40,6 +42,7 @@ interface Out {
 export async function runCaptureCommand(t: Transport, iface: string, opts: CaptureCommandOptions, out: Out): Promise<number> {
   const s = new CaptureSession({ idleSeconds: opts.idleSeconds });
   const node = opts.node ?? t.name;
+  out.write(`${describeCapturePlan({ node, iface, filter: opts.filter, snaplen: opts.snaplen, ownSsh: ownSshMode(t) }).line}\n`);
   try {
     s.start(t, { node, iface, filter: opts.filter, seconds: opts.seconds, count: opts.count, snaplen: opts.snaplen, tcpdump: opts.tcpdump });
   } catch (e) {
@@ -70,7 +73,7 @@ export async function runCaptureCommand(t: Transport, iface: string, opts: Captu
       out.write(`netwatch capture: cannot write ${opts.file}: ${e.message}\n`);
       void s.stop();
     });
-    out.write(`capturing on ${node}:${iface}${opts.filter ? ` (${opts.filter})` : ''} > ${opts.file}\n`);
+    out.write(`capturing on ${node}:${iface} with filter ${JSON.stringify(s.appliedFilter ?? opts.filter ?? '')} (${describeOwnSsh(s.ownSsh)}) > ${opts.file}\n`);
     if ((opts.progressMs ?? 1000) > 0) live = setInterval(line, opts.progressMs ?? 1000);
   });
   const st = await s.done();

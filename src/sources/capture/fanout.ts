@@ -29,6 +29,7 @@ interface Part {
 export class FanOut extends EventEmitter implements CaptureSource {
   private parts: Part[] = [];
   filter = '';
+  snaplen: number | undefined;
 
   constructor(private readonly opts: SessionOptions = {}) {
     super();
@@ -36,6 +37,7 @@ export class FanOut extends EventEmitter implements CaptureSource {
 
   start(targets: readonly FanOutTarget[], spec: Omit<CaptureSpec, 'iface' | 'node'>): void {
     this.filter = spec.filter ?? '';
+    this.snaplen = spec.snaplen;
     for (const t of targets) {
       const node = t.node ?? t.transport.name;
       const session = new CaptureSession(this.opts);
@@ -81,6 +83,7 @@ export class FanOut extends EventEmitter implements CaptureSource {
     return {
       title: `${this.parts.length} nodes${this.filter ? `  ${this.filter}` : ''}`,
       filter: this.filter,
+      snaplen: this.sessions()[0]?.snaplen ?? this.snaplen,
       status: this.status(),
       parts,
       summary: this.summary(),

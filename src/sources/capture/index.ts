@@ -4,16 +4,20 @@ export { FanOut, combinedStatus, mergeSummaries, type FanOutTarget } from './fan
 export { SummarySampler, type SamplerOptions, type SamplerTarget, type TrafficSample } from './sampler.js';
 export { runCaptureCommand, type CaptureCommandOptions } from './cli.js';
 export { checkFilter, type FilterCheck } from './check.js';
-export { sweepCaptures, watchReconnects, parseSweep, SWEEP_SH, type SweptProcess } from './sweep.js';
+export { MAX_CAPTURES_PER_NODE, CaptureLimitError, acquireCaptureSlot, activeCaptures } from './limiter.js';
 export {
-  CAPTURE_INSTANCE_ID,
-  MAX_CAPTURES_PER_NODE,
-  CaptureLimitError,
-  acquireCaptureSlot,
-  activeCaptures,
-  captureTag,
-} from './limiter.js';
-export { CAPTURE_DEFAULTS, CAPTURE_SH, CHECK_SH, captureArgs, parseStderr, type TcpdumpStats } from './script.js';
+  CAPTURE_DEFAULTS,
+  CAPTURE_SH,
+  CHECK_SH,
+  MAX_SNAPLEN,
+  captureArgs,
+  parseStderr,
+  userFilter,
+  type OwnSsh,
+  type OwnSshMode,
+  type TcpdumpStats,
+} from './script.js';
+export { describeCapturePlan, describeOwnSsh, ownSshMode, snapText, type CapturePlan, type CapturePlanText } from './plan.js';
 export { CaptureModel, PacketRing, type ModelOptions } from './model.js';
 export { PcapStreamParser, parsePcapHeader, PcapFormatError, LINKTYPE, type PcapHeader, type PcapRecord } from './pcap.js';
 export { decodePacket } from './decode.js';

@@ -27,6 +27,10 @@ export function captureOutcome(f: EndFacts): CaptureStatus {
   if (r.missing !== undefined || f.code === 127) {
     return { kind: 'error', since, cause: 'missing-tcpdump', message: missingTcpdumpMessage(f.node, r.missing ?? 'tcpdump') };
   }
+  if (r.unprotected !== undefined) {
+    const message = `${f.node}: refusing to capture: netwatch's own SSH connection cannot be told on the node (${r.unprotected}), and a capture would record the session that carries it`;
+    return { kind: 'error', since, cause: 'unprotected', message };
+  }
   if (r.rejected) return { kind: 'error', since, cause: 'rejected', message: message || 'tcpdump refused the filter or interface' };
   if (r.exit !== undefined && r.exit !== 0) {
     return { kind: 'error', since, cause: 'tcpdump', message: message || `tcpdump exited with code ${r.exit}` };

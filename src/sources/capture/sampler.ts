@@ -24,6 +24,7 @@ export interface SamplerOptions {
   seconds?: number;
   /** packet cap of one sampling capture (default 2000) */
   count?: number;
+  /** bytes kept per packet (default 96); 0: whole packets */
   snaplen?: number;
   tcpdump?: string;
   /** a SYN counts as unanswered when older than this at the end of the sample (default 0.5 s) */
@@ -108,6 +109,7 @@ export class SummarySampler extends EventEmitter {
       summary: { synAge: this.o.synAge, rateWindow: this.o.seconds + 1 },
       idleSeconds: this.o.idleSeconds,
       instanceId: this.o.instanceId,
+      tagKind: 'traffic',
     });
     try {
       s.start(t.transport, { node: t.node, iface: t.iface, seconds: this.o.seconds, count: this.o.count, snaplen: this.o.snaplen, tcpdump: this.o.tcpdump });

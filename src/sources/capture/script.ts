@@ -1,58 +1,35 @@
 /**
- * The remote side of a capture: constant POSIX sh scripts, their positional arguments
- * (validated here, never pasted), and the marker lines they write to stderr.
+ * The remote side of a capture: the scripts (../remote/capture.sh, check.sh, ownssh.sh), their
+ * positional arguments (validated here, never pasted), and the marker lines they write to stderr.
  *
  * CAPTURE_SH, run as `sh -c CAPTURE_SH nw-cap-<instance>-<epoch> TCPDUMP IFACE SNAPLEN COUNT
- * IDLE MAXLIFE FILTER`:
+ * IDLE MAXLIFE FILTER OWNSSH`:
  *   1. `command -v TCPDUMP` or exit 127 (before the guard, whose EXIT trap would turn it into 0)
  *   2. the guard: ends the script's process group on stdin EOF, after IDLE seconds without a
  *      heartbeat line from netwatch (network drop), or at MAXLIFE
- *   3. `TCPDUMP -d -i IFACE -- FILTER`: tcpdump compiles the filter for that interface without
+ *   3. netwatch's own SSH connection, found on the node (SSH_CONNECTION of the script or its
+ *      nearest ancestor, validated), is excluded: the filter applied is `(FILTER) and not (tcp
+ *      and host C and port CP and host S and port SP)`, or the exclusion alone. OWNSSH `require`
+ *      (over SSH) refuses to start without it; `ifset` (netwatch on the node itself) excludes
+ *      the terminal's SSH session when there is one. Reported as `nw-cap: own-ssh C CP S SP`
+ *      and `nw-cap: filter EXPR`, or `nw-cap: unprotected REASON` and nothing starts.
+ *   4. `TCPDUMP -d -i IFACE -- FILTER`: tcpdump compiles the filter for that interface without
  *      capturing; on failure its own message is on stderr and nothing was started
- *   4. tcpdump in the background writing pcap to stdout (`-U --immediate-mode`: every packet
+ *   5. tcpdump in the background writing pcap to stdout (`-U --immediate-mode`: every packet
  *      is passed on at once, none waits in a kernel buffer block); when it ends by itself
  *      (count reached, interface gone) it reports its exit code and ends the script
- *   5. reads stdin: a line `stop` (or EOF) ends the capture: TERM to the process group, sent
+ *   6. reads stdin: a line `stop` (or EOF) ends the capture: TERM to the process group, sent
  *      again after 1 s and KILL after 2 s by a helper that ignores TERM. The repeat matters: a
  *      TERM that reaches the background job between its fork and its reset of the inherited
  *      trap is lost (seen with dash on a stop right after start), and tcpdump would then run on
  *      with no guard left.
+ *
+ * CHECK_SH, `sh -c CHECK_SH TAG TCPDUMP IFACE FILTER OWNSSH`: steps 1-4 only, then
+ * `nw-cap: valid` or `nw-cap: rejected`.
  */
-import { GUARD_SH } from '../remote/guard.js';
 import { InvalidNameError, validFilter, validInterfaceName, validProgram } from '../shell.js';
 
-export const CAPTURE_SH =
-  GUARD_SH +
-  String.raw`
-tcpd=$1 iface=$2 snap=$3 count=$4 idle=$5 maxlife=$6 filter=$7
-command -v "$tcpd" >/dev/null 2>&1 || { echo "nw-cap: missing $tcpd" >&2; exit 127; }
-nw_guard "$idle" "$maxlife"
-if [ -n "$filter" ]; then set -- -- "$filter"; else set --; fi
-if ! "$tcpd" -d -i "$iface" "$@" </dev/null >/dev/null; then echo 'nw-cap: rejected' >&2; exit 0; fi
-echo "nw-cap: started $$" >&2
-{ "$tcpd" -i "$iface" -s "$snap" -c "$count" -U --immediate-mode -w - "$@"; echo "nw-cap: exit $?" >&2; kill -TERM $$; } &
-job=$!
-while read -r line; do
-  [ "$line" = stop ] && break
-done
-trap '' TERM
-kill -TERM 0 2>/dev/null
-( sleep 1; kill -TERM 0; sleep 1; kill -KILL 0 ) </dev/null >/dev/null 2>&1 &
-wait "$job"
-exit 0
-`;
-
-/** Filter check alone (the prompt, the CLI): `sh -c CHECK_SH TAG TCPDUMP IFACE FILTER`. */
-export const CHECK_SH =
-  GUARD_SH +
-  String.raw`
-tcpd=$1 iface=$2 filter=$3
-command -v "$tcpd" >/dev/null 2>&1 || { echo "nw-cap: missing $tcpd" >&2; exit 127; }
-nw_guard 15 30
-if [ -n "$filter" ]; then set -- -- "$filter"; else set --; fi
-if "$tcpd" -d -i "$iface" "$@" >/dev/null; then echo 'nw-cap: valid' >&2; else echo 'nw-cap: rejected' >&2; fi
-exit 0
-`;
+export { CAPTURE_SH, CHECK_SH } from '../remote/scripts.js';
 
 export const CAPTURE_DEFAULTS = {
   snaplen: 128,
@@ -72,7 +49,19 @@ export interface CaptureArgs {
   /** the guard's hard cap on the script's life */
   maxLifeSeconds: number;
   filter: string;
+  /** how the node finds netwatch's own SSH connection to exclude (see ownSshMode) */
+  ownSsh: OwnSshMode;
 }
+
+/**
+ * `require`: netwatch reached the node over SSH, so the capture's ancestors on the node carry
+ * SSH_CONNECTION; without a valid one the capture refuses to start. `ifset`: netwatch runs on
+ * the node itself; the SSH session of its terminal (when there is one) is excluded.
+ */
+export type OwnSshMode = 'require' | 'ifset';
+
+/** the largest snap length; 0 means the same (whole packets), as with tcpdump -s 0 */
+export const MAX_SNAPLEN = 262144;
 
 function intIn(name: string, v: number, min: number, max: number): string {
   if (!Number.isInteger(v) || v < min || v > max) throw new InvalidNameError(`${name} must be a whole number from ${min} to ${max}, not ${v}`);
@@ -84,16 +73,41 @@ export function captureArgs(a: CaptureArgs): string[] {
   return [
     validProgram(a.tcpdump),
     validInterfaceName(a.iface),
-    intIn('snap length', a.snaplen, 64, 262144),
+    intIn('snap length', a.snaplen, 0, MAX_SNAPLEN),
     intIn('packet count', a.count, 1, 100_000_000),
     intIn('idle limit', a.idleSeconds, 2, 3600),
     intIn('time cap', a.maxLifeSeconds, 2, 7 * 86400),
-    validFilter(a.filter),
+    userFilter(a.filter),
+    a.ownSsh,
   ];
 }
 
-export function checkArgs(tcpdump: string, iface: string, filter: string): string[] {
-  return [validProgram(tcpdump), validInterfaceName(iface), validFilter(filter)];
+export function checkArgs(tcpdump: string, iface: string, filter: string, ownSsh: OwnSshMode): string[] {
+  return [validProgram(tcpdump), validInterfaceName(iface), userFilter(filter), ownSsh];
+}
+
+/**
+ * The user's filter as the node combines it, `(FILTER) and not (...)`: besides validFilter's
+ * rules its parentheses must balance, so that no text can close the group early. (pcap's `and`
+ * and `or` bind equally, left to right, so the appended `and not` always applies to all of it.)
+ */
+export function userFilter(expr: string): string {
+  validFilter(expr);
+  let depth = 0;
+  for (const c of expr) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) break;
+  }
+  if (depth !== 0) throw new InvalidNameError(`filter ${JSON.stringify(expr)} has unbalanced parentheses`);
+  return expr;
+}
+
+/** netwatch's own SSH connection as the node reported it (the 4-tuple it excluded) */
+export interface OwnSsh {
+  client: string;
+  clientPort: number;
+  server: string;
+  serverPort: number;
 }
 
 export interface TcpdumpStats {
@@ -110,6 +124,12 @@ export interface StderrReport {
   started: boolean;
   /** tcpdump's exit code when it ended by itself */
   exit?: number;
+  /** the exact filter tcpdump was given ('' = everything) */
+  appliedFilter?: string;
+  /** netwatch's own SSH connection, excluded by appliedFilter */
+  ownSsh?: OwnSsh;
+  /** why the capture refused to start: the own SSH connection could not be told */
+  unprotected?: string;
   stats: TcpdumpStats;
   /** tcpdump's (or sudo's) own lines, without markers, statistics and "listening on" */
   messages: string[];
@@ -125,6 +145,11 @@ export function parseStderr(text: string): StderrReport {
     else if (line === 'nw-cap: rejected') r.rejected = true;
     else if (line === 'nw-cap: valid') r.valid = true;
     else if (/^nw-cap: started \d+$/.test(line)) r.started = true;
+    // eslint-disable-next-line no-control-regex
+    else if ((m = /^nw-cap: filter ?([^\u0000-\u001f\u007f]*)$/.exec(line))) r.appliedFilter = m[1];
+    else if ((m = /^nw-cap: own-ssh ([0-9a-fA-F:.]+) (\d+) ([0-9a-fA-F:.]+) (\d+)$/.exec(line))) {
+      r.ownSsh = { client: m[1]!, clientPort: Number(m[2]), server: m[3]!, serverPort: Number(m[4]) };
+    } else if ((m = /^nw-cap: unprotected (.*)$/.exec(line))) r.unprotected = m[1];
     else if ((m = /^nw-cap: exit (\d+)$/.exec(line))) r.exit = Number(m[1]);
     else if ((m = /^(\d+) packets? captured$/.exec(line))) r.stats.captured = Number(m[1]);
     else if ((m = /^(\d+) packets? received by filter$/.exec(line))) r.stats.received = Number(m[1]);

@@ -12,9 +12,11 @@ import type { Writable } from 'node:stream';
 import type { RemoteProcess, Transport } from '../transport/types.js';
 import { CaptureModel, type ModelOptions } from './model.js';
 import type { Packet } from './packet.js';
-import { CAPTURE_DEFAULTS, CAPTURE_SH, captureArgs, parseStderr, type TcpdumpStats } from './script.js';
+import { CAPTURE_DEFAULTS, CAPTURE_SH, captureArgs, parseStderr, type OwnSsh, type TcpdumpStats } from './script.js';
 import { captureOutcome } from './outcome.js';
-import { acquireCaptureSlot, captureTag, CAPTURE_INSTANCE_ID, MAX_CAPTURES_PER_NODE } from './limiter.js';
+import { acquireCaptureSlot, MAX_CAPTURES_PER_NODE } from './limiter.js';
+import { ownSshMode } from './plan.js';
+import { INSTANCE_ID, processTag } from '../remote/tags.js';
 import { captureFileName, type KeptFile } from './store.js';
 import type { CaptureSummary } from './summary.js';
 import { isFinal, type CaptureSnapshot, type CaptureSource, type CaptureStatus, type StopReason } from './source.js';
@@ -25,6 +27,7 @@ export interface CaptureSpec {
   iface: string;
   /** tcpdump filter expression; '' or absent: everything */
   filter?: string;
+  /** bytes kept per packet (tcpdump -s); 0: whole packets; default CAPTURE_DEFAULTS.snaplen */
   snaplen?: number;
   count?: number;
   seconds?: number;
@@ -41,6 +44,8 @@ export interface SessionOptions extends ModelOptions {
   keepDir?: string;
   instanceId?: string;
   maxPerNode?: number;
+  /** the process tag kind on the node (default 'capture'; the overview's summaries: 'traffic') */
+  tagKind?: 'capture' | 'traffic';
 }
 
 /** resolves when a stream has ended or closed, or after `ms` (a dropped channel may never end it) */
@@ -62,6 +67,11 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
   node = '';
   iface = '';
   filter = '';
+  snaplen: number = CAPTURE_DEFAULTS.snaplen;
+  /** the exact filter the node applied (the user's and the own-SSH exclusion), once it said */
+  appliedFilter: string | undefined;
+  /** netwatch's own SSH connection as the node found and excluded it */
+  ownSsh: OwnSsh | undefined;
   count = 0;
   startedAt = 0;
   private st: CaptureStatus = { kind: 'idle' };
@@ -97,16 +107,18 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
     this.count = spec.count ?? CAPTURE_DEFAULTS.count;
     if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86400) throw new RangeError(`seconds must be above 0 and at most 86400, not ${seconds}`);
     const idle = this.opts.idleSeconds ?? CAPTURE_DEFAULTS.idleSeconds;
+    this.snaplen = spec.snaplen ?? CAPTURE_DEFAULTS.snaplen;
     const args = captureArgs({
       tcpdump: spec.tcpdump ?? CAPTURE_DEFAULTS.tcpdump,
       iface: spec.iface,
-      snaplen: spec.snaplen ?? CAPTURE_DEFAULTS.snaplen,
+      snaplen: this.snaplen,
       count: this.count,
       idleSeconds: idle,
       maxLifeSeconds: Math.ceil(seconds) + 30,
       filter: this.filter,
+      ownSsh: ownSshMode(transport),
     });
-    const tag = captureTag(transport, this.opts.instanceId ?? CAPTURE_INSTANCE_ID);
+    const tag = processTag(this.opts.tagKind ?? 'capture', transport, this.opts.instanceId ?? INSTANCE_ID);
     this.release = acquireCaptureSlot(transport, this.title(), this.opts.maxPerNode ?? MAX_CAPTURES_PER_NODE);
     try {
       this.proc = transport.spawn(CAPTURE_SH, args, { privileged: true, tag });
@@ -122,6 +134,7 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
     proc.stderr.on('data', (b: Buffer) => {
       // tcpdump says a few lines; a chatty wrapper is cut off at 64 KiB
       if (this.stderr.length < 65536) this.stderr += b.toString('utf8');
+      if (this.appliedFilter === undefined) this.learnFilter();
     });
     proc.stdin.on('error', () => {});
     const hb = setInterval(() => this.write('hb\n'), this.opts.heartbeatMs ?? 2000);
@@ -132,6 +145,15 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
       await Promise.all([ended(proc.stdout), ended(proc.stderr)]);
       this.onExit(e.code);
     });
+  }
+
+  /** the node reports the filter it applies (and the SSH connection it excludes) before tcpdump starts */
+  private learnFilter(): void {
+    const r = parseStderr(this.stderr.slice(0, this.stderr.lastIndexOf('\n') + 1));
+    if (r.appliedFilter === undefined) return;
+    this.appliedFilter = r.appliedFilter;
+    this.ownSsh = r.ownSsh;
+    this.emitChange('filter', r.appliedFilter);
   }
 
   private write(s: string): void {
@@ -180,6 +202,10 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
     this.release?.();
     this.release = null;
     const report = parseStderr(this.stderr);
+    if (this.appliedFilter === undefined && report.appliedFilter !== undefined) {
+      this.appliedFilter = report.appliedFilter;
+      this.ownSsh = report.ownSsh;
+    }
     if (report.stats.captured !== undefined) this.tcpdumpStats = report.stats;
     this.setStatus(
       captureOutcome({
@@ -283,12 +309,17 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
     return {
       title: this.title(),
       filter: this.filter,
+      appliedFilter: this.appliedFilter,
+      ownSsh: this.ownSsh,
+      snaplen: this.snaplen,
       status: this.st,
       parts: [
         {
           node: this.node,
           iface: this.iface,
           status: this.st,
+          appliedFilter: this.appliedFilter,
+          ownSsh: this.ownSsh,
           packets: this.model.packets,
           file: this.file(),
           stats: this.tcpdumpStats,

@@ -5,7 +5,7 @@
 import type { Packet } from './packet.js';
 import type { KeptFile } from './store.js';
 import type { CaptureSummary } from './summary.js';
-import type { TcpdumpStats } from './script.js';
+import type { OwnSsh, TcpdumpStats } from './script.js';
 
 export type StopReason =
   /** stop() */
@@ -19,7 +19,8 @@ export type StopReason =
   /** the channel or the connection went away; the node ends tcpdump by itself (guard) */
   | 'connection-lost';
 
-export type ErrorCause = 'missing-tcpdump' | 'rejected' | 'tcpdump' | 'stream' | 'start';
+/** unprotected: the node could not tell netwatch's own SSH connection, so nothing was captured */
+export type ErrorCause = 'missing-tcpdump' | 'rejected' | 'unprotected' | 'tcpdump' | 'stream' | 'start';
 
 export type CaptureStatus =
   | { kind: 'idle' }
@@ -38,6 +39,10 @@ export interface CapturePart {
   node: string;
   iface: string;
   status: CaptureStatus;
+  /** the exact filter the node applied: the user's and the own-SSH exclusion ('' = everything) */
+  appliedFilter?: string;
+  /** netwatch's own SSH connection, found on the node and excluded */
+  ownSsh?: OwnSsh;
   packets: number;
   file: KeptFile | null;
   /** tcpdump's own counters, once it has printed them (at its end) */
@@ -57,7 +62,13 @@ export interface PacketLine {
 export interface CaptureSnapshot {
   /** "node-a:eth0  port 443" */
   title: string;
+  /** the user's filter */
   filter: string;
+  /** the filter the node applied (one node; for several see each part) */
+  appliedFilter?: string;
+  ownSsh?: OwnSsh;
+  /** bytes kept per packet; 0: whole packets */
+  snaplen?: number;
   status: CaptureStatus;
   parts: CapturePart[];
   summary: CaptureSummary;

@@ -6,7 +6,8 @@ import type { Transport } from '../transport/types.js';
 import type { PodInfo } from '../types.js';
 import { buildOwnership } from './ownership.js';
 import { parseCollectOutput } from './parse.js';
-import { COLLECT_CAP_S, COLLECT_SH, COLLECT_TAG } from './script.js';
+import { COLLECT_CAP_S, COLLECT_SH } from './script.js';
+import { processTag } from '../remote/tags.js';
 import type { ProcessView } from './types.js';
 
 export interface CollectOptions {
@@ -66,7 +67,7 @@ export async function collectProcesses(
   const t0 = performance.now();
   const res = await transport.exec(COLLECT_SH, [], {
     privileged: true,
-    tag: COLLECT_TAG,
+    tag: processTag('collect', transport),
     timeoutMs: opts.timeoutMs ?? (COLLECT_CAP_S + 5) * 1000,
   });
   if (!res.stdout.includes('@@nw-processes')) {

@@ -12,7 +12,8 @@ import { dirname, join } from 'node:path';
 import { appendFile, mkdir, open } from 'node:fs/promises';
 import { validPid } from '../shell.js';
 import type { Transport } from '../transport/types.js';
-import { KILL_SH, KILL_TAG } from './script.js';
+import { KILL_SH } from './script.js';
+import { processTag } from '../remote/tags.js';
 import type { NetnsView, ProcessRecord, ProcessView } from './types.js';
 
 export interface KillTarget {
@@ -168,7 +169,7 @@ export async function killProcess(transport: Transport, target: KillTarget, opts
   try {
     const res = await transport.exec(KILL_SH, [String(target.pid), String(target.startTicks), String(graceDs)], {
       privileged: true,
-      tag: KILL_TAG,
+      tag: processTag('kill', transport),
       timeoutMs: graceDs * 100 + 15_000,
     });
     const line = res.stdout.trim().split('\n').pop() ?? '';

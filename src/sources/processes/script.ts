@@ -1,5 +1,6 @@
 /**
- * The remote side of the stale-process view: two constant POSIX sh scripts beside this module.
+ * The remote side of the stale-process view: two POSIX sh scripts in ../remote/ (collect.sh,
+ * kill.sh), tagged on the node as kinds 'collect' and 'kill' of ../remote/tags.ts.
  *
  * collect.sh (run as root, no arguments) reads the processes of every network namespace other
  * than the script's own (the node's: host-network pods live there and are not pod namespaces),
@@ -27,16 +28,8 @@
  * /proc/PID/stat), $3 = grace period in tenths of a second. Prints one line:
  *   refused mismatch ACTUAL | gone | terminated | killed | alive STATE | error TEXT
  */
-import { GUARD_SH } from '../remote/guard.js';
-import { loadScript } from '../remote/load.js';
-
-/** Tag for the process title on the node (`ps` shows it as $0). */
-export const COLLECT_TAG = 'netwatch-procs';
-export const KILL_TAG = 'netwatch-kill';
+export { COLLECT_SH, KILL_SH } from '../remote/scripts.js';
 
 /** The guard in collect.sh ends it after this many seconds whatever happens. */
 export const COLLECT_CAP_S = 20;
 
-export const COLLECT_SH = GUARD_SH + loadScript('../processes/collect.sh');
-
-export const KILL_SH = loadScript('../processes/kill.sh');

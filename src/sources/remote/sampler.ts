@@ -1,12 +1,15 @@
 /**
- * The sampler: one long-lived POSIX sh script per node, on one exec channel. netwatch writes one
- * request line per tick ("SEQ FLAGS"); the script answers with one frame and waits for the next
- * line. No ticks, no work: the node only spends CPU when netwatch asks, and the guard (guard.ts)
- * ends the script when the channel closes or ticks stop coming.
+ * The sampler: one long-lived POSIX sh script per node (guard.sh + sampler.sh), on one exec
+ * channel. netwatch writes one request line per tick ("SEQ FLAGS"); the node answers with one
+ * frame and waits for the next line. No request, no work: the node spends CPU only when netwatch
+ * asks, and the guard (guard.ts) ends the script when the channel closes or requests stop coming.
  *
- * Cost matters (target <= 3 ms CPU per sample with 50 interfaces): every-tick reads use shell
- * builtins only (`read` from files, `printf`), never a fork. Forks (ip, bridge, awk) happen only
- * on "medium" ticks (FLAGS contains m, every few seconds) and "slow" ticks (s, once a minute).
+ * After a short start (the kernel-log reader in the background) the script execs one long-lived
+ * awk: the tick loop. awk reads the per-tick files itself with getline (no fork per tick) and
+ * prints them as "PATH:LINE"; the FLAGS of a request ask for the slower sections, which awk runs
+ * as shell snippets from its environment (one sh per section, only on those ticks). Which file
+ * or command is read at which rate is in sampler.sh's own header and in docs/decisions.md
+ * ("Cheap every tick, slower for the rest"); the cost is measured in bench/.
  *
  * Frame:
  *   @@NW B SEQ
@@ -16,7 +19,9 @@
  * Kernel log lines about conntrack arrive on stderr as "K <raw /dev/kmsg record>".
  * Parsing happens in TypeScript (../parsers/frame.ts and the per-section parsers).
  *
- * Arguments: $1 = idle seconds before the guard gives up, $2 = max lifetime seconds.
+ * Arguments: $1 = idle seconds before the guard gives up, $2 = max lifetime seconds. The process
+ * tag (kind 'sampler' of tags.ts) stays in awk's command line (`-v nwtag=TAG`), where the
+ * reconnect sweep finds it.
  */
 import { GUARD_SH } from './guard.js';
 import { loadScript } from './load.js';

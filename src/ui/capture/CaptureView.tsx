@@ -47,8 +47,10 @@ export function CaptureView(props: CaptureViewProps) {
   const partRows = multi ? Math.min(snap.parts.length, 4) : 0;
   const error = snap.status.kind === 'error' ? snap.status.message : undefined;
   const errorRows = error ? Math.min(error.split('\n').length, 6) : 0;
+  // the filter tcpdump runs with on the node, as the node reported it (own SSH exclusion included)
+  const applied: Seg[][] = snap.appliedFilter !== undefined ? [[{ text: 'filter on the node: ', tone: 'dim' }, { text: snap.appliedFilter || '(none)', tone: 'dim' }]] : [];
   // title, footer, one spare line so the frame stays shorter than the terminal
-  const body = Math.max(3, height - 3 - partRows - errorRows);
+  const body = Math.max(3, height - 3 - partRows - errorRows - applied.length);
   const summaryRows = side ? body : Math.min(Math.max(4, Math.floor(body / 2)), 12);
   const listRows = side ? body : Math.max(1, body - summaryRows);
   const sideWidth = sideSummaryWidth(width);
@@ -97,7 +99,7 @@ export function CaptureView(props: CaptureViewProps) {
     : [...padTo(packets, listRows), ...padTo(summary, summaryRows)];
   const parts = multi ? snap.parts.slice(0, partRows).map((p) => clipSegs(partSegs(p, now), width)) : [];
   const footer = footerSegs(snap, { ...view, paused: scroll.paused }, footerHint(['capture', 'global'], { readonly: false }), width, note ?? singleFileNote(snap));
-  return <Lines lines={[title, ...errors, ...middle, ...parts, footer]} width={width} />;
+  return <Lines lines={[title, ...applied, ...errors, ...middle, ...parts, footer]} width={width} />;
 }
 
 function singleFileNote(snap: ReturnType<CaptureSource['snapshot']>): string | undefined {
