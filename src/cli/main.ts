@@ -13,9 +13,14 @@ import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
 import { InvalidNameError } from '../sources/shell.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
+import { problemsAtOrAbove } from './exit.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 
+/** --once exit status (README, --help): 3 wins over 1 */
+const EXIT_OK = 0;
+const EXIT_NODE_FAILED = 1;
 const EXIT_USAGE = 2;
+const EXIT_PROBLEMS = 3;
 
 function fail(msg: string, code = 1): never {
   process.stderr.write(`netwatch: ${msg}\n`);
@@ -78,8 +83,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   if (opts.once) {
-    await kube?.podsSettled(5000);
-    await monitor.once(20_000);
+    await kube?.podsSettled(opts.requestTimeoutMs || Infinity); // 0: no timeout, as kubectl
+    await monitor.once();
     const st = store.getState();
     const extra: Record<string, unknown> = {};
     if (opts.processes) {
@@ -105,7 +110,8 @@ export async function main(argv: string[]): Promise<number> {
       const why = node.status.kind === 'failed' || node.status.kind === 'reconnecting' ? node.status.reason : node.lastError ?? 'no sample';
       process.stderr.write(`netwatch: ${n}: ${why}\n`);
     }
-    return failed.length ? 1 : 0;
+    if (opts.failOn && problemsAtOrAbove(st, opts.failOn).length) return EXIT_PROBLEMS;
+    return failed.length ? EXIT_NODE_FAILED : EXIT_OK;
   }
 
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
