@@ -35,7 +35,7 @@ export interface SshTransportOptions {
   maxChannels?: number;
   /** how long a command waits for a free channel before failing; default 15 s */
   channelWaitMs?: number;
-  /** connection attempts run at most N at a time per limiter; default: one per process, 10 */
+  /** connection attempts run at most N at a time per limiter; default: one per process (handshakes.ts) */
   handshakes?: HandshakeLimiter;
 }
 
