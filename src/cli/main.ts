@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     } catch (e) {
       monitor.stop();
       if (e instanceof KubeConfigError || e instanceof UsageError) fail(e.message, EXIT_USAGE);
-      fail((e as Error).message);
+      fail((e as Error).message.replace(' (retrying)', '')); // nothing retries after this
     }
   }
 

@@ -138,7 +138,9 @@ export class Reflector<T extends KubernetesObject> {
       this.o.onChange();
       this.watch();
     } catch (err) {
-      if (gen === this.gen) this.failed(err, 'list');
+      // fetch says "The user aborted a request": the timeout is the story
+      const why = ac.signal.reason instanceof ListTimeout ? ac.signal.reason : err;
+      if (gen === this.gen) this.failed(why, 'list');
     } finally {
       clearTimeout(timeout);
     }
