@@ -15,6 +15,7 @@ import { InvalidNameError } from '../sources/shell.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { problemsAtOrAbove } from './exit.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
+import { needsRoot, needsRootText } from '../sources/transport/privileges.js';
 
 /** --once exit status (README, --help): 3 wins over 1 */
 const EXIT_OK = 0;
@@ -68,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
     fail((e as Error).message, EXIT_USAGE);
   }
   for (const t of targets) monitor.add(t.name, t.transport, t.address);
+  // watching this machine as a normal user: what it cannot read (never sudo; see privileges.ts)
+  const local = !opts.hosts.length && !opts.nodes && !opts.selector;
+  const missing = local ? needsRoot(process.getuid?.() ?? 0) : [];
+  for (const l of needsRootText(missing)) log(l);
   let kube: Kube | undefined;
   if (opts.nodes || opts.selector) {
     // @kubernetes/client-node costs ~75 MB of memory: loaded only when Kubernetes is used
@@ -101,7 +106,9 @@ export async function main(argv: string[]): Promise<number> {
         }),
       );
     }
-    process.stdout.write((opts.json ? jsonReport(st, extra) : textReport(st)) + '\n');
+    const meta = local ? { local: { root: (process.getuid?.() ?? 0) === 0, needsRoot: missing } } : {};
+    const text = () => [textReport(st), ...needsRootText(missing)].join('\n');
+    process.stdout.write((opts.json ? jsonReport(st, extra, meta) : text()) + '\n');
     monitor.stop();
     kube?.source.stop();
     const failed = failedNodes(st);
@@ -117,6 +124,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     fail('the live view needs a terminal; use --once [--json] in scripts', EXIT_USAGE);
   }
+  // stays on the normal screen (seen before and after the live view); the UI does not show it yet
+  for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
   monitor.start();
   const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;
   const { startUi } = await import('../ui/start.js');
