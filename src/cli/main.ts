@@ -108,7 +108,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const meta = local ? { local: { root: (process.getuid?.() ?? 0) === 0, needsRoot: missing } } : {};
     const text = () => [textReport(st), ...needsRootText(missing)].join('\n');
-    process.stdout.write((opts.json ? jsonReport(st, extra, meta) : text()) + '\n');
+    // `local` on top of the report (report.ts stays the node model's)
+    const json = () => JSON.stringify({ ...JSON.parse(jsonReport(st, extra)), ...meta }, null, 2);
+    process.stdout.write((opts.json ? json() : text()) + '\n');
     monitor.stop();
     kube?.source.stop();
     const failed = failedNodes(st);

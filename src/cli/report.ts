@@ -40,10 +40,9 @@ export function nodeReport(n: NodeState) {
   };
 }
 
-/** `meta`: top-level fields (main.ts: `local` = root or not, and what needs root) */
-export function jsonReport(st: AppState, extra: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): string {
+export function jsonReport(st: AppState, extra: Record<string, unknown> = {}): string {
   return JSON.stringify(
-    { version: 1, takenAt: new Date().toISOString(), ...meta, kube: st.kube, nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!), ...(extra[name] ? { processes: extra[name] } : {}) })) },
+    { version: 1, takenAt: new Date().toISOString(), kube: st.kube, nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!), ...(extra[name] ? { processes: extra[name] } : {}) })) },
     null,
     2,
   );

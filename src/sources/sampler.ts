@@ -2,11 +2,6 @@
  * Drives the remote sampler (remote/sampler.sh) on one node: starts it on the node's transport,
  * writes one request line per tick and turns each answer into a NodeSample. A request still in
  * flight makes the next tick a no-op for this node (refresh never piles up).
- *
- * Waits (see deadlines.ts): the first answer of a sampler process has an idle window that
- * restarts on every sign of progress (channel open, bytes arriving), so a slow login shell or a
- * busy machine is waited for and only a stuck one gives up; later answers are bounded by the
- * measured round trip. Only a later answer that is late restarts the sampler.
  */
 import { LineSplitter } from './lines.js';
 import { Assembler } from './parsers/assemble.js';
@@ -62,6 +57,12 @@ export function flagsFor(n: number, needIdentity: boolean): string {
   return f || '-';
 }
 
+/**
+ * Waits (see deadlines.ts): the first answer of a sampler process has an idle window that
+ * restarts on every sign of progress (channel open, bytes arriving), so a slow login shell or a
+ * busy machine is waited for and only a stuck one gives up; later answers are bounded by the
+ * measured round trip. Only a later answer that is late restarts the sampler.
+ */
 export class NodeSampler {
   private proc?: RemoteProcess;
   private pending?: Pending;
