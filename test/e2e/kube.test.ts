@@ -78,7 +78,9 @@ describe('netwatch --nodes against the test API server and the lab', () => {
       const node = JSON.parse(r.stdout).nodes.find((n: any) => n.node === 'gke-b-1');
       expect(node.status).toBe('failed');
       expect(node.error).toMatch(/no SSH handshake .* within 3s/);
-      expect(node.problems).toEqual([]);
+      // only what is known: the node itself failed (a node-level problem, if any); nothing about its
+      // pods, veths or bridges, whose state netwatch cannot see
+      expect(node.problems.filter((p: { code: string }) => !p.code.startsWith('node-'))).toEqual([]);
       expect(node.pods.items).toHaveLength(1); // the API's pods are still listed, with no checks run on them
     } finally {
       await lab.setDropSyn('gke-b-1', false);

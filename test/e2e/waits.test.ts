@@ -53,7 +53,9 @@ describe('--once bounded waits', () => {
     const syn = rep.nodes.find((n) => n.node === 'syn')!;
     expect(syn.status).toBe('failed');
     expect(syn.error).toMatch(/no SSH handshake .* within 3s/);
-    expect(syn.problems).toEqual([]);
+    // only what is known: the node itself failed (a node-level problem, if any); nothing about its
+    // pods, veths or bridges, whose state netwatch cannot see
+    expect(syn.problems.filter((p: { code: string }) => !p.code.startsWith('node-'))).toEqual([]);
     expect(rep.nodes.find((n) => n.node === 'ok1')!.status).toBe('live');
     expect(r.stderr).toMatch(/^netwatch: syn: no SSH handshake/m);
   });
