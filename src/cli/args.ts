@@ -196,4 +196,3 @@ export function parseCli(argv: readonly string[], fileConfig: Partial<Options> =
     version: v.version ?? false,
   };
 }
-
