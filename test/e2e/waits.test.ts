@@ -7,8 +7,12 @@
  */
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Monitor } from '../../src/sources/monitor.js';
+import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
+import { SshTransport } from '../../src/sources/transport/ssh.js';
+import { createAppStore } from '../../src/state/store.js';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, runNetwatch } from './run.js';
+import { BIN, runNetwatch, waitFor } from './run.js';
 
 let lab: Lab;
 beforeAll(async () => {
@@ -114,6 +118,23 @@ describe('--once bounded waits', () => {
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout) as Report;
     expect(rep.nodes.every((n) => n.status === 'live' && n.sampledAt)).toBe(true);
+  });
+
+  it('live view: a 4 s login shell is not a stuck sampler: no restart, the node goes live', async () => {
+    const store = createAppStore({ interval: 0.5 });
+    const monitor = new Monitor(store, { intervalMs: 500 });
+    monitor.add('slow', new SshTransport(resolveSshHost('slow', { configFile: lab.sshConfigPath }), { acceptNewHostKeys: false }));
+    monitor.start();
+    try {
+      const n = () => store.getState().nodes.slow!;
+      await waitFor('slow live', () => n().status.kind === 'live', 25_000);
+      expect(n().samplesFailed).toBe(0); // a fixed 3 s bound failed and restarted it, forever
+      const ok = n().samplesOk;
+      await waitFor('more samples', () => n().samplesOk > ok + 2, 5000);
+      expect(n().samplesFailed).toBe(0);
+    } finally {
+      monitor.stop();
+    }
   });
 
   it('exit status: 3 with --fail-on when a problem at or above the level was found, 3 over 1', async () => {
