@@ -35,7 +35,7 @@ export interface Options {
   config?: string;
   /** --connect-timeout: TCP connect + SSH handshake + authentication, per attempt (wins over ssh config) */
   connectTimeoutMs?: number;
-  /** --request-timeout: one Kubernetes API request (0 = none, as kubectl); default 30 s */
+  /** --request-timeout: one Kubernetes API request (0 = none, as kubectl); default 10 s */
   requestTimeoutMs: number;
   /** --fail-on: exit 3 when a problem at or above this severity was found */
   failOn?: 'warn' | 'crit';
@@ -60,7 +60,7 @@ Nodes
   --connect-timeout SECONDS  TCP connect + SSH handshake + login, per attempt (default: the ssh
                           config's ConnectTimeout, else 10); the flag wins, as ssh -o does
   --request-timeout TIME  one Kubernetes API request, as kubectl: 10s, 1m, or plain seconds;
-                          0 = no timeout (default 30s)
+                          0 = no timeout (default 10s)
 Display
   --interval SECONDS      sampling interval (default 1, 0.2 to 60)
   --once                  sample every node once, print and exit (exit status below)
@@ -190,7 +190,7 @@ export function parseCli(argv: readonly string[], fileConfig: Partial<Options> =
     log: v.log,
     config: v.config,
     connectTimeoutMs: connect === undefined ? undefined : Math.round(connect * 1000),
-    requestTimeoutMs: v['request-timeout'] === undefined ? 30_000 : parseRequestTimeout(v['request-timeout']),
+    requestTimeoutMs: v['request-timeout'] === undefined ? 10_000 : parseRequestTimeout(v['request-timeout']),
     failOn,
     help: v.help ?? false,
     version: v.version ?? false,

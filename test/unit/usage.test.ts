@@ -56,7 +56,7 @@ describe('usage errors', () => {
 });
 
 describe('timeout flags', () => {
-  it('--request-timeout takes kubectl forms; 0 is no timeout; default 30 s', () => {
+  it('--request-timeout takes kubectl forms; 0 is no timeout; default 10 s', () => {
     expect(parseRequestTimeout('10s')).toBe(10_000);
     expect(parseRequestTimeout('1m')).toBe(60_000);
     expect(parseRequestTimeout('1m30s')).toBe(90_000);
@@ -64,7 +64,7 @@ describe('timeout flags', () => {
     expect(parseRequestTimeout('1.5h')).toBe(5_400_000);
     expect(parseRequestTimeout('7')).toBe(7000);
     expect(parseRequestTimeout('0')).toBe(0);
-    expect(parseCli([], base).requestTimeoutMs).toBe(30_000);
+    expect(parseCli([], base).requestTimeoutMs).toBe(10_000);
     expect(parseCli(['--request-timeout', '2s'], base).requestTimeoutMs).toBe(2000);
   });
   it('--connect-timeout wins over the ssh config, on every hop', () => {
