@@ -2,7 +2,7 @@
 // real netwatch binary (live view in a pty) watching 1, 10 and 50 lab nodes at 1 s.
 // Run: npm run build && node bench/spine.mjs   (root)
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { cpuMs, loadLab, root, sleep } from './lab.mjs';
 
@@ -47,7 +47,16 @@ async function remoteCpu(lab, node, seconds) {
   await sleep(4000);
   // the sampler's host pid: the sh whose command line carries the nw-s- tag, in the node's PID ns
   const host = lab.node(node);
-  const pids = execFileSync('sh', ['-c', `for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q "nw-s-"; then echo \${p#/proc/}; fi; done`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  // only this lab node's PID namespace: other netwatch runs on this machine have samplers too
+  const ns = readlinkSync(`/proc/${host.holderPid}/ns/pid`);
+  const inNode = (p) => {
+    try {
+      return readlinkSync(`/proc/${p}/ns/pid`) === ns;
+    } catch {
+      return false;
+    }
+  };
+  const pids = execFileSync('sh', ['-c', `for p in /proc/[0-9]*; do if tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q "nw-s-"; then echo \${p#/proc/}; fi; done`], { encoding: 'utf8' }).trim().split('\n').filter(Boolean).filter(inNode);
   // the main sampler shell is the group leader among them
   const main = pids.find((p) => { const f = procStat(p).slice(procStat(p).lastIndexOf(')') + 2).split(' '); return f[2] === p; });
   const sshd = execFileSync('sh', ['-c', `ps -o pid= --ppid $(ps -o ppid= -p ${main}) 2>/dev/null; ps -o ppid= -p ${main}`], { encoding: 'utf8' }).trim().split(/\s+/);
@@ -64,7 +73,6 @@ async function remoteCpu(lab, node, seconds) {
     /* already gone */
   }
   await sleep(500);
-  void host;
   return { sampler: (c1 - c0) / seconds, sshd: (s1 - s0) / seconds, pid: main };
 }
 

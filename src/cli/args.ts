@@ -1,7 +1,8 @@
 /** Command-line parsing. Pure: argv in, options or a usage error out. */
 import { parseArgs } from 'node:util';
+import { parseArgsProblem, parseRequestTimeout, UsageError } from './usage.js';
 
-export class UsageError extends Error {}
+export { parseRequestTimeout, UsageError };
 
 export interface Options {
   command: 'watch' | 'capture';
@@ -32,6 +33,12 @@ export interface Options {
   write?: string;
   log?: string;
   config?: string;
+  /** --connect-timeout: TCP connect + SSH handshake + authentication, per attempt (wins over ssh config) */
+  connectTimeoutMs?: number;
+  /** --request-timeout: one Kubernetes API request (0 = none, as kubectl); default 10 s */
+  requestTimeoutMs: number;
+  /** --fail-on: exit 3 when a problem at or above this severity was found */
+  failOn?: 'warn' | 'crit';
   help: boolean;
   version: boolean;
 }
@@ -50,10 +57,15 @@ Nodes
   --kubeconfig FILE       kubeconfig (default: $KUBECONFIG, ~/.kube/config)
   --context NAME          kubeconfig context
   --address-type TYPE     InternalIP (default), ExternalIP, Hostname, InternalDNS, ExternalDNS
+  --connect-timeout SECONDS  TCP connect + SSH handshake + login, per attempt (default: the ssh
+                          config's ConnectTimeout, else 10); the flag wins, as ssh -o does
+  --request-timeout TIME  one Kubernetes API request, as kubectl: 10s, 1m, or plain seconds;
+                          0 = no timeout (default 10s)
 Display
   --interval SECONDS      sampling interval (default 1, 0.2 to 60)
-  --once                  sample every node once, print and exit (non-zero if a node failed)
+  --once                  sample every node once, print and exit (exit status below)
   --json                  with --once: JSON output
+  --fail-on warn|crit     with --once: exit 3 when a problem at or above this level was found
   --processes             with --once --json: include the stale-process view
   --readonly              refuse destructive actions (kill)
 Captures
@@ -67,7 +79,15 @@ Captures
 Other
   --config FILE           config file (JSON: {"readonly": true, ...}; default ~/.config/netwatch/config.json)
   --log FILE              log file (default ~/.local/state/netwatch/netwatch.log)
-  -h, --help  --version`;
+  -h, --help  --version
+
+Exit status (--once)
+  0 every node was sampled
+  1 a node could not be sampled (its reason on stderr and in the output)
+  2 usage error (bad option or value, unreadable config)
+  3 --fail-on LEVEL was given and a sampled node has a problem at or above LEVEL;
+    3 wins over 1 when both apply (a problem seen is certain, a failed node is a gap)
+Without root (locally) netwatch shows what a normal user can read and names what needs root.`;
 
 function num(name: string, v: string | undefined, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
@@ -110,12 +130,15 @@ export function parseCli(argv: readonly string[], fileConfig: Partial<Options> =
         w: { type: 'string', short: 'w' },
         log: { type: 'string' },
         config: { type: 'string' },
+        'connect-timeout': { type: 'string' },
+        'request-timeout': { type: 'string' },
+        'fail-on': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
     });
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!);
+    throw new UsageError(parseArgsProblem(e as Error & { code?: string }, argv));
   }
   const v = parsed.values;
   const pos = parsed.positionals;
@@ -137,6 +160,10 @@ export function parseCli(argv: readonly string[], fileConfig: Partial<Options> =
   if (!addressTypes.includes(addressType)) throw new UsageError(`--address-type must be one of ${addressTypes.join(', ')}`);
   if (v.json && !v.once && command === 'watch') throw new UsageError('--json goes with --once');
   const interval = num('interval', v.interval, 0.2, 60) ?? fileConfig.intervalMs! / 1000;
+  const connect = num('connect-timeout', v['connect-timeout'], 0.1, 3600);
+  const failOn = v['fail-on'];
+  if (failOn !== undefined && failOn !== 'warn' && failOn !== 'crit') throw new UsageError(`--fail-on must be warn or crit, not ${JSON.stringify(failOn)}`);
+  if (failOn && !v.once) throw new UsageError('--fail-on goes with --once');
   return {
     command,
     hosts,
@@ -164,6 +191,9 @@ export function parseCli(argv: readonly string[], fileConfig: Partial<Options> =
     write: v.w,
     log: v.log,
     config: v.config,
+    connectTimeoutMs: connect === undefined ? undefined : Math.round(connect * 1000),
+    requestTimeoutMs: v['request-timeout'] === undefined ? 10_000 : parseRequestTimeout(v['request-timeout']),
+    failOn,
     help: v.help ?? false,
     version: v.version ?? false,
   };

@@ -54,6 +54,7 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
     addressType: parseAddressType(opts.addressType),
     hasSshHostEntry: sshEntryPredicate(opts),
     logger: kubeLogger(log),
+    timing: { listTimeoutMs: opts.requestTimeoutMs, watchConnectTimeoutMs: opts.requestTimeoutMs },
   });
   const st = store.getState();
   const addNode = (n: NodeInfo) => {

@@ -13,9 +13,15 @@ import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
 import { InvalidNameError } from '../sources/shell.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
+import { problemsAtOrAbove } from './exit.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
+import { needsRoot, needsRootText } from '../sources/transport/privileges.js';
 
+/** --once exit status (README, --help): 3 wins over 1 */
+const EXIT_OK = 0;
+const EXIT_NODE_FAILED = 1;
 const EXIT_USAGE = 2;
+const EXIT_PROBLEMS = 3;
 
 function fail(msg: string, code = 1): never {
   process.stderr.write(`netwatch: ${msg}\n`);
@@ -63,6 +69,10 @@ export async function main(argv: string[]): Promise<number> {
     fail((e as Error).message, EXIT_USAGE);
   }
   for (const t of targets) monitor.add(t.name, t.transport, t.address);
+  // watching this machine as a normal user: what it cannot read (never sudo; see privileges.ts)
+  const local = !opts.hosts.length && !opts.nodes && !opts.selector;
+  const missing = local ? needsRoot(process.getuid?.() ?? 0) : [];
+  for (const l of needsRootText(missing)) log(l);
   let kube: Kube | undefined;
   if (opts.nodes || opts.selector) {
     // @kubernetes/client-node costs ~75 MB of memory: loaded only when Kubernetes is used
@@ -73,13 +83,13 @@ export async function main(argv: string[]): Promise<number> {
     } catch (e) {
       monitor.stop();
       if (e instanceof KubeConfigError || e instanceof UsageError) fail(e.message, EXIT_USAGE);
-      fail((e as Error).message);
+      fail((e as Error).message.replace(' (retrying)', '')); // nothing retries after this
     }
   }
 
   if (opts.once) {
-    await kube?.podsSettled(5000);
-    await monitor.once(20_000);
+    await kube?.podsSettled(opts.requestTimeoutMs || Infinity); // 0: no timeout, as kubectl
+    await monitor.once();
     const st = store.getState();
     const extra: Record<string, unknown> = {};
     if (opts.processes) {
@@ -96,7 +106,11 @@ export async function main(argv: string[]): Promise<number> {
         }),
       );
     }
-    process.stdout.write((opts.json ? jsonReport(st, extra) : textReport(st)) + '\n');
+    const meta = local ? { local: { root: (process.getuid?.() ?? 0) === 0, needsRoot: missing } } : {};
+    const text = () => [textReport(st), ...needsRootText(missing)].join('\n');
+    // `local` on top of the report (report.ts stays the node model's)
+    const json = () => JSON.stringify({ ...JSON.parse(jsonReport(st, extra)), ...meta }, null, 2);
+    process.stdout.write((opts.json ? json() : text()) + '\n');
     monitor.stop();
     kube?.source.stop();
     const failed = failedNodes(st);
@@ -105,12 +119,15 @@ export async function main(argv: string[]): Promise<number> {
       const why = node.status.kind === 'failed' || node.status.kind === 'reconnecting' ? node.status.reason : node.lastError ?? 'no sample';
       process.stderr.write(`netwatch: ${n}: ${why}\n`);
     }
-    return failed.length ? 1 : 0;
+    if (opts.failOn && problemsAtOrAbove(st, opts.failOn).length) return EXIT_PROBLEMS;
+    return failed.length ? EXIT_NODE_FAILED : EXIT_OK;
   }
 
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     fail('the live view needs a terminal; use --once [--json] in scripts', EXIT_USAGE);
   }
+  // stays on the normal screen (seen before and after the live view); the UI does not show it yet
+  for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
   monitor.start();
   const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;
   const { startUi } = await import('../ui/start.js');

@@ -2,7 +2,13 @@
  * Keeps every node sampled: one transport and one sampler per node, one ticker for all. Each tick
  * asks every node at once and applies the answers to the store in ONE update (at most one render
  * per tick, never one per node). Transport states go to the store as they change. After every
- * (re)connect the node is swept of what an earlier connection of this instance left behind.
+ * REconnect the node is swept of what an earlier connection of this instance left behind (the
+ * first connection of a netwatch process has nothing to sweep: tags carry the instance id).
+ *
+ * once() (--once) makes one connection attempt per node: a node whose attempt fails (refused, no
+ * route, timed out, auth...) is failed with that reason at once, not retried. A node still on its
+ * way is waited for as long as it makes progress (see deadlines.ts); every node ends sampled or
+ * failed with a reason.
  */
 import type { Store } from '../state/store.js';
 import type { NodeStatus } from '../state/types.js';
@@ -11,6 +17,7 @@ import { PODPEER_SH } from './remote/scripts.js';
 import { sweepEarlier } from './remote/sweep.js';
 import { processTag, trackConnections } from './remote/tags.js';
 import { NodeSampler, type SampleOutcome } from './sampler.js';
+import { firstSampleWindowMs, machineLoad } from './deadlines.js';
 import type { Transport, TransportState } from './transport/types.js';
 
 export interface MonitorOptions {
@@ -27,6 +34,8 @@ interface Entry {
   unsub: () => void;
   /** true while the post-connect sweep runs: no sampling until it is done */
   sweeping: boolean;
+  /** connections that reached ready so far */
+  connects: number;
   peerLookups: Set<string>;
 }
 
@@ -56,9 +65,9 @@ export class Monitor {
       tag: processTag('sampler', transport),
       idleSeconds: idle,
       maxLifeSeconds: 6 * 3600,
-      timeoutMs: Math.max(3000, 3 * this.opts.intervalMs),
+      firstSampleMs: () => firstSampleWindowMs(this.entries.size, transport.loginMs?.(), machineLoad()),
     });
-    const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, peerLookups: new Set() };
+    const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, connects: 0, peerLookups: new Set() };
     this.entries.set(name, entry);
     this.store.getState().addNode(name, address);
     const unsubState = transport.onState((s) => this.onTransport(entry, s));
@@ -97,32 +106,57 @@ export class Monitor {
     this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
   }
 
-  /** one sample of every node (for --once): resolves when all answered or failed */
-  async once(timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  /**
+   * One sample of every node (for --once): resolves when each answered or failed, and leaves
+   * every node either sampled or failed with its reason. `capMs` (optional) is an overall bound
+   * for callers that need one; without it the per-phase bounds apply (connect timeout per
+   * attempt, the sampler's progress-following first-sample window).
+   */
+  async once(capMs?: number): Promise<void> {
+    const cap = capMs === undefined ? Infinity : Date.now() + capMs;
     const pending = new Set(this.entries.keys());
+    const asking = new Set<string>();
+    const failed = new Map<string, string>();
     const results: Array<readonly [string, SampleOutcome]> = [];
-    while (pending.size && Date.now() < deadline) {
-      await Promise.all(
-        [...pending].map(async (name) => {
-          const e = this.entries.get(name)!;
-          const st = e.transport.state().kind;
-          if (st === 'failed' || st === 'closed') {
-            pending.delete(name);
-            return;
-          }
-          if (st !== 'ready' || e.sweeping) return;
-          const o = await e.sampler.sample(this.seq++);
-          if (o.kind === 'sample' || o.kind === 'error') {
-            results.push([name, o]);
-            pending.delete(name);
-            if (o.kind === 'sample') await this.lookupPeers(e, o);
-          }
-        }),
-      );
-      if (pending.size) await new Promise((r) => setTimeout(r, 100));
+    const ask = async (e: Entry) => {
+      asking.add(e.name);
+      const o = await e.sampler.sample(this.seq++);
+      asking.delete(e.name);
+      if (o.kind === 'busy') return;
+      pending.delete(e.name);
+      results.push([e.name, o]);
+      if (o.kind === 'sample') await this.lookupPeers(e, o);
+      else failed.set(e.name, o.error);
+    };
+    const work: Promise<void>[] = [];
+    while (pending.size && Date.now() < cap) {
+      for (const name of [...pending]) {
+        const e = this.entries.get(name);
+        if (!e) {
+          pending.delete(name);
+          continue;
+        }
+        if (asking.has(name)) continue;
+        const st = e.transport.state();
+        if (st.kind === 'failed' || st.kind === 'reconnecting') {
+          failed.set(name, st.reason);
+          pending.delete(name);
+        } else if (st.kind === 'closed') {
+          failed.set(name, 'connection closed');
+          pending.delete(name);
+        } else if (st.kind === 'ready' && !e.sweeping) work.push(ask(e));
+      }
+      if (pending.size) await new Promise((r) => setTimeout(r, 50));
     }
+    if (!pending.size) await Promise.all(work);
+    for (const name of pending) failed.set(name, `no sample within the ${Math.round((capMs ?? 0) / 1000)} s bound`);
     this.store.getState().applyTick(results);
+    const now = Date.now();
+    for (const [name, reason] of failed) {
+      if (!this.entries.has(name)) continue;
+      this.entries.get(name)!.transport.close(); // one attempt: no retry behind our back
+      this.store.getState().setStatus(name, { kind: 'failed', since: now, reason });
+    }
   }
 
   stop(): void {
@@ -169,6 +203,7 @@ export class Monitor {
     const st = this.store.getState();
     if (s.kind === 'ready') {
       st.setStatus(e.name, { kind: 'connecting', since: s.since });
+      if (e.connects++ === 0) return; // nothing of this instance can be on the node yet
       e.sweeping = true;
       sweepEarlier(e.transport, { timeoutMs: 10_000 })
         .then((swept) => {

@@ -11,6 +11,7 @@ import { parseKmsgLine } from './parsers/kmsg.js';
 import { SAMPLER_SH } from './remote/sampler.js';
 import type { Transport, RemoteProcess } from './transport/types.js';
 import type { KernelEvent, NodeSample } from './types.js';
+import { laterSampleTimeoutMs } from './deadlines.js';
 
 export interface SamplerOptions {
   /** process tag on the node: `nw-s-<instance>` so a reconnect sweep can find leftovers */
@@ -19,9 +20,17 @@ export interface SamplerOptions {
   idleSeconds: number;
   /** hard cap on the remote script's life; netwatch restarts it transparently */
   maxLifeSeconds: number;
-  /** how long one request may take before the node counts as slow */
-  timeoutMs: number;
+  /** idle window (ms) for the first answer of a sampler process; asked each time it is needed */
+  firstSampleMs: () => number;
 }
+
+/** where a sampler's first answer is: what the user is told when it does not come */
+type Phase = 'channel' | 'shell' | 'answer';
+const PHASE_TEXT: Record<Phase, string> = {
+  channel: 'no SSH channel opened',
+  shell: 'the login shell did not start the sampler',
+  answer: 'the first answer stopped arriving',
+};
 
 export type SampleOutcome =
   | { kind: 'sample'; sample: NodeSample }
@@ -49,6 +58,12 @@ export function flagsFor(n: number, needIdentity: boolean): string {
   return f || '-';
 }
 
+/**
+ * Waits (see deadlines.ts): the first answer of a sampler process has an idle window that
+ * restarts on every sign of progress (channel open, bytes arriving), so a slow login shell or a
+ * busy machine is waited for and only a stuck one gives up; later answers are bounded by the
+ * measured round trip. Only a later answer that is late restarts the sampler.
+ */
 export class NodeSampler {
   private proc?: RemoteProcess;
   private pending?: Pending;
@@ -58,6 +73,11 @@ export class NodeSampler {
   private notes: string[] = [];
   private ticks = 0;
   private stopped = false;
+  /** the running process has answered at least once */
+  private answered = false;
+  private phase: Phase = 'channel';
+  private lastProgress = 0;
+  private readonly latencies: number[] = [];
 
   constructor(
     private readonly transport: Transport,
@@ -78,16 +98,38 @@ export class NodeSampler {
     }
     const flags = flagsFor(this.ticks++, this.assembler.needIdentity);
     return new Promise<SampleOutcome>((resolve) => {
-      const timer = setTimeout(() => {
+      const give = (error: string) => {
         if (this.pending?.seq !== seq) return;
         this.pending = undefined;
-        resolve({ kind: 'error', error: `no answer in ${this.opts.timeoutMs} ms` });
-        // A stuck sampler is restarted on the next tick.
+        resolve({ kind: 'error', error });
+        // a stuck sampler is restarted on the next tick
         this.restart();
-      }, this.opts.timeoutMs);
+      };
+      let timer: NodeJS.Timeout;
+      if (this.answered) {
+        const ms = laterSampleTimeoutMs(this.latencies);
+        timer = setTimeout(() => give(`no answer in ${ms} ms (bound: 4 × round trip p95, at least 3 s)`), ms);
+      } else {
+        // idle window: restarts on progress
+        this.lastProgress = Math.max(this.lastProgress, performance.now());
+        const check = () => {
+          const win = this.opts.firstSampleMs();
+          const idle = performance.now() - this.lastProgress;
+          if (idle >= win) return give(`no first sample: ${PHASE_TEXT[this.phase]} within ${(win / 1000).toFixed(1)} s`);
+          timer = setTimeout(check, win - idle);
+          if (this.pending?.seq === seq) this.pending.timer = timer;
+        };
+        timer = setTimeout(check, this.opts.firstSampleMs());
+      }
       this.pending = { seq, sentAt: performance.now(), resolve, timer };
       proc.stdin.write(`${seq} ${flags}\n`);
     });
+  }
+
+  /** the process moved: a channel opened or bytes came */
+  private progress(phase?: Phase): void {
+    this.lastProgress = performance.now();
+    if (phase) this.phase = phase;
   }
 
   /** ends the remote sampler (it also ends itself when the channel closes) */
@@ -101,6 +143,8 @@ export class NodeSampler {
     this.proc = undefined;
     this.body = undefined;
     this.ticks = 0;
+    this.answered = false;
+    this.phase = 'channel';
     this.assembler = new Assembler();
     p?.close();
   }
@@ -113,16 +157,28 @@ export class NodeSampler {
       { tag: this.opts.tag, privileged: true },
     );
     this.proc = proc;
+    this.answered = false;
+    this.progress('channel');
+    const started = proc.started ?? Promise.resolve();
+    void started.then(() => this.proc === proc && this.progress('shell'));
     const out = new LineSplitter((l) => this.onLine(l));
     const err = new LineSplitter((l) => this.onErr(l));
-    proc.stdout.on('data', (b: Buffer) => out.push(b));
-    proc.stderr.on('data', (b: Buffer) => err.push(b));
+    proc.stdout.on('data', (b: Buffer) => {
+      if (this.proc === proc) this.progress('answer');
+      out.push(b);
+    });
+    proc.stderr.on('data', (b: Buffer) => {
+      if (this.proc === proc) this.progress();
+      err.push(b);
+    });
     proc.stdin.on('error', () => {});
     void proc.exit.then((ex) => {
       if (this.proc !== proc) return;
       this.proc = undefined;
       this.body = undefined;
       this.ticks = 0;
+      this.answered = false;
+      this.phase = 'channel';
       this.assembler = new Assembler();
       const p = this.pending;
       if (p) {
@@ -149,6 +205,12 @@ export class NodeSampler {
       clearTimeout(p.timer);
       this.pending = undefined;
       const latencyMs = performance.now() - p.sentAt;
+      // the first answer carries the login and the biggest frame: not a round trip
+      if (this.answered) {
+        this.latencies.push(latencyMs);
+        if (this.latencies.length > 30) this.latencies.shift();
+      }
+      this.answered = true;
       const events = this.kernel;
       this.kernel = [];
       const sample = this.assembler.assemble(parseFrame(seq, body), Date.now(), latencyMs, events);

@@ -66,6 +66,27 @@ describe('netwatch --nodes against the test API server and the lab', () => {
     }
   });
 
+  it('a node whose port 22 drops SYNs: --once ends within the connect timeout + 5 s, that node failed, no pod problems for it', async () => {
+    await lab.setDropSyn('gke-b-1', true);
+    try {
+      const t0 = Date.now();
+      const r = await runNetwatch(['--kubeconfig', kubeconfig, '-F', lab.sshConfigPath, '--nodes', 'pool-b', '--once', '--json', '--connect-timeout', '3']);
+      const ms = Date.now() - t0;
+      console.log(`[figure] --nodes pool-b --once, its node dropping SYNs, --connect-timeout 3: ${ms} ms`);
+      expect(ms).toBeLessThan(3000 + 5000);
+      expect(r.code).toBe(1);
+      const node = JSON.parse(r.stdout).nodes.find((n: any) => n.node === 'gke-b-1');
+      expect(node.status).toBe('failed');
+      expect(node.error).toMatch(/no SSH handshake .* within 3s/);
+      // only what is known: the node itself failed (a node-level problem, if any); nothing about its
+      // pods, veths or bridges, whose state netwatch cannot see
+      expect(node.problems.filter((p: { code: string }) => !p.code.startsWith('node-'))).toEqual([]);
+      expect(node.pods.items).toHaveLength(1); // the API's pods are still listed, with no checks run on them
+    } finally {
+      await lab.setDropSyn('gke-b-1', false);
+    }
+  });
+
   it('a pool that matches nothing lists the pools that exist', async () => {
     const r = await runNetwatch(['--kubeconfig', kubeconfig, '-F', lab.sshConfigPath, '--nodes', 'pool-zz', '--once']);
     expect(r.code).not.toBe(0);

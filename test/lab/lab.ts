@@ -41,6 +41,7 @@ import { LAB_USERS, writeNodeEtc } from './etc.js';
 import { nodeAddress, nodeProcsFiles, setUplink, startNode, startSshd, stopSshd } from './node.js';
 import { addContainer, addPod, closeConnections, deletePod, execInPod, makeConnections } from './pods.js';
 import { genKey, writeClientFiles } from './ssh.js';
+import { setDropSyn, setLoginDelay, type LoginDelay } from './faults.js';
 import { CLEAN_ENV, cgroupHierarchies, joinCgroupsArgv, nsenterNodeArgv, run, runInNetns, sleep } from './sys.js';
 import { register, teardownSync, trackLab, untrackLab, type LabRecord } from './teardown.js';
 import type {
@@ -89,6 +90,10 @@ export interface Lab {
   /** n TCP connections from the node's netns (to its pods' listeners, else loopback), held open. */
   makeConnections(node: string, n: number): Promise<void>;
   closeConnections(node: string): Promise<void>;
+  /** Every root login shell on the node takes this long (its /root/.bashrc); undefined: none. */
+  setLoginDelay(node: string, d: LoginDelay | undefined): Promise<void>;
+  /** SYNs to the node's port 22 dropped (iptables in the node's netns) or accepted again. */
+  setDropSyn(node: string, on: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -132,6 +137,8 @@ export async function startLab(opts: StartLabOpts): Promise<Lab> {
         lab.all.set(node.name, node);
         node.sshPort = await lab.listenRelay(node.address);
         for (let p = 0; p < (job.spec.pods ?? 0); p++) await addPod(ctx, node, {});
+        if (job.spec.loginDelay) await setLoginDelay(node, job.spec.loginDelay);
+        if (job.spec.dropSyn) await setDropSyn(node, true);
       }
     };
     await Promise.all(Array.from({ length: Math.min(6, queue.length) }, worker));
@@ -253,6 +260,8 @@ class LabImpl implements Lab {
   restoreLink(node: string): Promise<void> { return setUplink(this.ctx, this.get(node), true); }
   makeConnections(node: string, n: number): Promise<void> { return makeConnections(this.get(node), n); }
   closeConnections(node: string): Promise<void> { return closeConnections(this.get(node)); }
+  setLoginDelay(node: string, d: LoginDelay | undefined): Promise<void> { return setLoginDelay(this.get(node), d); }
+  setDropSyn(node: string, on: boolean): Promise<void> { return setDropSyn(this.get(node), on); }
 
   /** Synchronous, idempotent; also run from exit/signal handlers. */
   teardown(): string[] {

@@ -13,6 +13,10 @@ export interface LabNodeSpec {
   cgroupDriver?: CgroupDriver;
   /** MTU of the uplink, and of cbr0 / pod veths (default 1500). */
   mtu?: number;
+  /** every SSH login shell (root) on this node takes this long (see faults.ts) */
+  loginDelay?: { seconds: number; mode?: 'sleep' | 'burn' };
+  /** SYNs to port 22 dropped inside the node's netns from the start */
+  dropSyn?: boolean;
 }
 
 export interface LabPod {

@@ -27,7 +27,8 @@ describe('connection errors: one line, and whether to retry', () => {
     const cases: Array<[Error, string]> = [
       [err('connect ECONNREFUSED', { code: 'ECONNREFUSED' }), 'connection refused by node-a:22'],
       [err('read ECONNRESET', { code: 'ECONNRESET' }), 'node-a:22: ECONNRESET'],
-      [err('connect EHOSTUNREACH', { code: 'EHOSTUNREACH' }), 'node-a:22: EHOSTUNREACH'],
+      [err('connect EHOSTUNREACH', { code: 'EHOSTUNREACH' }), 'no route to host node-a:22 (EHOSTUNREACH)'],
+      [err('connect ENETUNREACH', { code: 'ENETUNREACH' }), 'network unreachable for node-a:22 (ENETUNREACH)'],
       [err('Timed out while waiting for handshake', { level: 'client-timeout' }), 'no SSH handshake from node-a:22 within 10s'],
       [err('Keepalive timeout', { level: 'client-timeout' }), 'node-a:22 stopped answering keepalives'],
       [err('getaddrinfo EAI_AGAIN node-a', { code: 'EAI_AGAIN' }), 'DNS lookup of node-a failed temporarily (EAI_AGAIN)'],

@@ -27,9 +27,9 @@ export interface Timing {
   maxBackoffMs: number;
   /** retry interval after 401, 403 or 400: those do not fix themselves quickly */
   slowRetryMs: number;
-  /** a list that takes longer is aborted */
+  /** a list that takes longer is aborted (--request-timeout; 0 = never) */
   listTimeoutMs: number;
-  /** a watch request without a response by then is abandoned */
+  /** a watch request without a response by then is abandoned (--request-timeout; 0 = never) */
   watchConnectTimeoutMs: number;
   /** timeoutSeconds asked of the server per watch: random in [min, max] (client-go: 5-10 min) */
   watchTimeoutSeconds: [number, number];

@@ -56,6 +56,14 @@ export interface ReflectorOptions<T> {
   onStatus(status: SourceStatus): void;
 }
 
+/** a list aborted by --request-timeout */
+export class ListTimeout extends Error {
+  override name = 'TimeoutError';
+  constructor(ms: number) {
+    super(`no answer to the list within ${ms / 1000} s (--request-timeout)`);
+  }
+}
+
 export function objectKey(o: KubernetesObject): string {
   const m = o.metadata ?? {};
   return m.namespace ? `${m.namespace}/${m.name ?? ''}` : (m.name ?? '');
@@ -114,7 +122,9 @@ export class Reflector<T extends KubernetesObject> {
   private async list(resourceVersion: string): Promise<void> {
     const gen = ++this.gen;
     const ac = new AbortController();
-    const timeout = setTimeout(() => ac.abort(), this.o.timing.listTimeoutMs);
+    // --request-timeout; 0 = none, as kubectl
+    const ms = this.o.timing.listTimeoutMs;
+    const timeout = ms > 0 ? setTimeout(() => ac.abort(new ListTimeout(ms)), ms) : undefined;
     this.cancel = () => ac.abort();
     try {
       const res = await this.o.list({ resourceVersion, signal: ac.signal });
@@ -128,7 +138,9 @@ export class Reflector<T extends KubernetesObject> {
       this.o.onChange();
       this.watch();
     } catch (err) {
-      if (gen === this.gen) this.failed(err, 'list');
+      // fetch says "The user aborted a request": the timeout is the story
+      const why = ac.signal.reason instanceof ListTimeout ? ac.signal.reason : err;
+      if (gen === this.gen) this.failed(why, 'list');
     } finally {
       clearTimeout(timeout);
     }
@@ -165,7 +177,8 @@ export class Reflector<T extends KubernetesObject> {
     let finished = false;
     let ctl: AbortController | undefined;
     const request = new AbortController();
-    let watchdog = setTimeout(() => finish(Object.assign(new Error('no response to the watch request'), { name: 'TimeoutError' })), t.watchConnectTimeoutMs);
+    const noResponse = () => finish(Object.assign(new Error(`no response to the watch request within ${t.watchConnectTimeoutMs / 1000} s`), { name: 'TimeoutError' }));
+    let watchdog: NodeJS.Timeout | undefined = t.watchConnectTimeoutMs > 0 ? setTimeout(noResponse, t.watchConnectTimeoutMs) : undefined;
 
     const finish = (err: unknown): void => {
       if (finished) return;

@@ -69,6 +69,8 @@ export class SshProcess implements RemoteProcess {
   readonly stdout = new PassThrough();
   readonly stderr = new PassThrough();
   readonly exit: Promise<RemoteExit>;
+  readonly started: Promise<void>;
+  private markStarted!: () => void;
   private settle!: (e: RemoteExit) => void;
   private settled = false;
   private opening = false;
@@ -83,6 +85,7 @@ export class SshProcess implements RemoteProcess {
     private readonly onReleased: () => void = () => {},
   ) {
     this.exit = new Promise((resolve) => (this.settle = resolve));
+    this.started = new Promise((resolve) => (this.markStarted = resolve));
     this.stdin.on('error', () => {});
   }
 
@@ -102,6 +105,7 @@ export class SshProcess implements RemoteProcess {
           return this.maybeRelease();
         }
         this.channel = ch;
+        this.markStarted();
         ch.on('error', () => {});
         ch.once('close', () => {
           this.channelClosed = true;

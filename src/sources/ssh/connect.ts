@@ -99,6 +99,8 @@ function connectHop(hop: SshHop, via: { address: string } | { sock: Duplex }, pr
     client.on('error', (err: ErrorLike) => {
       if (err.level === 'agent') return opts.log(`${label}ssh-agent: ${err.message}`);
       lastError ??= err;
+      // the connect timeout is the bound: a silent peer never closes, so do not wait for it
+      if (err.level === 'client-timeout') return fail();
       if (!settled) setTimeout(fail, 2000).unref(); // 'close' normally comes first
     });
     client.once('close', fail);
@@ -128,6 +130,23 @@ function forward(client: ClientType, hop: SshHop, jumpLabel: string, timeoutMs: 
   });
 }
 
+/** DNS counts against the connect timeout too: a resolver that does not answer is an outage */
+function lookupWithin(lookup: Lookup, host: string, family: 0 | 4 | 6, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`DNS lookup of ${host} timed out`), { code: 'EAI_AGAIN' })), ms);
+    lookup(host, family).then(
+      (a) => {
+        clearTimeout(timer);
+        resolve(a);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
 /** Connects through every hop. On failure, whatever was connected is closed. */
 export async function connectChain(host: ResolvedHost, opts: ConnectOptions): Promise<ClientType[]> {
   const hops: SshHop[] = [...host.jumps, host];
@@ -139,7 +158,7 @@ export async function connectChain(host: ResolvedHost, opts: ConnectOptions): Pr
       if (i === 0) {
         try {
           const family = hop.addressFamily === 'inet' ? 4 : hop.addressFamily === 'inet6' ? 6 : 0;
-          via = { address: await opts.lookup(hop.hostName, family) };
+          via = { address: await lookupWithin(opts.lookup, hop.hostName, family, hop.connectTimeoutMs) };
         } catch (e) {
           const f = classifyError(e as ErrorLike, { host: hop.hostName, port: hop.port, user: hop.user });
           throw { retry: f.retry, reason: prefix ? `${prefix}: ${f.reason}` : f.reason };

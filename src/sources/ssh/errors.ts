@@ -46,6 +46,8 @@ export function classifyError(err: ErrorLike, at: Endpoint): Failure {
     return { retry: false, reason: `authentication failed for ${at.user}@${hp}` };
   }
   if (code === 'ECONNREFUSED') return { retry: true, reason: `connection refused by ${hp}` };
+  if (code === 'EHOSTUNREACH') return { retry: true, reason: `no route to host ${hp} (EHOSTUNREACH)` };
+  if (code === 'ENETUNREACH') return { retry: true, reason: `network unreachable for ${hp} (ENETUNREACH)` };
   if (err.level === 'client-timeout') {
     if (/keepalive/i.test(err.message)) return { retry: true, reason: `${hp} stopped answering keepalives` };
     const s = at.connectTimeoutMs ? ` within ${Math.round(at.connectTimeoutMs / 1000)}s` : '';

@@ -1,7 +1,7 @@
 /**
  * The local machine as a node: `netwatch` with no target. Same scripts as over SSH, run with
  * child processes in their own session (setsid), so a remote-style `kill 0` in a script only
- * ever reaches what that script started.
+ * ever reaches what that script started. Not root: no sudo, ever (./privileges.ts).
  */
 import { spawn as spawnChild } from 'node:child_process';
 import { userInfo } from 'node:os';
@@ -45,8 +45,10 @@ export class LocalTransport implements Transport {
 
   spawn(script: string, args: readonly string[], opts: SpawnOptions = {}): RemoteProcess {
     if (this.closed) throw new Error('transport closed');
-    const sudo = Boolean(opts.privileged) && !this.isRoot();
-    const line = buildCommand(script, args, { tag: opts.tag, sudo });
+    // never sudo here (see privileges.ts): a normal user's privileged scripts run as that user
+    // and read what they can; needsRoot() says what they miss
+    void opts.privileged;
+    const line = buildCommand(script, args, { tag: opts.tag });
     const child = spawnChild('/bin/sh', ['-c', line], {
       detached: true,
       stdio: ['pipe', 'pipe', 'pipe'],

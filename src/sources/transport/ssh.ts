@@ -15,6 +15,7 @@ import { ChannelSlots, SshProcess } from '../ssh/channel.js';
 import type { ResolvedHost } from '../ssh/config.js';
 import { connectChain, defaultLookup, isFailure, type Lookup } from '../ssh/connect.js';
 import { classifyError, sudoProblem, type ErrorLike, type Failure } from '../ssh/errors.js';
+import { sharedHandshakes, type HandshakeLimiter } from '../ssh/handshakes.js';
 import { collect } from './process.js';
 import type { ExecOptions, ExecResult, RemoteProcess, SpawnOptions, Transport, TransportState } from './types.js';
 
@@ -34,6 +35,8 @@ export interface SshTransportOptions {
   maxChannels?: number;
   /** how long a command waits for a free channel before failing; default 15 s */
   channelWaitMs?: number;
+  /** connection attempts run at most N at a time per limiter; default: one per process (handshakes.ts) */
+  handshakes?: HandshakeLimiter;
 }
 
 interface Connection {
@@ -51,6 +54,7 @@ export class SshTransport implements Transport {
   private readonly readyListeners = new Set<() => void | Promise<void>>();
   private conn: Connection | null = null;
   private root = false;
+  private login: number | undefined;
   private failures = 0;
   private gen = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -109,6 +113,10 @@ export class SshTransport implements Transport {
 
   isRoot(): boolean {
     return this.root;
+  }
+
+  loginMs(): number | undefined {
+    return this.login;
   }
 
   /** After 'failed' (e.g. once the user accepted the host key by hand): try again now. */
@@ -176,7 +184,9 @@ export class SshTransport implements Transport {
     const gen = ++this.gen;
     this.setState({ kind: 'connecting', attempt: this.failures + 1, since: Date.now() });
     let conn: Connection | undefined;
+    const release = await (this.opts.handshakes ?? sharedHandshakes).acquire();
     try {
+      if (gen !== this.gen) throw { retry: false, reason: 'superseded' } satisfies Failure;
       const clients = await connectChain(this.host, {
         acceptNewHostKeys: this.opts.acceptNewHostKeys,
         lookup: this.opts.lookup ?? defaultLookup,
@@ -189,6 +199,7 @@ export class SshTransport implements Transport {
       if (gen !== this.gen) throw { retry: false, reason: 'superseded' } satisfies Failure;
       if (conn.dropped) throw { retry: true, reason: conn.dropped } satisfies Failure;
     } catch (e) {
+      release();
       for (const c of conn?.clients ?? []) c.end();
       if (gen !== this.gen) return;
       const f = isFailure(e) ? e : classifyError(e as ErrorLike, { host: this.host.hostName, port: this.host.port, user: this.host.user });
@@ -199,6 +210,7 @@ export class SshTransport implements Transport {
       }
       return;
     }
+    release();
     this.conn = conn;
     this.failures = 0;
     const via = this.host.jumps.length ? ` via ${this.host.jumps.map((j) => j.alias).join(', ')}` : '';
@@ -259,7 +271,9 @@ export class SshTransport implements Transport {
       p.start(client, line);
       return collect(p, { timeoutMs: this.host.connectTimeoutMs });
     };
+    const t0 = performance.now();
     const id = await run(buildCommand('id -u', [], { tag: 'netwatch-id' }));
+    if (id.code === 0) this.login = performance.now() - t0;
     this.root = id.stdout.trim().split('\n').pop()?.trim() === '0'; // last line: a chatty login shell may print first
     if (id.code !== 0 && !conn.dropped) this.log(`"id -u" failed (${id.stderr.trim() || `exit ${id.code}`}); assuming not root`);
     if (this.root || this.opts.sudo === 'never' || conn.dropped) return;

@@ -28,6 +28,11 @@ export interface RemoteProcess {
   /** Settles once when the command has ended (or its channel is gone). Never rejects. */
   readonly exit: Promise<RemoteExit>;
   /**
+   * Resolves when the command runs on the node (SSH: channel open, exec accepted; the login
+   * shell starts then). Never rejects; absent = running once spawned. A sign of progress.
+   */
+  readonly started?: Promise<void>;
+  /**
    * Ends the command: closes its stdin and the channel. Remote scripts started by netwatch watch
    * their stdin and end themselves (and what they started) when it closes.
    */
@@ -73,5 +78,7 @@ export interface Transport {
   ready(): Promise<void>;
   /** true when commands run as root without sudo */
   isRoot(): boolean;
+  /** how long a login shell took on the current connection (ms), when measured */
+  loginMs?(): number | undefined;
   close(): void;
 }
