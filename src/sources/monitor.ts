@@ -203,6 +203,8 @@ export class Monitor {
     const st = this.store.getState();
     if (s.kind === 'ready') {
       st.setStatus(e.name, { kind: 'connecting', since: s.since });
+      // where the node says this connection arrived: the primary interface's last fallback
+      st.setConnectedAddress(e.name, e.transport.connectedAddress?.());
       if (e.connects++ === 0) return; // nothing of this instance can be on the node yet
       e.sweeping = true;
       sweepEarlier(e.transport, { timeoutMs: 10_000 })

@@ -11,6 +11,7 @@ import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
 import { SshTransport } from '../../src/sources/transport/ssh.js';
 import type { PodInfo } from '../../src/sources/types.js';
 import { routesOf } from '../../src/state/model.js';
+import { primaryChoice } from '../../src/state/topology.js';
 import { createAppStore } from '../../src/state/store.js';
 import type { NodeState } from '../../src/state/types.js';
 import { segsText } from '../../src/ui/columns.js';
@@ -172,6 +173,23 @@ describe('node model against the lab', () => {
       expect(n3.pods.items.find((x: any) => x.uid === other.uid)).toMatchObject({ veth: other.hostVeth, method: 'netns-peer' });
     } finally {
       await lab.exec('n3', ['sh', '-c', 'ip link del nwtrap; ip netns del nwother']);
+    }
+  }, 60_000);
+
+  it('with no default route the primary interface is the one holding the address the SSH connection reached', async () => {
+    // the relay reaches n1 on its uplink's own /24, so SSH works without a default route
+    expect(await lab.exec('n1', ['ip', 'route', 'del', 'default'])).toMatchObject({ code: 0 });
+    const { store, monitor } = monitorFor(['n1'], 200);
+    monitor.start();
+    try {
+      const n1 = () => store.getState().nodes.n1!;
+      await waitFor('n1 live with its routes read', () => n1().status.kind === 'live' && n1().model.routes4.status === 'ok');
+      expect(n1().connectedAddress).toBe(lab.node('n1').address);
+      expect(routesOf(n1()).some((r) => r.dst === 'default')).toBe(false);
+      expect(primaryChoice(n1())).toMatchObject({ iface: { name: 'eth0' }, via: 'address' });
+    } finally {
+      monitor.stop();
+      await lab.exec('n1', ['ip', 'route', 'replace', 'default', 'via', '198.18.0.1']);
     }
   }, 60_000);
 

@@ -11,6 +11,8 @@
  *   COLLECT_SH  guard + collect.sh                       the stale-process view's reader
  *   KILL_SH     kill.sh                                  kill one process, checked by start time
  *   OWNSSH_SH   ownssh.sh                                functions only (tests source it)
+ *   LOGIN_SH    login.sh                                 once per connection: uid, node-side address
+ *   SUDO_CHECK_SH sudo-check.sh                          once per non-root connection, via sudo -n
  */
 import { GUARD_SH } from './guard.js';
 import { loadScript } from './load.js';
@@ -23,3 +25,5 @@ export const SWEEP_SH = loadScript('sweep.sh');
 export const PODPEER_SH = loadScript('podpeer.sh');
 export const COLLECT_SH = GUARD_SH + loadScript('collect.sh');
 export const KILL_SH = loadScript('kill.sh');
+export const LOGIN_SH = loadScript('login.sh');
+export const SUDO_CHECK_SH = loadScript('sudo-check.sh');

@@ -9,6 +9,8 @@
  * 'reconnecting', `attempt` is the number of the attempt under way / coming (1 = first).
  */
 import type { Client } from 'ssh2';
+import { isIP } from 'node:net';
+import { LOGIN_SH, SUDO_CHECK_SH } from '../remote/scripts.js';
 import { buildCommand } from '../shell.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../ssh/backoff.js';
 import { ChannelSlots, SshProcess } from '../ssh/channel.js';
@@ -55,6 +57,7 @@ export class SshTransport implements Transport {
   private conn: Connection | null = null;
   private root = false;
   private login: number | undefined;
+  private nodeAddress: string | undefined;
   private failures = 0;
   private gen = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -117,6 +120,10 @@ export class SshTransport implements Transport {
 
   loginMs(): number | undefined {
     return this.login;
+  }
+
+  connectedAddress(): string | undefined {
+    return this.nodeAddress;
   }
 
   /** After 'failed' (e.g. once the user accepted the host key by hand): try again now. */
@@ -272,15 +279,33 @@ export class SshTransport implements Transport {
       return collect(p, { timeoutMs: this.host.connectTimeoutMs });
     };
     const t0 = performance.now();
-    const id = await run(buildCommand('id -u', [], { tag: 'netwatch-id' }));
+    const id = await run(buildCommand(LOGIN_SH, [], { tag: 'netwatch-id' }));
     if (id.code === 0) this.login = performance.now() - t0;
-    this.root = id.stdout.trim().split('\n').pop()?.trim() === '0'; // last line: a chatty login shell may print first
-    if (id.code !== 0 && !conn.dropped) this.log(`"id -u" failed (${id.stderr.trim() || `exit ${id.code}`}); assuming not root`);
+    const probe = parseLoginProbe(id.stdout);
+    this.root = probe.uid === '0';
+    this.nodeAddress = probe.address;
+    if (id.code !== 0 && !conn.dropped) this.log(`the login probe failed (${id.stderr.trim() || `exit ${id.code}`}); assuming not root`);
     if (this.root || this.opts.sudo === 'never' || conn.dropped) return;
-    const r = await run(buildCommand('exit 0', [], { tag: 'netwatch-sudo-check', sudo: true }));
+    const r = await run(buildCommand(SUDO_CHECK_SH, [], { tag: 'netwatch-sudo-check', sudo: true }));
     if (conn.dropped) return;
     if (r.code === null) throw { retry: true, reason: `sudo check on ${this.host.hostName} did not finish` } satisfies Failure;
     const problem = sudoProblem(r, this.host.user, this.host.hostName);
     if (problem) throw { retry: false, reason: problem } satisfies Failure;
   }
+}
+
+/**
+ * remote/login.sh's answer: the last "uid N" line (a chatty login shell may print before it) and
+ * the node-side address of the connection, kept only when it is an IP address.
+ */
+export function parseLoginProbe(stdout: string): { uid?: string; address?: string } {
+  let uid: string | undefined;
+  let address: string | undefined;
+  for (const line of stdout.split('\n')) {
+    const u = /^uid (\d+)$/.exec(line.trim());
+    if (u) uid = u[1];
+    const a = /^ssh (\S+)$/.exec(line.trim());
+    if (a && isIP(a[1]!)) address = a[1];
+  }
+  return { uid, address };
 }

@@ -80,5 +80,7 @@ export interface Transport {
   isRoot(): boolean;
   /** how long a login shell took on the current connection (ms), when measured */
   loginMs?(): number | undefined;
+  /** the node's own address of this connection (SSH_CONNECTION on the node), when known */
+  connectedAddress?(): string | undefined;
   close(): void;
 }
