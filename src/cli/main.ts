@@ -73,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
   const local = !opts.hosts.length && !opts.nodes && !opts.selector;
   const missing = local ? needsRoot(process.getuid?.() ?? 0) : [];
   for (const l of needsRootText(missing)) log(l);
+  // …and on the local node's row (checks pane, --once problems), so the live view says it too
+  if (missing.length) for (const t of targets) store.getState().setNeedsRoot(t.name, missing);
   let kube: Kube | undefined;
   if (opts.nodes || opts.selector) {
     // @kubernetes/client-node costs ~75 MB of memory: loaded only when Kubernetes is used

@@ -253,7 +253,15 @@ function transport(node: NodeState): Problem[] {
   }));
 }
 
-const CHECKS = [transport, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods];
+/** a normal user's local netwatch: what it cannot read, said once on the node's row */
+function privileges(node: NodeState): Problem[] {
+  const list = node.needsRoot;
+  if (!list?.length) return [];
+  const what = list.map((n) => n.what.replace(/[:(].*$/, '').trim());
+  return [{ severity: 'info', code: 'needs-root', message: `not root: ${what.join('; ')} need root`, remedy: 'sudo netwatch (netwatch never runs sudo on this machine itself)' }];
+}
+
+const CHECKS = [transport, privileges, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods];
 
 /** all problems of a node, worst first */
 export function evaluate(node: NodeState): Problem[] {

@@ -4,6 +4,7 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { SampleOutcome } from '../sources/sampler.js';
+import type { NeedsRoot } from '../sources/transport/privileges.js';
 import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { NodeInfo, PodInfo } from '../sources/types.js';
 import { computeRates } from './rates.js';
@@ -27,6 +28,8 @@ export interface Actions {
   setPodPeers(name: string, peers: Record<string, PodPeer>): void;
   /** the node's address as the connection sees it (the transport tells when it knows) */
   setConnectedAddress(name: string, address: string | undefined): void;
+  /** what netwatch misses on the node for want of root (an info problem on its row) */
+  setNeedsRoot(name: string, list: readonly NeedsRoot[]): void;
   setTraffic(name: string, sample: TrafficSample): void;
 }
 
@@ -180,6 +183,13 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         const n = st.nodes[name];
         if (!n || n.connectedAddress === address) return st;
         const next = { ...n, connectedAddress: address };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+      }),
+    setNeedsRoot: (name, list) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n) return st;
+        const next = { ...n, needsRoot: list.length ? list : undefined };
         return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
       }),
     setPodPeers: (name, peers) =>

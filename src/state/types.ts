@@ -1,4 +1,5 @@
 /** The shape of netwatch's state: what the UI reads. Written only through store.ts actions. */
+import type { NeedsRoot } from '../sources/transport/privileges.js';
 import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo } from '../sources/types.js';
 import type { NodeModel } from './model.js';
@@ -69,6 +70,8 @@ export interface NodeState {
   status: NodeStatus;
   /** the node's address as the connection sees it (filled by the transport when it knows) */
   connectedAddress?: string;
+  /** what this user cannot read on the node without root (local use as a normal user) */
+  needsRoot?: readonly NeedsRoot[];
   /** the latest sample as it came (rates and latency are computed from it) */
   sample?: NodeSample;
   /** per collector: the last good value, its age and period, the current status (model.ts) */

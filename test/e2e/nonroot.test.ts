@@ -3,12 +3,12 @@
  * it samples what that user can read, names what needs root, and never runs sudo (a `sudo` first
  * on PATH records any call). Needs root to switch users.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN } from './run.js';
+import { BIN, waitFor } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-nonroot-'));
 chmodSync(dir, 0o777);
@@ -43,7 +43,31 @@ describe('netwatch as a normal user, on this machine', () => {
     expect(node.interfaces.status).toBe('ok');
     expect(node.interfaces.data.length).toBeGreaterThan(0);
     expect(node.conntrack.status).toBe('ok');
+    expect(node.problems.map((p: { code: string }) => p.code)).toContain('needs-root');
   });
+
+  it('the live view says it too: on the node row and in its checks pane (tmux, as uid 65534)', async () => {
+    const server = `nwnonroot-${process.pid}`;
+    const tmux = (...a: string[]) => execFileSync('tmux', ['-L', server, ...a], { encoding: 'utf8' });
+    const marker = join(dir, 'sudo-called');
+    writeFileSync(join(dir, 'sudo'), `#!/bin/sh\necho "$@" >> ${marker}\nexit 1\n`, { mode: 0o755 });
+    const cmd = `env PATH=${dir}:${process.env.PATH} HOME=${dir} TERM=xterm-256color setpriv --reuid=65534 --regid=65534 --clear-groups ${process.execPath} ${BIN} --log ${join(dir, 'live.log')}; sleep 600`;
+    tmux('new-session', '-d', '-x', '160', '-y', '40', '-s', 't', cmd);
+    try {
+      const screen = () => tmux('capture-pane', '-p', '-t', 't');
+      await waitFor('the local node live', () => / live /.test(screen()), 20_000, 100);
+      tmux('send-keys', '-t', 't', 'Enter');
+      tmux('send-keys', '-t', 't', '-l', '\t\t');
+      const f = await waitFor('the checks pane says what needs root', () => {
+        const s = screen();
+        return /needs-root|not root: /.test(s) && /need root/.test(s) ? s : false;
+      }, 10_000, 100);
+      expect(f).toMatch(/kernel log/);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      tmux('kill-server');
+    }
+  }, 60_000);
 
   it('--once (text): the table, then what needs root', () => {
     const r = asNobody(['--once', '--log', join(dir, 'nw.log')]);
