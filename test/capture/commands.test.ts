@@ -96,7 +96,12 @@ describe('runCaptureCommand', () => {
 /** the -s argument of every tcpdump running on the test's veth */
 function snapArgs(): string[] {
   return lab.tcpdumpPids().flatMap((pid) => {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    let argv: string[];
+    try {
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      return []; // ended between the listing and the read (a 2 s capture ends often)
+    }
     // not the filter check (tcpdump -d) before a capture starts
     return argv.includes('-w') ? [argv[argv.indexOf('-s') + 1]!] : [];
   });
@@ -157,19 +162,23 @@ describe('SummarySampler', () => {
     const traffic = (async () => {
       while (busy) await lab.traffic();
     })();
-    let snap: string[] = [];
-    for (const t = Date.now(); !snap.length && Date.now() - t < 10_000; ) {
-      snap = snapArgs();
-      await new Promise((r) => setTimeout(r, 20));
+    try {
+      let snap: string[] = [];
+      for (const t = Date.now(); !snap.length && Date.now() - t < 10_000; ) {
+        snap = snapArgs();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(snap).toEqual(['200']);
+      const t0 = Date.now();
+      while (!samples.some((s) => s.synUnanswered > 0 && s.rsts > 0) && Date.now() - t0 < 20_000) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      // also when an expectation failed: no sampler or traffic left for the next test
+      busy = false;
+      await sampler.stop();
+      await traffic;
     }
-    expect(snap).toEqual(['200']);
-    const t0 = Date.now();
-    while (!samples.some((s) => s.synUnanswered > 0 && s.rsts > 0) && Date.now() - t0 < 20_000) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    busy = false;
-    await sampler.stop();
-    await traffic;
     const good = samples.find((s) => s.synUnanswered > 0 && s.rsts > 0);
     expect(good).toMatchObject({ node: 'lab-a', status: 'ok', capped: false });
     expect(good!.pps).toBeGreaterThan(0);
