@@ -6,6 +6,7 @@
 import { EVERY } from './cadence.js';
 import { LineSplitter } from './lines.js';
 import { Assembler } from './parsers/assemble.js';
+import { ByteLineSplitter } from './parsers/bytes.js';
 import { parseFrame } from './parsers/frame.js';
 import { parseKmsgLine } from './parsers/kmsg.js';
 import { SAMPLER_SH } from './remote/sampler.js';
@@ -113,7 +114,8 @@ export class NodeSampler {
       { tag: this.opts.tag, privileged: true },
     );
     this.proc = proc;
-    const out = new LineSplitter((l) => this.onLine(l));
+    // stdout as bytes: names are not always UTF-8 (parsers/bytes.ts keeps every byte)
+    const out = new ByteLineSplitter((l) => this.onLine(l));
     const err = new LineSplitter((l) => this.onErr(l));
     proc.stdout.on('data', (b: Buffer) => out.push(b));
     proc.stderr.on('data', (b: Buffer) => err.push(b));
