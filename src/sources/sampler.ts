@@ -10,6 +10,7 @@ import { ByteLineSplitter } from './parsers/bytes.js';
 import { parseFrame } from './parsers/frame.js';
 import { parseKmsgLine } from './parsers/kmsg.js';
 import { SAMPLER_SH } from './remote/sampler.js';
+import { Respawn } from './respawn.js';
 import type { Transport, RemoteProcess } from './transport/types.js';
 import type { KernelEvent, NodeSample } from './types.js';
 
@@ -27,7 +28,8 @@ export interface SamplerOptions {
 export type SampleOutcome =
   | { kind: 'sample'; sample: NodeSample }
   | { kind: 'busy' }
-  | { kind: 'error'; error: string };
+  /** samplerDown: the remote sampler keeps ending by itself; error says why and when it is tried again */
+  | { kind: 'error'; error: string; samplerDown?: boolean };
 
 interface Pending {
   seq: number;
@@ -59,6 +61,9 @@ export class NodeSampler {
   private notes: string[] = [];
   private ticks = 0;
   private stopped = false;
+  private respawn = new Respawn();
+  /** the running process's start and first frame (for the respawn backoff) */
+  private life?: { startedAt: number; firstFrameAt?: number };
 
   constructor(
     private readonly transport: Transport,
@@ -71,6 +76,8 @@ export class NodeSampler {
     if (this.transport.state().kind !== 'ready') {
       return Promise.resolve({ kind: 'error', error: 'not connected' });
     }
+    const blocked = this.respawn.blocked(Date.now());
+    if (!this.proc && blocked) return Promise.resolve({ kind: 'error', error: blocked, samplerDown: true });
     let proc: RemoteProcess;
     try {
       proc = this.ensureRunning();
@@ -100,6 +107,7 @@ export class NodeSampler {
   private restart(): void {
     const p = this.proc;
     this.proc = undefined;
+    this.life = undefined;
     this.body = undefined;
     this.ticks = 0;
     this.assembler = new Assembler();
@@ -126,15 +134,33 @@ export class NodeSampler {
       this.body = undefined;
       this.ticks = 0;
       this.assembler = new Assembler();
+      const failed = this.onEnded(ex.code, ex.signal);
       const p = this.pending;
       if (p) {
         clearTimeout(p.timer);
         this.pending = undefined;
-        const why = this.notes.at(-1) ?? `sampler ended (code ${ex.code ?? ex.signal ?? 'none'})`;
-        p.resolve({ kind: 'error', error: why });
+        const why = failed ?? this.notes.at(-1) ?? `sampler ended (code ${ex.code ?? ex.signal ?? 'none'})`;
+        p.resolve({ kind: 'error', error: failed ? this.respawn.blocked(Date.now()) ?? failed : why, samplerDown: failed !== undefined });
       }
     });
     return proc;
+  }
+
+  /** an end netwatch did not ask for: the backoff decides when the next start may happen */
+  private onEnded(code: number | null, signal: string | null): string | undefined {
+    const life = this.life;
+    this.life = undefined;
+    // the channel went with the connection: the transport's reconnect is the bound, not this
+    if (!life || this.stopped || this.transport.state().kind !== 'ready') return undefined;
+    return this.respawn.ended({
+      code,
+      signal,
+      startedAt: life.startedAt,
+      firstFrameAt: life.firstFrameAt,
+      endedAt: Date.now(),
+      notes: this.notes,
+      maxLifeMs: this.opts.maxLifeSeconds * 1000,
+    });
   }
 
   private onLine(line: string): void {
@@ -146,6 +172,7 @@ export class NodeSampler {
       const seq = Number(line.slice(7));
       const body = this.body ?? [];
       this.body = undefined;
+      if (this.life) this.life.firstFrameAt ??= Date.now();
       const p = this.pending;
       if (!p || p.seq !== seq) return; // an answer to a request that timed out
       clearTimeout(p.timer);

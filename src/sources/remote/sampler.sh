@@ -58,6 +58,8 @@ s facts facts'
 export NW_R NW_K NW_S nw_root
 # mawk reads a pipe in blocks and would sit on a tick line waiting for more: -W interactive makes
 # it take each line as it comes (gawk and busybox awk already do)
+# without awk there is no sampler: say so on stderr ("E " lines reach the node's row) and end
+if ! command -v awk >/dev/null 2>&1; then printf 'E awk not found\n' >&2; trap - EXIT; exit 127; fi
 nw_awk=awk
 if awk -W version 2>/dev/null | grep -q mawk; then nw_awk='awk -W interactive'; fi
 # -v nwtag: awk keeps netwatch's process tag in its command line, for ps and the reconnect sweep
