@@ -122,6 +122,8 @@ export class NodeSampler {
       { tag: this.opts.tag, privileged: true },
     );
     this.proc = proc;
+    this.notes = [];
+    this.life = { startedAt: Date.now() };
     // stdout as bytes: names are not always UTF-8 (parsers/bytes.ts keeps every byte)
     const out = new ByteLineSplitter((l) => this.onLine(l));
     const err = new LineSplitter((l) => this.onErr(l));
