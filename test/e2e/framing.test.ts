@@ -17,6 +17,7 @@ import { SshTransport } from '../../src/sources/transport/ssh.js';
 import { createAppStore } from '../../src/state/store.js';
 import { statusLabel } from '../../src/ui/select.js';
 import { startLab, type Lab } from '../lab/lab.js';
+import { netwatchProcs } from './remote.js';
 import { runNetwatch, waitFor } from './run.js';
 
 let lab: Lab;
@@ -125,6 +126,16 @@ describe('a node without awk', () => {
       expect(starts.n2!.length).toBeLessThanOrEqual(2);
       expect(starts.n1).toHaveLength(1);
       expect(new Set(seen)).toEqual(new Set(['failed']));
+      monitor.stop();
+      // nothing of the failed starts is left on the node
+      await waitFor('n2 clean', async () => (await netwatchProcs(lab, 'n2')).length === 0, 5000);
+      // --once says the same, and fails for that node only
+      const r = await runNetwatch(['-F', lab.sshConfigPath, '--hosts', 'n1,n2', '--once', '--json']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^netwatch: n2: sampler: awk not found \(exit 127\)/);
+      const rep = JSON.parse(r.stdout) as { nodes: any[] };
+      expect(rep.nodes.find((x) => x.node === 'n2').error).toMatch(/^sampler: awk not found \(exit 127\)/);
+      expect(rep.nodes.find((x) => x.node === 'n1').interfaces).toMatchObject({ status: 'ok' });
     } finally {
       monitor.stop();
       await lab.exec('n2', ['umount', awk]);
