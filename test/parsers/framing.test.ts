@@ -13,6 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Assembler } from '../../src/sources/parsers/assemble.js';
 import { ByteLineSplitter, decodeBytes, nameBytes } from '../../src/sources/parsers/bytes.js';
 import { parseFrame } from '../../src/sources/parsers/frame.js';
+import { parseIpLinkDetail } from '../../src/sources/parsers/links.js';
+import { parseNetDev } from '../../src/sources/parsers/netdev.js';
 import { loadScript } from '../../src/sources/remote/load.js';
 import type { NodeSample } from '../../src/sources/types.js';
 
@@ -198,6 +200,41 @@ describe('bytes ↔ names', () => {
     }
     expect(decodeBytes(Buffer.from('üñí'))).toBe('üñí');
     expect(decodeBytes(Buffer.from([0x61, 0xff]))).toBe('a\udcff');
+  });
+});
+
+describe('lines from bytes', () => {
+  it('splits a stream cut anywhere into the same lines as decoding each line alone', () => {
+    const r = rng(11);
+    for (let k = 0; k < 200; k++) {
+      const lines = Array.from({ length: 1 + Math.floor(r() * 30) }, () => Buffer.concat(Array.from({ length: Math.floor(r() * 5) }, () => randomName(r))));
+      const stream = Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')]));
+      const got: string[] = [];
+      const sp = new ByteLineSplitter((l) => got.push(l));
+      for (let i = 0; i < stream.length; ) {
+        const n = 1 + Math.floor(r() * 40);
+        sp.push(stream.subarray(i, i + n));
+        i += n;
+      }
+      expect(got).toEqual(lines.map((l) => decodeBytes(l)));
+    }
+  });
+});
+
+describe('names in command output', () => {
+  it('ip -o link: a name with "@" or "@@" keeps its index; the Assembler matches by index', () => {
+    const d = parseIpLinkDetail([
+      '7: @@: <BROADCAST,UP> mtu 1400 qdisc noop state DOWN mode DEFAULT\\    link/ether 02:00:00:00:00:07 brd ff:ff:ff:ff:ff:ff\\    dummy',
+      '8: a@b@if9: <BROADCAST,UP> mtu 1500 qdisc noop master c\u00a0d state UP\\    link/ether 02:00:00:00:00:08 brd ff:ff:ff:ff:ff:ff link-netnsid 0\\    veth',
+    ]);
+    expect(d.map((x) => [x.ifindex, x.name, x.peer, x.mtu, x.master, x.kind])).toEqual([
+      [7, '@@', undefined, 1400, undefined, 'dummy'],
+      [8, 'a@b', 'if9', 1500, 'c\u00a0d', 'veth'],
+    ]);
+  });
+  it('/proc/net/dev: "|" and Unicode spaces are part of a name; only the padding goes', () => {
+    const m = parseNetDev(['Inter-|   Receive |  Transmit', ' face |bytes packets', '   a|b: 1 2 0 0 0 0 0 0 3 4 0 0 0 0 0 0', '\u00a0x\u00a0: 5 2 0 0 0 0 0 0 3 4 0 0 0 0 0 0']);
+    expect([...m.keys()]).toEqual(['a|b', '\u00a0x\u00a0']);
   });
 });
 

@@ -74,12 +74,19 @@ export class ByteLineSplitter {
 
   push(chunk: Buffer): void {
     const buf = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    const last = buf.lastIndexOf(0x0a);
     let start = 0;
-    for (;;) {
-      const nl = buf.indexOf(0x0a, start);
-      if (nl < 0) break;
-      this.onLine(decodeBytes(buf.subarray(start, nl)));
-      start = nl + 1;
+    if (last >= 0 && isUtf8(buf.subarray(0, last))) {
+      // the usual case: all of it is UTF-8 (a newline byte never sits inside a sequence)
+      for (const line of buf.toString('utf8', 0, last).split('\n')) this.onLine(line);
+      start = last + 1;
+    } else {
+      for (;;) {
+        const nl = buf.indexOf(0x0a, start);
+        if (nl < 0) break;
+        this.onLine(decodeBytes(buf.subarray(start, nl)));
+        start = nl + 1;
+      }
     }
     // a runaway line without newline would grow forever; cut it
     this.rest = buf.length - start > 1 << 20 ? Buffer.alloc(0) : Buffer.from(buf.subarray(start));
