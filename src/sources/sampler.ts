@@ -153,7 +153,8 @@ export class NodeSampler {
     const life = this.life;
     this.life = undefined;
     // the channel went with the connection: the transport's reconnect is the bound, not this
-    if (!life || this.stopped || this.transport.state().kind !== 'ready') return undefined;
+    // (also when the channel closed without an exit status: the connection is going)
+    if (!life || this.stopped || this.transport.state().kind !== 'ready' || (code === null && signal === null)) return undefined;
     return this.respawn.ended({
       code,
       signal,
