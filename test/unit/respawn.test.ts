@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadScript } from '../../src/sources/remote/load.js';
 import { RESPAWN, Respawn, samplerEndReason } from '../../src/sources/respawn.js';
 import { foldOutcome, newNode } from '../../src/state/store.js';
 
@@ -39,6 +44,16 @@ describe('sampler respawn backoff', () => {
     const r = new Respawn();
     expect(r.ended(end(0, { endedAt: 300_000, maxLifeMs: 300_000, code: null, signal: 'TERM' }))).toBeUndefined();
     expect(r.blocked(300_000)).toBeUndefined();
+  });
+  it('the real sampler.sh without awk says so and exits 127 at once', () => {
+    const empty = mkdtempSync(join(tmpdir(), 'nw-noawk-'));
+    try {
+      const r = spawnSync('/bin/sh', ['-c', 'nw_guard() { :; }\n' + loadScript('sampler.sh'), 'nw-s-test', '60', '60'], { env: { PATH: empty }, input: '0 mrks\n', timeout: 5000 });
+      expect([r.status, r.stdout.toString(), r.stderr.toString()]).toEqual([127, '', 'E awk not found\n']);
+      expect(samplerEndReason({ code: r.status, signal: null, notes: r.stderr.toString().trim().split('\n') })).toBe('sampler: awk not found (exit 127)');
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
   it('says why in the words of the node', () => {
     expect(samplerEndReason({ code: 0, signal: null, notes: ['sh: 77: exec: awk: not found'] })).toBe('sampler: awk not found (exit 0)');

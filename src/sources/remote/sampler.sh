@@ -1,5 +1,8 @@
 nw_guard "$1" "$2"
 export LC_ALL=C
+# without awk there is no sampler: say so on stderr ("E " lines reach the node's row) and end (the guard
+# sees this shell gone and ends itself within a second)
+if ! command -v awk >/dev/null 2>&1; then printf 'E awk not found\n' >&2; trap - EXIT; exit 127; fi
 # NW_SAMPLER_ROOT: a directory standing in for / (tests run the real script on a fake tree); unset on nodes
 nw_root=${NW_SAMPLER_ROOT:-}
 if [ -r "$nw_root/dev/kmsg" ]; then
@@ -58,8 +61,6 @@ s facts facts'
 export NW_R NW_K NW_S nw_root
 # mawk reads a pipe in blocks and would sit on a tick line waiting for more: -W interactive makes
 # it take each line as it comes (gawk and busybox awk already do)
-# without awk there is no sampler: say so on stderr ("E " lines reach the node's row) and end
-if ! command -v awk >/dev/null 2>&1; then printf 'E awk not found\n' >&2; trap - EXIT; exit 127; fi
 nw_awk=awk
 if awk -W version 2>/dev/null | grep -q mawk; then nw_awk='awk -W interactive'; fi
 # -v nwtag: awk keeps netwatch's process tag in its command line, for ps and the reconnect sweep
