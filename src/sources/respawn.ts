@@ -48,7 +48,7 @@ export class Respawn {
     return `${this.why}; next try in ${Math.ceil((this.retryAt - now) / 1000)}s`;
   }
 
-  /** a good frame: after RESPAWN.goodFor of them (ended() sees that), the count starts over */
+  /** failed starts in a row (a minute of good frames, or a planned end, starts it over) */
   get failureCount(): number {
     return this.failures;
   }

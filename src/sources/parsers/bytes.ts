@@ -1,6 +1,7 @@
 /**
  * Bytes from a node as strings, losslessly. Interface names (and cgroup paths, command output)
- * are bytes: usually UTF-8, but any byte but NUL, '/', ':' and blanks is legal in a name. Lines
+ * are bytes: usually UTF-8, but any byte but NUL, '/', ':', '%' and blanks (to the kernel's ctype
+ * also 0xa0) is legal in a name, invalid UTF-8 included. Lines
  * are decoded as UTF-8 where they are valid UTF-8; every byte that is not part of a valid
  * sequence becomes the lone surrogate U+DC80–U+DCFF ("surrogateescape", as Python does), so two
  * different names never decode to the same string and `nameBytes` gives back the exact bytes
