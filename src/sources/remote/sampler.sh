@@ -47,7 +47,7 @@ for d in "$nw_root"/sys/class/net/* "$nw_root"/sys/class/net/.[!.]* "$nw_root"/s
   read -r ix < "$d/ifindex"; read -r il < "$d/iflink"; read -r ad < "$d/address"
   k=-; if [ -d "$d/bridge" ]; then k=bridge; elif [ -d "$d/device" ]; then k=device; fi
   printf "%s %s %s %s %s\n" "${d##*/}" "$ix" "$il" "${ad:--}" "$k"
-done; }
+done; return 0; }
 s linkk linkk
 t iplink ip -o -d link show'
 NW_S="${NW_SECT}"'t route6 ip -6 route show table main
