@@ -6,9 +6,11 @@
 import { EVERY } from './cadence.js';
 import { LineSplitter } from './lines.js';
 import { Assembler } from './parsers/assemble.js';
+import { ByteLineSplitter } from './parsers/bytes.js';
 import { parseFrame } from './parsers/frame.js';
 import { parseKmsgLine } from './parsers/kmsg.js';
 import { SAMPLER_SH } from './remote/sampler.js';
+import { Respawn } from './respawn.js';
 import type { Transport, RemoteProcess } from './transport/types.js';
 import type { KernelEvent, NodeSample } from './types.js';
 import { laterSampleTimeoutMs } from './deadlines.js';
@@ -35,7 +37,8 @@ const PHASE_TEXT: Record<Phase, string> = {
 export type SampleOutcome =
   | { kind: 'sample'; sample: NodeSample }
   | { kind: 'busy' }
-  | { kind: 'error'; error: string };
+  /** samplerDown: the remote sampler keeps ending by itself; error says why and when it is tried again */
+  | { kind: 'error'; error: string; samplerDown?: boolean };
 
 interface Pending {
   seq: number;
@@ -78,6 +81,9 @@ export class NodeSampler {
   private phase: Phase = 'channel';
   private lastProgress = 0;
   private readonly latencies: number[] = [];
+  private respawn = new Respawn();
+  /** the running process's start and first frame (for the respawn backoff) */
+  private life?: { startedAt: number; firstFrameAt?: number };
 
   constructor(
     private readonly transport: Transport,
@@ -90,6 +96,8 @@ export class NodeSampler {
     if (this.transport.state().kind !== 'ready') {
       return Promise.resolve({ kind: 'error', error: 'not connected' });
     }
+    const blocked = this.respawn.blocked(Date.now());
+    if (!this.proc && blocked) return Promise.resolve({ kind: 'error', error: blocked, samplerDown: true });
     let proc: RemoteProcess;
     try {
       proc = this.ensureRunning();
@@ -141,6 +149,7 @@ export class NodeSampler {
   private restart(): void {
     const p = this.proc;
     this.proc = undefined;
+    this.life = undefined;
     this.body = undefined;
     this.ticks = 0;
     this.answered = false;
@@ -161,7 +170,10 @@ export class NodeSampler {
     this.progress('channel');
     const started = proc.started ?? Promise.resolve();
     void started.then(() => this.proc === proc && this.progress('shell'));
-    const out = new LineSplitter((l) => this.onLine(l));
+    this.notes = [];
+    this.life = { startedAt: Date.now() };
+    // stdout as bytes: names are not always UTF-8 (parsers/bytes.ts keeps every byte)
+    const out = new ByteLineSplitter((l) => this.onLine(l));
     const err = new LineSplitter((l) => this.onErr(l));
     proc.stdout.on('data', (b: Buffer) => {
       if (this.proc === proc) this.progress('answer');
@@ -180,15 +192,34 @@ export class NodeSampler {
       this.answered = false;
       this.phase = 'channel';
       this.assembler = new Assembler();
+      const failed = this.onEnded(ex.code, ex.signal);
       const p = this.pending;
       if (p) {
         clearTimeout(p.timer);
         this.pending = undefined;
-        const why = this.notes.at(-1) ?? `sampler ended (code ${ex.code ?? ex.signal ?? 'none'})`;
-        p.resolve({ kind: 'error', error: why });
+        const why = failed ?? this.notes.at(-1) ?? `sampler ended (code ${ex.code ?? ex.signal ?? 'none'})`;
+        p.resolve({ kind: 'error', error: failed ? this.respawn.blocked(Date.now()) ?? failed : why, samplerDown: failed !== undefined });
       }
     });
     return proc;
+  }
+
+  /** an end netwatch did not ask for: the backoff decides when the next start may happen */
+  private onEnded(code: number | null, signal: string | null): string | undefined {
+    const life = this.life;
+    this.life = undefined;
+    // the channel went with the connection: the transport's reconnect is the bound, not this
+    // (also when the channel closed without an exit status: the connection is going)
+    if (!life || this.stopped || this.transport.state().kind !== 'ready' || (code === null && signal === null)) return undefined;
+    return this.respawn.ended({
+      code,
+      signal,
+      startedAt: life.startedAt,
+      firstFrameAt: life.firstFrameAt,
+      endedAt: Date.now(),
+      notes: this.notes,
+      maxLifeMs: this.opts.maxLifeSeconds * 1000,
+    });
   }
 
   private onLine(line: string): void {
@@ -200,6 +231,7 @@ export class NodeSampler {
       const seq = Number(line.slice(7));
       const body = this.body ?? [];
       this.body = undefined;
+      if (this.life) this.life.firstFrameAt ??= Date.now();
       const p = this.pending;
       if (!p || p.seq !== seq) return; // an answer to a request that timed out
       clearTimeout(p.timer);

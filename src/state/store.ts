@@ -70,8 +70,10 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
   }
   if (outcome.kind === 'error') {
     const age = node.sample ? now - node.sample.at : 0;
-    const status: NodeStatus =
-      node.status.kind === 'live' || node.status.kind === 'stale'
+    // a sampler that keeps ending by itself: the row says why (and when it is tried again)
+    const status: NodeStatus = outcome.samplerDown
+      ? { kind: 'failed', since: node.status.kind === 'failed' ? node.status.since : now, reason: outcome.error }
+      : node.status.kind === 'live' || node.status.kind === 'stale'
         ? { kind: 'stale', since: node.status.since, ageMs: age, reason: outcome.error }
         : node.status;
     const next: NodeState = { ...node, status, samplesFailed: node.samplesFailed + 1, lastError: outcome.error };

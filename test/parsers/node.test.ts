@@ -95,8 +95,8 @@ describe('tcp', () => {
   });
   it('assembles the tcpss section into TCP states', () => {
     const a = new Assembler();
-    const g = (path: string, lines: string[]) => lines.map((l) => `${path}:${l}`);
-    const body = ['@@ grep', ...g('/proc/uptime', ['5.0 1.0']), ...g('/proc/net/dev', fx('net_dev.host')), '@@ tcpss', ...fx('ss-tan-counts.lab-n1')];
+    const g = (path: string, lines: string[]) => lines.map((l) => `.${path}:${l}`);
+    const body = ['@@ grep', ...g('/proc/uptime', ['5.0 1.0']), ...g('/proc/net/dev', fx('net_dev.host')), '@@ tcpss', ...fx('ss-tan-counts.lab-n1').map((l) => `.${l}`)];
     expect(a.assemble(parseFrame(0, body), 0, 1, []).tcp).toEqual({ status: 'ok', data: { ESTABLISHED: 50, LISTEN: 2, TIME_WAIT: 20 } });
     const failed = [...body.slice(0, -3), '@@ tcpss', '@@ tcpss !exit 1'];
     expect(a.assemble(parseFrame(1, failed), 0, 1, []).tcp).toMatchObject({ status: 'error' });
@@ -199,8 +199,8 @@ describe('sampler frames', () => {
   });
   it('reports a missing conntrack module as no data, not as an error', () => {
     const a = new Assembler();
-    const g = (path: string, lines: string[]) => lines.map((l) => `${path}:${l}`);
-    const body = ['@@ grep', ...g('/proc/uptime', ['5.0 1.0']), ...g('/proc/net/dev', fx('net_dev.host')), ...g('/proc/net/snmp', fx('snmp.host')), '/sys/class/net/lo/operstate:unknown'];
+    const g = (path: string, lines: string[]) => lines.map((l) => `.${path}:${l}`);
+    const body = ['@@ grep', ...g('/proc/uptime', ['5.0 1.0']), ...g('/proc/net/dev', fx('net_dev.host')), ...g('/proc/net/snmp', fx('snmp.host')), './sys/class/net/lo/operstate:unknown'];
     const s = a.assemble(parseFrame(0, body), 0, 1, []);
     expect(s.conntrack.status).toBe('nodata');
     expect(s.interfaces.status).toBe('ok');

@@ -49,7 +49,8 @@ function guard<T>(fn: () => T): Collected<T> {
 
 export class Assembler {
   private identity = new Map<string, LinkIdentity>();
-  private detail = new Map<string, IpLinkDetail>();
+  /** by ifindex: `ip` prints names in its own way, the index is unambiguous */
+  private detail = new Map<number, IpLinkDetail>();
   private medium = new Map<string, LinkState>();
   private ports = new Map<string, { bridge: string; hairpin: boolean }>();
   /** true when an interface appeared whose identity is unknown: ask for a "k" tick */
@@ -82,7 +83,7 @@ export class Assembler {
       this.needIdentity = false;
     }
     const ipl = s.get('iplink');
-    if (ipl && !ipl.missing) this.detail = new Map(parseIpLinkDetail(ipl.lines).map((d) => [d.name, d]));
+    if (ipl && !ipl.missing) this.detail = new Map(parseIpLinkDetail(ipl.lines).map((d) => [d.ifindex, d]));
     const read = parseLinkFiles(files);
     if (read.ports) {
       // a tick that read MTU, flags and hairpin: those become the known values
@@ -97,7 +98,7 @@ export class Assembler {
       for (const [name, st] of fast) {
         const id = this.identity.get(name);
         if (!id) this.needIdentity = true;
-        const det = this.detail.get(name);
+        const det = id ? this.detail.get(id.ifindex) : undefined;
         const med = read.ports ? st : this.medium.get(name);
         const port = this.ports.get(name);
         const flags = med?.flags ?? 0;

@@ -14,11 +14,19 @@ export interface Frame {
   sections: Map<string, Section>;
 }
 
-/** lines between "@@NW B SEQ" and "@@NW E SEQ" (both excluded) */
+/**
+ * Lines between "@@NW B SEQ" and "@@NW E SEQ" (both excluded). A content line starts with "."
+ * (dropped here); a marker starts with "@@"; the node's awk prints nothing else, so a line that
+ * is neither is ignored. No content can be read as a marker, whatever bytes it holds.
+ */
 export function parseFrame(seq: number, body: readonly string[]): Frame {
   const sections = new Map<string, Section>();
   let current: Section | undefined;
   for (const line of body) {
+    if (line.charCodeAt(0) === 0x2e /* . */) {
+      current?.lines.push(line.slice(1));
+      continue;
+    }
     if (line.startsWith('@@ ')) {
       const rest = line.slice(3);
       const sp = rest.indexOf(' ');
@@ -34,16 +42,14 @@ export function parseFrame(seq: number, body: readonly string[]): Frame {
       }
       current = { lines: [] };
       sections.set(name, current);
-      continue;
     }
-    current?.lines.push(line);
   }
   return { seq, sections };
 }
 
 /**
- * Splits the `grep -H '' FILES...` section back into files: every line is "PATH:CONTENT" (paths
- * never contain ':'), so each line is attributed to its file whatever exists on the node.
+ * Splits the "grep" section (the files awk read on every tick) back into files: every line is
+ * "PATH:CONTENT" (the paths are /proc and /sys/class/net/NAME/... and a name never contains ':'), so each line is attributed to its file whatever exists on the node.
  */
 export function splitGrepBundle(section: Section): Map<string, string[]> {
   const out = new Map<string, string[]>();

@@ -109,11 +109,16 @@ const KINDS: Record<string, IfaceKind> = {
 export function parseIpLinkDetail(lines: readonly string[]): IpLinkDetail[] {
   const out: IpLinkDetail[] = [];
   for (const line of lines) {
-    const m = /^(\d+):\s+([^:@\s]+)(?:@([^:\s]+))?:\s+<([^>]*)>\s+(.*)$/.exec(line);
+    // "IDX: NAME[@PEER]: <": a name holds no ':' or blank but may hold '@', so the name part is
+    // only a hint (the "@PEER" split is a guess); the Assembler matches lines by IDX
+    const m = /^(\d+): +([^: \t]+): +<([^>]*)> +(.*)$/.exec(line);
     if (!m) continue;
-    const parts = m[5]!.split('\\').map((p) => p.trim());
+    const at = m[2]!.lastIndexOf('@');
+    const peer = at > 0 && at < m[2]!.length - 1 ? m[2]!.slice(at + 1) : undefined;
+    const parts = m[4]!.split('\\').map((p) => p.trim());
     const first = parts[0] ?? '';
     const word = (re: RegExp, s: string) => re.exec(s)?.[1];
+    // names may hold Unicode spaces: only ASCII blanks end a word
     const linkLine = parts.find((p) => p.startsWith('link/')) ?? '';
     let kind: IfaceKind = 'other';
     if (linkLine.startsWith('link/loopback')) kind = 'loopback';
@@ -127,13 +132,13 @@ export function parseIpLinkDetail(lines: readonly string[]): IpLinkDetail[] {
     if (kind === 'other' && /^link\/(none)/.test(linkLine)) kind = 'tun';
     const nsid = word(/link-netns(?:id)?\s+(\S+)/, linkLine);
     out.push({
-      name: m[2]!,
+      name: peer === undefined ? m[2]! : m[2]!.slice(0, at),
       ifindex: Number(m[1]),
-      peer: m[3],
-      flagNames: m[4]!.split(',').filter(Boolean),
+      peer,
+      flagNames: m[3]!.split(',').filter(Boolean),
       mtu: Number(word(/\bmtu (\d+)/, first) ?? NaN),
-      state: word(/\bstate (\S+)/, first) ?? 'UNKNOWN',
-      master: word(/\bmaster (\S+)/, first),
+      state: word(/\bstate ([^ \t]+)/, first) ?? 'UNKNOWN',
+      master: word(/\bmaster ([^ \t]+)/, first),
       kind,
       linkNetnsId: nsid !== undefined && /^\d+$/.test(nsid) ? Number(nsid) : undefined,
       promiscuity: Number(word(/promiscuity (\d+)/, linkLine) ?? 0),

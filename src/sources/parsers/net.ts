@@ -1,6 +1,9 @@
 /** Routes, neighbours and the bridge forwarding table from iproute2's text output. Pure. */
 import type { FdbEntry, Neighbour, Route } from '../types.js';
 
+/** ASCII blanks only: a name may hold U+00A0 and the other Unicode spaces that \s matches */
+const BLANKS = /[ \t\r\f\v]+/;
+
 function kv(words: string[], key: string): string | undefined {
   const i = words.indexOf(key);
   return i >= 0 ? words[i + 1] : undefined;
@@ -10,7 +13,7 @@ function kv(words: string[], key: string): string | undefined {
 export function parseRoutes(lines: readonly string[], family: 4 | 6): Route[] {
   const out: Route[] = [];
   for (const line of lines) {
-    const w = line.trim().split(/\s+/);
+    const w = line.split(BLANKS).filter(Boolean);
     if (!w[0]) continue;
     // route types that prefix the destination: unreachable, blackhole, prohibit, local, broadcast
     let dst = w[0];
@@ -34,7 +37,7 @@ const NUD = new Set(['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'INCOMPLETE', 'FAIL
 export function parseNeighbours(lines: readonly string[]): Neighbour[] {
   const out: Neighbour[] = [];
   for (const line of lines) {
-    const w = line.trim().split(/\s+/);
+    const w = line.split(BLANKS).filter(Boolean);
     if (w.length < 3) continue;
     const dev = kv(w, 'dev');
     if (!dev) continue;
@@ -54,7 +57,7 @@ export function parseNeighbours(lines: readonly string[]): Neighbour[] {
 export function parseFdb(lines: readonly string[]): FdbEntry[] {
   const out: FdbEntry[] = [];
   for (const line of lines) {
-    const w = line.trim().split(/\s+/);
+    const w = line.split(BLANKS).filter(Boolean);
     const dev = kv(w, 'dev');
     if (!w[0] || !dev || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(w[0])) continue;
     const vlan = kv(w, 'vlan');

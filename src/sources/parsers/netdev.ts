@@ -1,12 +1,17 @@
-/** /proc/net/dev: per-interface counters. Pure. */
+/**
+ * /proc/net/dev: per-interface counters, "  NAME: 16 numbers" after two header lines (which hold
+ * no ':'). A name may hold any byte but NUL, '/', ':' and ASCII blanks ('|' too): only the
+ * kernel's padding spaces are stripped. Pure.
+ */
 import type { IfaceCounters } from '../types.js';
 
 export function parseNetDev(lines: readonly string[]): Map<string, IfaceCounters> {
   const out = new Map<string, IfaceCounters>();
   for (const line of lines) {
     const colon = line.indexOf(':');
-    if (colon < 0 || line.includes('|')) continue;
-    const name = line.slice(0, colon).trim();
+    if (colon < 0) continue;
+    const name = line.slice(0, colon).replace(/^ +/, '');
+    if (!name) continue;
     const v = line.slice(colon + 1).trim().split(/\s+/).map(Number);
     if (v.length < 16 || v.some((n) => !Number.isFinite(n))) continue;
     out.set(name, {

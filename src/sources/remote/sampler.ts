@@ -11,11 +11,15 @@
  * or command is read at which rate is in sampler.sh's own header and in docs/decisions.md
  * ("Cheap every tick, slower for the rest"); the cost is measured in bench/.
  *
- * Frame:
+ * Frame (unambiguous for any byte a name or a command's output holds):
  *   @@NW B SEQ
- *   @@ SECTION            then the section's raw lines (file contents or command output)
- *   @@ SECTION !REASON    the section has no data (nofile, notool, or an error text)
+ *   @@ SECTION            then the section's lines, each prefixed with "." (file contents as
+ *                         ".PATH:LINE", command output as ".LINE")
+ *   @@ SECTION !REASON    the section has no data or failed (notool, exit N), after its lines
  *   @@NW E SEQ
+ * A marker starts with "@@", content with ".": no content line can be a marker. Between the
+ * shell snippets and awk each section is length-prefixed ("@@ LEN NAME"), so awk never takes
+ * output for a header. Lines are bytes, decoded losslessly by ../parsers/bytes.ts.
  * Kernel log lines about conntrack arrive on stderr as "K <raw /dev/kmsg record>".
  * Parsing happens in TypeScript (../parsers/frame.ts and the per-section parsers).
  *
