@@ -28,11 +28,20 @@ function fail(msg: string, code = 1): never {
   process.exit(code);
 }
 
+/** --config FILE or --config=FILE, read before the rest (the file is a layer under the flags) */
+function configFlag(argv: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    if (argv[i] === '--config') found = argv[i + 1];
+    else if (argv[i]!.startsWith('--config=')) found = argv[i]!.slice('--config='.length);
+  }
+  return found;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let opts: Options;
   try {
-    const file = loadConfigFile(argv.includes('--config') ? argv[argv.indexOf('--config') + 1] : undefined);
-    opts = parseCli(argv, { intervalMs: 1000, ...file });
+    opts = parseCli(argv, { file: loadConfigFile(configFlag(argv)), env: process.env });
   } catch (e) {
     if (e instanceof UsageError) fail(`${e.message}\n${USAGE.split('\n')[0]}\n(netwatch --help for all options)`, EXIT_USAGE);
     throw e;
@@ -139,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
     logPath,
     renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
-  }, { incrementalRendering: process.env.NETWATCH_INCREMENTAL === '1' }); // see docs/decisions.md
+  }, { incrementalRendering: opts.incrementalRendering }); // see docs/decisions.md
   await ui.waitUntilExit();
   traffic?.stop();
   monitor.stop();
