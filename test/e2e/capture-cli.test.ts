@@ -12,6 +12,8 @@ import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
 import { runNetwatch } from './run.js';
+import { Value } from '@sinclair/typebox/value';
+import { onceJsonSchema } from '../../src/cli/report-schema.js';
 
 let lab: Lab;
 let api: TestApiServer;
@@ -38,6 +40,17 @@ afterAll(async () => {
 function packetsIn(file: string): number {
   return execFileSync('tcpdump', ['-nn', '-r', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).length;
 }
+
+describe('--once --json of a lab node with pods (the published schema)', () => {
+  it('validates against docs/once-json.schema.json\'s schema', async () => {
+    const r = await runNetwatch(['--once', '--json', '--kubeconfig', kubeconfig, '--nodes', 'pool-c', '-F', lab.sshConfigPath]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.nodes[0].pods.items.length).toBe(2);
+    expect(doc.nodes[0].pods.items[0].veth).toMatch(/^veth/);
+    expect([...Value.Errors(onceJsonSchema(), doc)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
+  }, 60_000);
+});
 
 describe('netwatch capture', () => {
   it('captures a pod by namespace/name on its veth and writes a pcap tcpdump reads back', async () => {
