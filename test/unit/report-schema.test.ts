@@ -12,7 +12,8 @@ import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { jsonReport, type nodeReport } from '../../src/cli/report.js';
 import { NodeReport, onceJsonSchema } from '../../src/cli/report-schema.js';
-import { SCHEMA_DOCS, schemaText } from '../../src/cli/schemas-doc.js';
+import { SCHEMA_DOCS, schemaText, withSettingsTable } from '../../src/cli/schemas-doc.js';
+import { SETTINGS } from '../../src/cli/schema.js';
 import { createAppStore } from '../../src/state/store.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -58,5 +59,11 @@ describe('--once --json schema', () => {
     for (const file of Object.keys(SCHEMA_DOCS)) {
       expect(readFileSync(join(ROOT, file), 'utf8'), `${file} is stale: npm run build && node scripts/schemas.mjs`).toBe(schemaText(file));
     }
+  });
+
+  it('docs/config.md carries the current settings table, naming every setting', () => {
+    const md = readFileSync(join(ROOT, 'docs/config.md'), 'utf8');
+    expect(md, 'stale: npm run build && node scripts/schemas.mjs').toBe(withSettingsTable(md));
+    for (const s of Object.values(SETTINGS)) if (s.env) expect(md).toContain(`\`${s.env}\``);
   });
 });
