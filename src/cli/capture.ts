@@ -4,9 +4,8 @@
  * reached like in the live view (ssh config, or the API's address); a pod's interface and a
  * node's primary interface come from one sample of the node.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { runCaptureCommand } from '../sources/capture/index.js';
+import { unwritable } from '../sources/capture/cli.js';
 import { Monitor } from '../sources/monitor.js';
 import { validInterfaceName } from '../sources/shell.js';
 import { primaryInterface } from '../state/rules.js';
@@ -17,35 +16,6 @@ import type { Logger } from './log.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { NodeState } from '../state/types.js';
-
-/** -w FILE must be writable before anything starts on a node: its directory exists, it is no directory */
-export function checkWritable(file: string): void {
-  if (file === '-') return;
-  const bad = (why: string) => new UsageError(`cannot write -w ${file}: ${why}`);
-  const code = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-  let exists = true;
-  try {
-    if (statSync(file).isDirectory()) throw bad('it is a directory');
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw bad(code(e));
-    exists = false;
-  }
-  const dir = dirname(resolve(file));
-  if (!exists) {
-    try {
-      if (!statSync(dir).isDirectory()) throw bad(`${dir} is not a directory`);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw bad((e as NodeJS.ErrnoException).code === 'ENOENT' ? `no directory ${dir}` : code(e));
-    }
-  }
-  try {
-    accessSync(exists ? file : dir, constants.W_OK);
-  } catch (e) {
-    throw bad(code(e));
-  }
-}
 
 /**
  * A named interface must be one the node has (its sample's interface list). tcpdump -i takes a
@@ -89,7 +59,8 @@ export function parseCaptureTarget(target: string, kube: boolean): { pod?: { nam
 export async function captureCommand(opts: Options, log: Logger): Promise<number> {
   const useKube = Boolean(opts.nodes || opts.selector || opts.kubeconfig || opts.context);
   const t = parseCaptureTarget(opts.target!, useKube);
-  checkWritable(opts.write!);
+  const noWrite = unwritable(opts.write!);
+  if (noWrite) throw new UsageError(noWrite);
   const direct = !useKube && t.node !== 'local' && t.node !== 'localhost' ? sshTargetForCapture(t.node!, opts, log) : undefined;
   const store = createAppStore();
   const monitor = new Monitor(store, { intervalMs: 1000, log });

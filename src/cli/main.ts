@@ -43,6 +43,11 @@ export async function main(argv: string[]): Promise<number> {
   try {
     opts = parseCli(argv, { file: loadConfigFile(configFlag(argv)), env: process.env });
   } catch (e) {
+    // --help works whatever the environment or the config file hold
+    if (e instanceof UsageError && (argv.includes('--help') || argv.includes('-h'))) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
     if (e instanceof UsageError) fail(`${e.message}\n${USAGE.split('\n')[0]}\n(netwatch --help for all options)`, EXIT_USAGE);
     throw e;
   }
