@@ -8,6 +8,7 @@ import { Monitor } from '../sources/monitor.js';
 import { collectProcesses } from '../sources/processes/index.js';
 import { parseCli, USAGE, UsageError, type Options } from './args.js';
 import { loadConfigFile } from './config.js';
+import { unknownEnv } from './schema.js';
 import { fileLogger } from './log.js';
 import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
@@ -62,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { log, path: logPath } = fileLogger(opts.log);
   log(`start: ${argv.join(' ')}`);
+  for (const k of unknownEnv(process.env)) log(`ignored: ${k} is no netwatch setting (docs/config.md)`);
 
   if (opts.command === 'capture') {
     const { captureCommand } = await import('./capture.js');

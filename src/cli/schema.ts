@@ -136,6 +136,12 @@ export function settingValue(key: SettingKey, raw: unknown, where: string, from:
   return v as number | boolean | string;
 }
 
+/** NETWATCH_* variables that are no setting (a typo is logged, not an error: tools may set their own) */
+export function unknownEnv(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(['NETWATCH_CONFIG', ...(Object.values(SETTINGS) as Setting[]).flatMap((s) => (s.env ? [s.env] : []))]);
+  return Object.keys(env).filter((k) => k.startsWith('NETWATCH_') && !known.has(k));
+}
+
 export function flagName(s: Setting): string | undefined {
   return s.flag === undefined ? undefined : s.flag.length === 1 ? `-${s.flag}` : `--${s.flag}`;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseCli, UsageError } from '../../src/cli/args.js';
 import { loadConfigFile } from '../../src/cli/config.js';
-import { SETTINGS, type SettingKey } from '../../src/cli/schema.js';
+import { SETTINGS, unknownEnv, type SettingKey } from '../../src/cli/schema.js';
 
 const BIN = join(import.meta.dirname, '../../bin/netwatch.js');
 const dir = mkdtempSync(join(tmpdir(), 'nwcfg-'));
@@ -94,6 +94,10 @@ describe('one schema for flags, environment and the config file', () => {
     expect(parseCli([], { env: { NETWATCH_INCREMENTAL: '1' } }).incrementalRendering).toBe(true);
     // a bad value is refused even where a higher source would win
     expect(() => parseCli(['--interval', '2'], { env: { NETWATCH_INTERVAL: '0' } })).toThrow(/^NETWATCH_INTERVAL must be/);
+  });
+
+  it('names NETWATCH_* variables that are no setting (logged)', () => {
+    expect(unknownEnv({ NETWATCH_INTERVALL: '2', NETWATCH_INTERVAL: '2', NETWATCH_CONFIG: 'x', PATH: '/bin' })).toEqual(['NETWATCH_INTERVALL']);
   });
 
   it('keeps read-only on when the file says so (a policy), and NETWATCH_CONFIG names the file', () => {
