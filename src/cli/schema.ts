@@ -91,17 +91,17 @@ export function describe(s: Setting): string {
   }
 }
 
-const DURATION_PATTERN = '^(\\d+(\\.\\d*)?|\\.\\d+|((\\d+(\\.\\d+)?)(ms|s|m|h))+)$';
+const DURATION_PATTERN = '^(\\d+(\\.\\d*)?|\\.\\d+|((\\d+(\\.\\d+)?)(ns|us|µs|ms|s|m|h))+)$';
 const bounds = (s: Setting) => s.schema as { minimum?: number; maximum?: number; default?: unknown };
 
-const UNIT_S: Record<string, number> = { ms: 1e-3, s: 1, m: 60, h: 3600 };
+const UNIT_S: Record<string, number> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
-/** plain decimal seconds (no sign, hex, exponent) or a duration as kubectl takes it: 1m30s, 500ms */
+/** plain decimal seconds (no sign, hex, exponent) or a Go duration as kubectl takes it: 1m30s, 500ms */
 export function parseSeconds(t: string): number | undefined {
   if (/^(\d+(\.\d*)?|\.\d+)$/.test(t)) return Number(t);
-  if (!/^((\d+(\.\d+)?)(ms|s|m|h))+$/.test(t)) return undefined;
+  if (!/^((\d+(\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(t)) return undefined;
   let s = 0;
-  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) s += Number(m[1]) * UNIT_S[m[2]!]!;
+  for (const m of t.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) s += Number(m[1]) * UNIT_S[m[2]!]!;
   return s;
 }
 

@@ -91,6 +91,9 @@ describe('one schema for flags, environment and the config file', () => {
     expect(parseCli(['--interval', '0.25', '--no-capture-summary'], { file, env })).toMatchObject({ intervalMs: 250, captureSummary: false });
     expect(parseCli(['--interval=1m'], { file, env }).intervalMs).toBe(60_000);
     expect(parseCli(['--connect-timeout', '.5']).connectTimeoutMs).toBe(500);
+    expect(parseCli(['--request-timeout', '1m30s']).requestTimeoutMs).toBe(90_000);
+    expect(parseCli(['--request-timeout', '1500000us']).requestTimeoutMs).toBe(1500);
+    expect(parseCli(['--request-timeout', '0']).requestTimeoutMs).toBe(0);
     expect(parseCli([], { env: { NETWATCH_INCREMENTAL: '1' } }).incrementalRendering).toBe(true);
     // a bad value is refused even where a higher source would win
     expect(() => parseCli(['--interval', '2'], { env: { NETWATCH_INTERVAL: '0' } })).toThrow(/^NETWATCH_INTERVAL must be/);
