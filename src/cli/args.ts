@@ -1,6 +1,7 @@
 /** Command-line parsing. Pure: argv in, options or a usage error out. */
 import { parseArgs } from 'node:util';
 import { parseArgsProblem, parseRequestTimeout, UsageError } from './usage.js';
+import { flagName, SETTINGS, settingValue, type Setting, type SettingKey, type Settings } from './schema.js';
 
 export { parseRequestTimeout, UsageError };
 
@@ -39,6 +40,10 @@ export interface Options {
   requestTimeoutMs: number;
   /** --fail-on: exit 3 when a problem at or above this severity was found */
   failOn?: 'warn' | 'crit';
+  /** NETWATCH_INCREMENTAL=1: Ink's incremental rendering (docs/decisions.md) */
+  incrementalRendering: boolean;
+  /** NETWATCH_PARALLEL_HANDSHAKES, checked here; src/sources/ssh/handshakes.ts reads it */
+  parallelHandshakes?: number;
   help: boolean;
   version: boolean;
 }
@@ -62,7 +67,7 @@ Nodes
   --request-timeout TIME  one Kubernetes API request, as kubectl: 10s, 1m, or plain seconds;
                           0 = no timeout (default 10s)
 Display
-  --interval SECONDS      sampling interval (default 1, 0.2 to 60)
+  --interval SECONDS      sampling interval (default 1, 0.2 to 60; also 500ms, 2s)
   --once                  sample every node once, print and exit (exit status below)
   --json                  with --once: JSON output
   --fail-on warn|crit     with --once: exit 3 when a problem at or above this level was found
@@ -77,7 +82,9 @@ Captures
                           default 128, 0 = whole packet as with tcpdump -s 0, at most 262144)
   --filter EXPR --seconds N --count N -w FILE   (capture command)
 Other
-  --config FILE           config file (JSON: {"readonly": true, ...}; default ~/.config/netwatch/config.json)
+  --config FILE           config file (JSON: {"readonly": true, "interval": 2, ...}; default $NETWATCH_CONFIG,
+                          else ~/.config/netwatch/config.json). Settings also come from NETWATCH_*
+                          variables; flag > environment > file > default (docs/config.md)
   --log FILE              log file (default ~/.local/state/netwatch/netwatch.log)
   -h, --help  --version
 
@@ -89,20 +96,57 @@ Exit status (--once)
     3 wins over 1 when both apply (a problem seen is certain, a failed node is a gap)
 Without root (locally) netwatch shows what a normal user can read and names what needs root.`;
 
-function num(name: string, v: string | undefined, min: number, max: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max || v.trim() === '') {
-    throw new UsageError(`--${name} must be a number from ${min} to ${max}, not ${JSON.stringify(v)}`);
+/** options whose value may start with "-" as a number does (--interval -1): taken as the value, so the schema speaks */
+const NUMERIC = new Set(
+  (Object.values(SETTINGS) as Setting[]).filter((s) => s.flag && ['seconds', 'duration', 'int'].includes(s.kind)).map((s) => flagName(s)!),
+);
+
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return [...out, ...argv.slice(i)];
+    if (NUMERIC.has(a) && /^-[\d.]/.test(argv[i + 1] ?? '')) out.push(`${a}=${argv[++i]}`);
+    else out.push(a);
   }
-  return n;
+  return out;
 }
 
-export function parseCli(argv: readonly string[], fileConfig: Partial<Options> = {}): Options {
+/** where the settings come from besides the flags: the config file (already checked) and the environment */
+export interface Layers {
+  file?: Settings;
+  env?: NodeJS.ProcessEnv;
+  /** @deprecated older callers passed the default interval here; it is the schema's default now (ignored) */
+  intervalMs?: number;
+}
+
+/**
+ * Every setting of schema.ts: flag > environment > config file > default, each value checked by
+ * the schema wherever it comes from (a bad value is refused even where a higher source wins).
+ * An empty environment variable counts as unset.
+ */
+export function resolveSettings(flags: Record<string, string | boolean | undefined>, layers: Layers = {}): Settings {
+  const out: Settings = {};
+  for (const [key, s] of Object.entries(SETTINGS) as Array<[SettingKey, Setting]>) {
+    const f = s.flag === undefined ? undefined : flags[s.flag];
+    const e = s.env ? layers.env?.[s.env] : undefined;
+    const envValue = e === undefined || e === '' ? undefined : settingValue(key, e, s.env!);
+    let v: number | boolean | string | undefined;
+    if (typeof f === 'string') v = settingValue(key, f, flagName(s)!);
+    else if (f === true) v = !s.negated;
+    if (v === undefined) v = envValue ?? layers.file?.[key] ?? (s.schema as { default?: number | boolean | string }).default;
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+const ms = (s: number | boolean | string | undefined) => (s === undefined ? undefined : Math.round((s as number) * 1000));
+
+export function parseCli(argv: readonly string[], layers: Layers = {}): Options {
   let parsed;
   try {
     parsed = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -155,55 +199,45 @@ export function parseCli(argv: readonly string[], fileConfig: Partial<Options> =
   const hosts = (v.hosts ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   if (v.hosts !== undefined && !hosts.length) throw new UsageError('--hosts needs at least one host');
   if (hosts.length && (v.nodes || v.selector)) throw new UsageError('--hosts cannot be combined with --nodes or --selector');
-  const addressTypes = ['InternalIP', 'ExternalIP', 'Hostname', 'InternalDNS', 'ExternalDNS'];
-  const addressType = v['address-type'] ?? 'InternalIP';
-  if (!addressTypes.includes(addressType)) throw new UsageError(`--address-type must be one of ${addressTypes.join(', ')}`);
   if (v.json && !v.once && command === 'watch') throw new UsageError('--json goes with --once');
-  const interval = num('interval', v.interval, 0.2, 60) ?? fileConfig.intervalMs! / 1000;
-  const connect = num('connect-timeout', v['connect-timeout'], 0.1, 3600);
   const failOn = v['fail-on'];
   if (failOn !== undefined && failOn !== 'warn' && failOn !== 'crit') throw new UsageError(`--fail-on must be warn or crit, not ${JSON.stringify(failOn)}`);
   if (failOn && !v.once) throw new UsageError('--fail-on goes with --once');
+  const S = resolveSettings(v, layers);
   return {
     command,
     hosts,
-    sshConfig: v.F,
-    acceptNewHostKeys: v['accept-new-host-keys'] ?? false,
-    intervalMs: Math.round((Number.isFinite(interval) ? interval : 1) * 1000),
+    sshConfig: S.sshConfig as string | undefined,
+    acceptNewHostKeys: S.acceptNewHostKeys as boolean,
+    intervalMs: ms(S.interval)!,
     once: v.once ?? false,
     json: v.json ?? false,
-    readonly: (v.readonly ?? false) || (fileConfig.readonly ?? false),
+    // read-only is a policy: a file's true is not turned off by the environment
+    readonly: S.readonly === true || layers.file?.readonly === true,
     processes: v.processes ?? false,
     nodes: v.nodes,
     selector: v.selector,
-    kubeconfig: v.kubeconfig,
-    context: v.context,
-    addressType,
-    captureSummary: !(v['no-capture-summary'] ?? false) && (fileConfig.captureSummary ?? true),
-    captureSummaryEvery: num('capture-summary-every', v['capture-summary-every'], 2, 3600) ?? fileConfig.captureSummaryEvery ?? 10,
-    tcpdump: v.tcpdump ?? fileConfig.tcpdump ?? 'tcpdump',
-    captureDir: v['capture-dir'] ?? fileConfig.captureDir ?? '.',
+    kubeconfig: S.kubeconfig as string | undefined,
+    context: S.context as string | undefined,
+    addressType: S.addressType as string,
+    captureSummary: S.captureSummary as boolean,
+    captureSummaryEvery: S.captureSummaryEvery as number,
+    tcpdump: S.tcpdump as string,
+    captureDir: S.captureDir as string,
     target,
     filter: v.filter,
-    seconds: num('seconds', v.seconds, 1, 86400),
-    count: num('count', v.count, 1, 100_000_000),
-    snaplen: snaplenOption(v.snaplen),
+    seconds: S.seconds as number | undefined,
+    count: S.count as number | undefined,
+    snaplen: S.snaplen as number | undefined,
     write: v.w,
-    log: v.log,
+    log: S.log as string | undefined,
     config: v.config,
-    connectTimeoutMs: connect === undefined ? undefined : Math.round(connect * 1000),
-    requestTimeoutMs: v['request-timeout'] === undefined ? 10_000 : parseRequestTimeout(v['request-timeout']),
+    connectTimeoutMs: ms(S.connectTimeout),
+    requestTimeoutMs: ms(S.requestTimeout)!,
     failOn,
+    incrementalRendering: S.incrementalRendering === true,
+    parallelHandshakes: S.parallelHandshakes as number | undefined,
     help: v.help ?? false,
     version: v.version ?? false,
   };
-}
-
-/** --snaplen: a whole number of bytes 0..262144 (0: whole packets, as tcpdump -s 0) */
-function snaplenOption(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d{1,6}$/.test(v.trim()) || Number(v) > 262144) {
-    throw new UsageError(`--snaplen must be a whole number of bytes from 0 (whole packets) to 262144, not ${JSON.stringify(v)}`);
-  }
-  return Number(v);
 }

@@ -5,6 +5,7 @@
  * node's primary interface come from one sample of the node.
  */
 import { runCaptureCommand } from '../sources/capture/index.js';
+import { unwritable } from '../sources/capture/cli.js';
 import { Monitor } from '../sources/monitor.js';
 import { validInterfaceName } from '../sources/shell.js';
 import { primaryInterface } from '../state/rules.js';
@@ -12,7 +13,32 @@ import { createAppStore } from '../state/store.js';
 import { type Options, UsageError } from './args.js';
 import { startKube, type Kube } from './kube.js';
 import type { Logger } from './log.js';
-import { localTarget, sshTarget } from './targets.js';
+import { localTarget, sshTarget, type Target } from './targets.js';
+import { sanitize } from '../ui/sanitize.js';
+import type { NodeState } from '../state/types.js';
+
+/**
+ * A named interface must be one the node has (its sample's interface list). tcpdump -i takes a
+ * number that names no interface as an index into its -D list (4.99: `-i 3` opens the third
+ * device, e.g. "any"), so a purely numeric name is refused unless the node has an interface by
+ * exactly that name (then tcpdump opens it by name). Returns a usage message, or undefined.
+ */
+export function interfaceProblem(st: NodeState, iface: string): string | undefined {
+  const list = st.model.interfaces.value;
+  if (list?.some((i) => i.name === iface)) return undefined;
+  const numeric = /^\d+$/.test(iface);
+  if (!list) return numeric ? `${st.name}: cannot check that interface "${iface}" exists (no interface list), and tcpdump would take ${iface} as an index` : undefined;
+  const names = list.map((i) => sanitize(i.name)).slice(0, 20).join(', ');
+  return `${st.name} has no interface named "${iface}"${numeric ? ' (tcpdump would take the number as an index and capture another interface)' : ''}; it has: ${names}`;
+}
+
+function sshTargetForCapture(node: string, opts: Options, log: Logger): Target {
+  try {
+    return sshTarget(node, opts, log, node);
+  } catch (e) {
+    throw new UsageError((e as Error).message); // "bad host …", an unreadable ssh config: nothing started
+  }
+}
 
 export function parseCaptureTarget(target: string, kube: boolean): { pod?: { namespace: string; name: string }; node?: string; iface?: string } {
   if (target.includes('/')) {
@@ -33,6 +59,9 @@ export function parseCaptureTarget(target: string, kube: boolean): { pod?: { nam
 export async function captureCommand(opts: Options, log: Logger): Promise<number> {
   const useKube = Boolean(opts.nodes || opts.selector || opts.kubeconfig || opts.context);
   const t = parseCaptureTarget(opts.target!, useKube);
+  const noWrite = unwritable(opts.write!);
+  if (noWrite) throw new UsageError(noWrite);
+  const direct = !useKube && t.node !== 'local' && t.node !== 'localhost' ? sshTargetForCapture(t.node!, opts, log) : undefined;
   const store = createAppStore();
   const monitor = new Monitor(store, { intervalMs: 1000, log });
   let kube: Kube | undefined;
@@ -50,8 +79,7 @@ export async function captureCommand(opts: Options, log: Logger): Promise<number
       const l = localTarget();
       monitor.add(node, l.transport, l.address);
     } else {
-      const s = sshTarget(node!, opts, log, node);
-      monitor.add(node!, s.transport, s.address);
+      monitor.add(node!, direct!.transport, direct!.address);
     }
     // keep only the node we capture on
     for (const n of monitor.nodes) if (n !== node) monitor.remove(n);
@@ -64,6 +92,11 @@ export async function captureCommand(opts: Options, log: Logger): Promise<number
       return 1;
     }
     let iface = t.iface;
+    const ifaceWrong = iface === undefined ? undefined : interfaceProblem(st, iface);
+    if (ifaceWrong) {
+      transport.close();
+      throw new UsageError(ifaceWrong);
+    }
     if (t.pod) {
       const link = st.kube?.links.find((l) => l.pod.namespace === t.pod!.namespace && l.pod.name === t.pod!.name);
       if (!link?.iface) {

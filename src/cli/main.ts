@@ -8,6 +8,7 @@ import { Monitor } from '../sources/monitor.js';
 import { collectProcesses } from '../sources/processes/index.js';
 import { parseCli, USAGE, UsageError, type Options } from './args.js';
 import { loadConfigFile } from './config.js';
+import { unknownEnv } from './schema.js';
 import { fileLogger } from './log.js';
 import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
@@ -28,12 +29,26 @@ function fail(msg: string, code = 1): never {
   process.exit(code);
 }
 
+/** --config FILE or --config=FILE, read before the rest (the file is a layer under the flags) */
+function configFlag(argv: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < argv.length && argv[i] !== '--'; i++) {
+    if (argv[i] === '--config') found = argv[i + 1];
+    else if (argv[i]!.startsWith('--config=')) found = argv[i]!.slice('--config='.length);
+  }
+  return found;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let opts: Options;
   try {
-    const file = loadConfigFile(argv.includes('--config') ? argv[argv.indexOf('--config') + 1] : undefined);
-    opts = parseCli(argv, { intervalMs: 1000, ...file });
+    opts = parseCli(argv, { file: loadConfigFile(configFlag(argv)), env: process.env });
   } catch (e) {
+    // --help works whatever the environment or the config file hold
+    if (e instanceof UsageError && (argv.includes('--help') || argv.includes('-h'))) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
     if (e instanceof UsageError) fail(`${e.message}\n${USAGE.split('\n')[0]}\n(netwatch --help for all options)`, EXIT_USAGE);
     throw e;
   }
@@ -48,6 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { log, path: logPath } = fileLogger(opts.log);
   log(`start: ${argv.join(' ')}`);
+  for (const k of unknownEnv(process.env)) log(`ignored: ${k} is no netwatch setting (docs/config.md)`);
 
   if (opts.command === 'capture') {
     const { captureCommand } = await import('./capture.js');
@@ -141,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
     logPath,
     renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
-  }, { incrementalRendering: process.env.NETWATCH_INCREMENTAL === '1' }); // see docs/decisions.md
+  }, { incrementalRendering: opts.incrementalRendering }); // see docs/decisions.md
   await ui.waitUntilExit();
   traffic?.stop();
   monitor.stop();

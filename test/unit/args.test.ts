@@ -8,7 +8,7 @@ import { loadConfigFile } from '../../src/cli/config.js';
 import { failedNodes, textReport } from '../../src/cli/report.js';
 import { createAppStore } from '../../src/state/store.js';
 
-const base = { intervalMs: 1000 };
+const base = {};
 
 describe('command line', () => {
   it('defaults to watching this machine every second', () => {
@@ -29,7 +29,7 @@ describe('command line', () => {
     const f = join(dir, 'config.json');
     writeFileSync(f, JSON.stringify({ readonly: true, interval: 2 }));
     const cfg = loadConfigFile(f);
-    expect(parseCli([], { ...base, ...cfg })).toMatchObject({ readonly: true, intervalMs: 2000 });
+    expect(parseCli([], { file: cfg })).toMatchObject({ readonly: true, intervalMs: 2000 });
     writeFileSync(f, '{ nope');
     expect(() => loadConfigFile(f)).toThrow(/not valid JSON/);
     writeFileSync(f, JSON.stringify({ colour: 'red' }));

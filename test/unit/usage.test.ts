@@ -28,7 +28,7 @@ describe('usage errors', () => {
     [['--hots', 'a'], /^unknown option --hots \(did you mean --hosts\?\)$/],
     [['--zzzzzz'], /^unknown option --zzzzzz$/],
     [['-x'], /^unknown option -x$/],
-    [['--connect-timeout', '0'], /^--connect-timeout must be a number from 0.1 to 3600, not "0"$/],
+    [['--connect-timeout', '0'], /^--connect-timeout must be a number of seconds from 0.1 to 3600 \(or a duration such as 500ms, 2m\), not "0"$/],
     [['--connect-timeout', 'ten'], /^--connect-timeout must be a number/],
     [['--request-timeout', '5x'], /^--request-timeout must be a duration such as 10s, 1m or plain seconds/],
     [['--request-timeout=-1s'], /^--request-timeout must be a duration/],

@@ -6,9 +6,12 @@
  *   0   the capture ran (stopped by count, duration or the signal)
  *   1   it failed: tcpdump's own message (bad filter, interface), the connection, or netwatch's
  *       own SSH connection could not be told on the node (nothing was captured)
- *   2   bad values (interface, filter, numbers): the validators' message
+ *   2   bad values (interface, filter, numbers, a -w FILE that cannot be written): the
+ *       validators' message, before tcpdump starts
  *   127 tcpdump missing on the node (with the fix)
  */
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Transport } from '../transport/types.js';
 import { InvalidNameError } from '../shell.js';
@@ -39,7 +42,42 @@ interface Out {
   isTTY?: boolean;
 }
 
+/**
+ * Why -w FILE cannot be written, checked before anything starts on a node (its directory exists,
+ * it is not a directory, it or its directory is writable), or undefined. '-' is stdout.
+ */
+export function unwritable(file: string): string | undefined {
+  if (file === '-') return undefined;
+  const why = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+  const dir = dirname(resolve(file));
+  let exists = true;
+  try {
+    if (statSync(file).isDirectory()) return `cannot write -w ${file}: it is a directory`;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot write -w ${file}: ${why(e)}`;
+    exists = false;
+  }
+  if (!exists) {
+    try {
+      if (!statSync(dir).isDirectory()) return `cannot write -w ${file}: ${dir} is not a directory`;
+    } catch (e) {
+      return `cannot write -w ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? `no directory ${dir}` : why(e)}`;
+    }
+  }
+  try {
+    accessSync(exists ? file : dir, constants.W_OK);
+  } catch (e) {
+    return `cannot write -w ${file}: ${why(e)}`;
+  }
+  return undefined;
+}
+
 export async function runCaptureCommand(t: Transport, iface: string, opts: CaptureCommandOptions, out: Out): Promise<number> {
+  const noWrite = unwritable(opts.file);
+  if (noWrite) {
+    out.write(`netwatch capture: ${noWrite}\n`);
+    return 2;
+  }
   const s = new CaptureSession({ idleSeconds: opts.idleSeconds });
   const node = opts.node ?? t.name;
   out.write(`${describeCapturePlan({ node, iface, filter: opts.filter, snaplen: opts.snaplen, ownSsh: ownSshMode(t) }).line}\n`);

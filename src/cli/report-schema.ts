@@ -1,0 +1,119 @@
+/**
+ * The JSON Schema of `netwatch --once --json` (version 1), as TypeBox schemas written from the
+ * report's TypeScript shape (report.ts nodeReport, src/sources/types.ts, src/state/types.ts).
+ * test/unit/report-schema.test.ts checks that the TypeScript types agree, validates real reports
+ * against it, and that docs/once-json.schema.json is what `onceJsonSchema()` generates
+ * (`npm run build && node scripts/schemas.mjs` writes it). Objects are closed: a field added to the report without its
+ * schema fails the tests.
+ */
+import { FormatRegistry, Type, type TSchema } from '@sinclair/typebox';
+import { COLLECTORS } from '../state/model.js';
+
+// TypeBox checks formats it is given: an ISO 8601 UTC time as Date.toISOString writes it
+if (!FormatRegistry.Has('date-time')) FormatRegistry.Set('date-time', (v) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(v) && !Number.isNaN(Date.parse(v)));
+
+const Obj = <T extends Record<string, TSchema>>(props: T, description?: string) => Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+const Opt = Type.Optional;
+const Int = (description?: string) => Type.Integer({ minimum: 0, ...(description ? { description } : {}) });
+const Lit = <T extends string>(...v: T[]) => Type.Union(v.map((x) => Type.Literal(x)));
+
+/** a collector's value: ok with data, no such source on the node, or its error */
+const Collected = <T extends TSchema>(data: T) =>
+  Type.Union([
+    Obj({ status: Type.Literal('ok'), data }),
+    Obj({ status: Type.Literal('nodata'), reason: Type.String() }),
+    Obj({ status: Type.Literal('error'), error: Type.String() }),
+  ]);
+
+export const KubeStatus = Obj({ kind: Lit('ok', 'error', 'forbidden', 'unreachable', 'off'), message: Opt(Type.String()) });
+
+const ConntrackStats = Obj({
+  found: Int(), invalid: Int(), insert: Int(), insertFailed: Int(), drop: Int(), earlyDrop: Int(), error: Int(), searchRestart: Int(),
+});
+export const Conntrack = Obj({
+  count: Int('nf_conntrack_count'), max: Int('nf_conntrack_max'), stats: Opt(ConntrackStats), statsSource: Opt(Lit('proc', 'conntrack -S')),
+});
+
+const IfaceCounters = Obj({ rxBytes: Int(), rxPackets: Int(), rxErrors: Int(), rxDropped: Int(), txBytes: Int(), txPackets: Int(), txErrors: Int(), txDropped: Int() });
+export const Iface = Obj({
+  name: Type.String({ description: 'as the node names it (may hold any byte a name can; JSON-escaped)' }),
+  ifindex: Type.Integer(), iflink: Type.Integer(),
+  kind: Lit('loopback', 'device', 'veth', 'bridge', 'vxlan', 'geneve', 'bond', 'vlan', 'macvlan', 'ipvlan', 'tun', 'wireguard', 'dummy', 'other'),
+  master: Opt(Type.String()), mtu: Int(), operstate: Type.String(), flags: Int('IFF_* flags'), adminUp: Type.Boolean(), promisc: Type.Boolean(),
+  mac: Opt(Type.String()), linkNetnsId: Opt(Type.Integer()), hairpin: Opt(Type.Boolean()), counters: Opt(IfaceCounters),
+});
+export const Route = Obj({
+  dst: Type.String({ description: "'default' or a CIDR" }), gateway: Opt(Type.String()), dev: Opt(Type.String()), proto: Opt(Type.String()),
+  scope: Opt(Type.String()), src: Opt(Type.String()), family: Type.Union([Type.Literal(4), Type.Literal(6)]),
+});
+const Neighbour = Obj({ ip: Type.String(), dev: Type.String(), mac: Opt(Type.String()), state: Type.String(), router: Opt(Type.Boolean()) });
+const FdbEntry = Obj({ mac: Type.String(), dev: Type.String(), master: Opt(Type.String()), vlan: Opt(Type.Integer()), permanent: Type.Boolean(), self: Type.Boolean() });
+const TcpCounters = Obj({
+  activeOpens: Int(), passiveOpens: Int(), attemptFails: Int(), estabResets: Int(), currEstab: Int(), retransSegs: Int(), outRsts: Int(), inErrs: Int(),
+  inuse: Opt(Int()), orphan: Opt(Int()), timeWait: Opt(Int()),
+});
+const NodeFacts = Obj({
+  hostname: Opt(Type.String()), kernel: Opt(Type.String()), os: Opt(Type.String()), memTotalKb: Opt(Int()),
+  sysctl: Type.Record(Type.String(), Type.String()), selinuxEnforcing: Opt(Type.Boolean()),
+});
+const KernelEvent = Obj({ seq: Int(), usec: Int(), text: Type.String() });
+export const Problem = Obj({
+  severity: Lit('crit', 'warn', 'info'), code: Type.String(), message: Type.String(), subject: Opt(Type.String()), remedy: Opt(Type.String()),
+});
+const CollectorReport = Obj({
+  status: Lit('pending', 'ok', 'nodata', 'error'), ageMs: Opt(Int('age of the last good value')), stale: Opt(Type.Boolean()),
+  error: Opt(Type.String()), statusAgeMs: Opt(Int('since the status was set')),
+});
+const PodItem = Obj({
+  namespace: Type.String(), name: Type.String(), uid: Type.String(), ips: Type.Array(Type.String()), phase: Type.String(),
+  veth: Opt(Type.String()), mtu: Opt(Int()), state: Opt(Type.String()), method: Opt(Lit('route', 'neighbour+fdb', 'netns-peer', 'none')),
+  unmapped: Opt(Type.String({ description: 'why no veth was mapped' })),
+});
+
+export const NodeReport = Obj({
+  node: Type.String(),
+  address: Opt(Type.String()),
+  status: Lit('connecting', 'live', 'stale', 'reconnecting', 'failed'),
+  error: Opt(Type.String()),
+  sampledAt: Opt(Type.String({ format: 'date-time' })),
+  latencyMs: Opt(Type.Number({ minimum: 0 })),
+  primaryInterface: Opt(Obj({ name: Type.String(), via: Lit('default4', 'default6', 'address', 'device') })),
+  addresses: Type.Array(Obj({ dev: Type.String(), address: Type.String() }), { description: "the node's own addresses by device (route sources)" }),
+  collectors: Obj(Object.fromEntries(COLLECTORS.map((c) => [c, CollectorReport]))),
+  conntrack: Opt(Collected(Conntrack)),
+  interfaces: Opt(Collected(Type.Array(Iface))),
+  tcpCounters: Opt(Collected(TcpCounters)),
+  tcpStates: Opt(Collected(Type.Record(Type.String(), Int(), { description: 'sockets per TCP state' }))),
+  routes: Opt(Collected(Type.Array(Route))),
+  neighbours: Opt(Collected(Type.Array(Neighbour))),
+  fdb: Opt(Collected(Type.Array(FdbEntry))),
+  facts: Opt(Collected(NodeFacts)),
+  kernelTableFull: Obj({ sinceStart: Int(), lastText: Opt(Type.String()), lastAt: Opt(Type.Number()), recent: Type.Array(KernelEvent) }),
+  pods: Opt(Obj({ status: KubeStatus, items: Type.Array(PodItem), strayVeths: Type.Array(Type.String()) })),
+  problems: Type.Array(Problem),
+  processes: Opt(Type.Unknown({ description: 'with --processes: the stale-process view of the node, or {error} (not described here)' })),
+});
+
+/** the whole document */
+export function onceJsonSchema() {
+  return Obj(
+    {
+      version: Type.Literal(1),
+      takenAt: Type.String({ format: 'date-time' }),
+      kube: KubeStatus,
+      nodes: Type.Array(NodeReport),
+      local: Opt(
+        Obj(
+          { root: Type.Boolean(), needsRoot: Type.Array(Obj({ what: Type.String(), path: Type.String(), code: Type.String() })) },
+          'watching this machine without SSH: whether netwatch ran as root, and what needs root',
+        ),
+      ),
+    },
+    'netwatch --once --json: one sample of every node (exit status: docs/config.md, netwatch --help)',
+  );
+}
+
+/** as published: JSON Schema draft 2020-12 with an id (TypeBox's symbols dropped by JSON) */
+export function publishedSchema(schema: TSchema, id: string, title: string): Record<string, unknown> {
+  return { $schema: 'https://json-schema.org/draft/2020-12/schema', $id: id, title, ...JSON.parse(JSON.stringify(schema)) };
+}
