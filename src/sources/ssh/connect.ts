@@ -26,14 +26,22 @@ export interface ConnectOptions {
   log: (line: string) => void;
 }
 
-const SUPPORTED_HOST_KEY_ALGOS = new Set([
+/** ssh2's host key algorithms in OpenSSH 9.2's default HostKeyAlgorithms order (certificates aside) */
+const HOST_KEY_ALGO_ORDER: readonly ServerHostKeyAlgorithm[] = [
   'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
-]);
+];
 
-/** Host key algorithms for the key types known_hosts has, so the server offers one of those. */
+/** The key type an algorithm's host key has (rsa-sha2-* sign with ssh-rsa keys). */
+const keyTypeOfAlgo = (a: string) => (a.startsWith('rsa-sha2-') ? 'ssh-rsa' : a);
+
+/**
+ * OpenSSH's order_hostkeyalgs: the algorithms whose key type known_hosts has for this host move
+ * to the front, in the default order (not the file's), so a known host is asked for a known
+ * type first; the others follow. Empty when nothing is known (ssh2's default order then).
+ */
 export function preferredHostKeyAlgorithms(knownTypes: readonly string[]): ServerHostKeyAlgorithm[] {
-  const out = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
-  return [...new Set(out)].filter((a) => SUPPORTED_HOST_KEY_ALGOS.has(a)) as ServerHostKeyAlgorithm[];
+  const known = new Set(knownTypes);
+  return HOST_KEY_ALGO_ORDER.filter((a) => known.has(keyTypeOfAlgo(a)));
 }
 
 export function isFailure(e: unknown): e is Failure {
