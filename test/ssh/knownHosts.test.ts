@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { preferredHostKeyAlgorithms } from '../../src/sources/ssh/connect.js';
 import { decideHostKey, hostKeyTarget, type HostKeyPolicy } from '../../src/sources/ssh/hostKeyPolicy.js';
 import {
   appendKnownHost,
@@ -107,6 +108,16 @@ describe('patterns and markers', () => {
   it('lists the key types known for a host (to prefer them in the handshake)', () => {
     expect(plain.keyTypes('127.0.0.1', 42022).sort()).toEqual(['ecdsa-sha2-nistp256', 'ssh-ed25519', 'ssh-rsa']);
     expect(hashed.keyTypes('node-a', 22)).toEqual(['ssh-ed25519']);
+    expect(plain.keyTypes('node-a', 2222)).toEqual([]); // no port-less fallback here, as in ssh's order_hostkeyalgs
+  });
+
+  it("orders host key algorithms as ssh -vvv's order_hostkeyalgs does: known types first, in the default order", () => {
+    // ssh: "prefer hostkeyalgs: ecdsa-sha2-nistp256-cert-v01@openssh.com,...,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256"
+    // for a host known by RSA (line 1) and ECDSA P-256 (line 2); ssh-rsa (SHA-1) last, for old servers
+    expect(preferredHostKeyAlgorithms(['ssh-rsa', 'ecdsa-sha2-nistp256'])).toEqual(['ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(preferredHostKeyAlgorithms(['ssh-rsa', 'ssh-ed25519'])).toEqual(['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
+    expect(preferredHostKeyAlgorithms(['ecdsa-sha2-nistp384'])).toEqual(['ecdsa-sha2-nistp384']);
+    expect(preferredHostKeyAlgorithms([])).toEqual([]);
   });
 });
 
