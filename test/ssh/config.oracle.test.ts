@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResolvedHost } from '../../src/sources/ssh/config.js';
 import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
+import { SUPPORTED_HOST_KEY_ALGORITHMS } from '../../src/sources/ssh/hostKeyAlgorithms.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'config');
 
@@ -103,6 +104,22 @@ const TEXTS: Record<string, string> = {
   ].join('\n'),
   // a value netwatch once refused in a block for another host: no host may fail because of it
   'time-elsewhere.conf': ['Host other', '  ServerAliveInterval 30s', '  ConnectTimeout 1m', 'Host *', '  User anyone', ''].join('\n'),
+  'hostkeyalgs.conf': [
+    'Host hka-list',
+    '  HostKeyAlgorithms ssh-ed25519,rsa-sha2-512',
+    'Host hka-plus',
+    '  HostKeyAlgorithms +ssh-rsa',
+    'Host hka-minus',
+    '  HostKeyAlgorithms -ecdsa*,rsa-sha2-256',
+    'Host hka-caret',
+    '  HostKeyAlgorithms ^rsa-sha2-256',
+    'Host hka-wild',
+    '  HostKeyAlgorithms ecdsa*,ssh-ed25519',
+    'Host hka-all',
+    '  HostKeyAlgorithms *',
+    '',
+  ].join('\n'),
+  'bad-hostkeyalgs.conf': ['Host other', '  HostKeyAlgorithms nonsense-alg', ''].join('\n'),
   'bad-time.conf': ['Host other', '  ConnectTimeout 5x', ''].join('\n'),
   'bad-negative-time.conf': ['Host other', '  ServerAliveInterval -1', ''].join('\n'),
   'bad-service.conf': ['Host other', '  Port no-such-service', ''].join('\n'),
@@ -117,6 +134,8 @@ const CASES: Case[] = [
   { file: 'identities.conf', targets: ['id-default', 'id-tokens', 'id-none-after'] },
   { file: 'matches.conf', targets: ['m-a', 'm-b', 'm-c', 'x'] },
   { file: 'time-elsewhere.conf', targets: ['plain', 'other'] },
+  { file: 'hostkeyalgs.conf', targets: ['hka-list', 'hka-plus', 'hka-minus', 'hka-caret', 'hka-wild', 'hka-all', 'hka-none'] },
+  { file: 'bad-hostkeyalgs.conf', targets: ['plain'] },
   { file: 'bad-time.conf', targets: ['plain'] },
   { file: 'bad-negative-time.conf', targets: ['plain'] },
   { file: 'bad-service.conf', targets: ['plain'] },
@@ -180,6 +199,8 @@ async function sshView(file: string, target: string, proxy: boolean): Promise<Vi
     userknownhostsfile: one('userknownhostsfile'),
     hostkeyalias: one('hostkeyalias') || 'none',
     proxyjump: one('proxyjump') || 'none',
+    // what netwatch's SSH library can do, in ssh's order
+    hostkeyalgorithms: one('hostkeyalgorithms').split(',').filter((a) => SUPPORTED_HOST_KEY_ALGORITHMS.has(a)).join(','),
   };
   if (proxy) {
     const p = await run(['-vvv', '-F', file, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', target, 'true']);
@@ -212,6 +233,7 @@ function netwatchView(file: string, target: string, sshView: View): View {
     userknownhostsfile: h.userKnownHostsFiles.join(' ') || 'none',
     hostkeyalias: h.hostKeyAlias ?? 'none',
     proxyjump: shown.join(',') || 'none',
+    hostkeyalgorithms: h.hostKeyAlgorithms.list.filter((a) => SUPPORTED_HOST_KEY_ALGORITHMS.has(a)).join(','),
   };
   return view;
 }

@@ -26,6 +26,7 @@ interface Case {
   /** known_hosts lines; N is "[127.0.0.1]:PORT" */
   lines: (k: Keys, N: string) => string[];
   hostKeyAlias?: string;
+  hostKeyAlgorithms?: string;
 }
 
 interface Keys {
@@ -88,6 +89,9 @@ const CASES: Case[] = [
   { name: 'only a @cert-authority line for it', server: 'ed25519', lines: (k) => [`@cert-authority * ${k.otherEd}`] },
   { name: '@cert-authority line and its key', server: 'ed25519', lines: (k, N) => [`@cert-authority * ${k.otherEd}`, `${N} ${k.ed}`] },
   { name: 'another host known by RSA', server: 'ed25519', lines: (k) => [`[127.0.0.2]:1 ${k.otherRsa}`, `node-x ${k.otherEd}`] },
+  { name: 'HostKeyAlgorithms rsa only, known by its ED25519', server: 'ed25519+rsa', hostKeyAlgorithms: 'rsa-sha2-512', lines: (k, N) => [`${N} ${k.ed}`] },
+  { name: 'HostKeyAlgorithms -ssh-ed25519, known by both', server: 'ed25519+rsa', hostKeyAlgorithms: '-ssh-ed25519', lines: (k, N) => [`${N} ${k.ed}`, `${N} ${k.rsa}`] },
+  { name: 'HostKeyAlgorithms ^ssh-ed25519, known by RSA', server: 'ed25519+rsa', hostKeyAlgorithms: '^ssh-ed25519', lines: (k, N) => [`${N} ${k.rsa}`] },
   { name: 'HostKeyAlias known by its key', server: 'ed25519', hostKeyAlias: 'node-alias', lines: (k) => [`node-alias ${k.ed}`] },
   { name: 'HostKeyAlias not known', server: 'ed25519', hostKeyAlias: 'node-alias', lines: (k, N) => [`${N} ${k.ed}`] },
   { name: 'HostKeyAlias known only by RSA', server: 'ed25519', hostKeyAlias: 'node-alias', lines: (k) => [`node-alias ${k.otherRsa}`] },
@@ -138,6 +142,7 @@ function runSsh(c: Case, mode: Mode): Promise<Result> {
     ...o(`StrictHostKeyChecking=${mode === 'flag' ? 'accept-new' : mode}`), ...o('UpdateHostKeys=no'), ...o('ConnectTimeout=10'),
     ...o('IdentitiesOnly=yes'), '-i', sshd.clientKeyPath, '-p', String(sshd.port),
     ...(c.hostKeyAlias ? o(`HostKeyAlias=${c.hostKeyAlias}`) : []),
+    ...(c.hostKeyAlgorithms ? o(`HostKeyAlgorithms=${c.hostKeyAlgorithms}`) : []),
     'root@127.0.0.1', 'true',
   ];
   return new Promise((resolve) => {
@@ -151,7 +156,11 @@ function runSsh(c: Case, mode: Mode): Promise<Result> {
 async function runNetwatch(c: Case, mode: Mode): Promise<Result> {
   const { sshd, file } = setup(c, mode, 'netwatch');
   const strict = mode === 'flag' ? 'yes' : mode;
-  const extra = [`StrictHostKeyChecking ${strict}`, ...(c.hostKeyAlias ? [`HostKeyAlias ${c.hostKeyAlias}`] : [])];
+  const extra = [
+    `StrictHostKeyChecking ${strict}`,
+    ...(c.hostKeyAlias ? [`HostKeyAlias ${c.hostKeyAlias}`] : []),
+    ...(c.hostKeyAlgorithms ? [`HostKeyAlgorithms ${c.hostKeyAlgorithms}`] : []),
+  ];
   const t = h.transport('node', hostBlock('node', sshd, file, extra), { acceptNewHostKeys: mode === 'flag' });
   try {
     await t.ready();

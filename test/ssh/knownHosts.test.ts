@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { preferredHostKeyAlgorithms } from '../../src/sources/ssh/connect.js';
+import { assembleHostKeyAlgorithms, orderHostKeyAlgorithms } from '../../src/sources/ssh/hostKeyAlgorithms.js';
 import { decideHostKey, hostKeyTarget, type HostKeyPolicy } from '../../src/sources/ssh/hostKeyPolicy.js';
 import {
   appendKnownHost,
@@ -111,13 +111,18 @@ describe('patterns and markers', () => {
     expect(plain.keyTypes('node-a', 2222)).toEqual([]); // no port-less fallback here, as in ssh's order_hostkeyalgs
   });
 
-  it("orders host key algorithms as ssh -vvv's order_hostkeyalgs does: known types first, in the default order", () => {
-    // ssh: "prefer hostkeyalgs: ecdsa-sha2-nistp256-cert-v01@openssh.com,...,ecdsa-sha2-nistp256,rsa-sha2-512,rsa-sha2-256"
-    // for a host known by RSA (line 1) and ECDSA P-256 (line 2); ssh-rsa (SHA-1) last, for old servers
-    expect(preferredHostKeyAlgorithms(['ssh-rsa', 'ecdsa-sha2-nistp256'])).toEqual(['ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
-    expect(preferredHostKeyAlgorithms(['ssh-rsa', 'ssh-ed25519'])).toEqual(['ssh-ed25519', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']);
-    expect(preferredHostKeyAlgorithms(['ecdsa-sha2-nistp384'])).toEqual(['ecdsa-sha2-nistp384']);
-    expect(preferredHostKeyAlgorithms([])).toEqual([]);
+  it("orders host key algorithms as ssh -vvv's order_hostkeyalgs does: known types first, in the list's order", () => {
+    const dflt = assembleHostKeyAlgorithms(undefined)!;
+    // ssh -vvv for a host known by RSA (line 1) and ECDSA P-256 (line 2), "host key algorithms:" with
+    // what ssh2 cannot do taken out; ssh-rsa (SHA-1, not in ssh's default) last, for old servers
+    expect(orderHostKeyAlgorithms(dflt, ['ssh-rsa', 'ecdsa-sha2-nistp256'])).toEqual([
+      'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-ed25519', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa',
+    ]);
+    expect(orderHostKeyAlgorithms(dflt, [])).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256']);
+    // a list of the user's own is used verbatim (ssh: "using HostkeyAlgorithms verbatim"); +/- lists are reordered
+    expect(orderHostKeyAlgorithms(assembleHostKeyAlgorithms('ssh-ed25519,rsa-sha2-512')!, ['ssh-rsa'])).toEqual(['ssh-ed25519', 'rsa-sha2-512']);
+    expect(orderHostKeyAlgorithms(assembleHostKeyAlgorithms('-ecdsa*')!, ['ssh-rsa'])).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-ed25519', 'ssh-rsa']);
+    expect(assembleHostKeyAlgorithms('nonsense')).toBeNull();
   });
 });
 

@@ -7,6 +7,7 @@
  */
 import { parse, LineType, type Line } from 'ssh-config';
 import { restoreHash, stripComments } from './comments.js';
+import { assembleHostKeyAlgorithms, SUPPORTED_HOST_KEY_ALGORITHMS, type HostKeyAlgorithms } from './hostKeyAlgorithms.js';
 import { directiveProblem, parsePort, parseTimeValue, type ServiceLookup } from './keywords.js';
 import { matchPatternList } from './pattern.js';
 import { expandPath, expandPercent, expandTilde, TokenError } from './tokens.js';
@@ -58,6 +59,8 @@ export interface SshHop {
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
   hostKeyAlias: string | null;
+  /** HostKeyAlgorithms as ssh assembles it; ordered by known_hosts when connecting (connect.ts) */
+  hostKeyAlgorithms: HostKeyAlgorithms;
   addressFamily: 'any' | 'inet' | 'inet6';
   connectTimeoutMs: number;
   /** always on: ServerAliveInterval unset or 0 gives the default */
@@ -237,6 +240,10 @@ function finalize(c: Collected, alias: string, env: ConfigEnv): SshHop {
     const list = c.opts.get(k) ?? dflt;
     return list[0]?.toLowerCase() === 'none' ? [] : list.map((f) => path(f, what));
   };
+  const hostKeyAlgorithms = assembleHostKeyAlgorithms(get('hostkeyalgorithms'))!; // checked in keywords.ts
+  if (!hostKeyAlgorithms.list.some((a) => SUPPORTED_HOST_KEY_ALGORITHMS.has(a))) {
+    throw new SshConfigError(`ssh config for ${alias}: HostKeyAlgorithms ${get('hostkeyalgorithms')}: none that netwatch supports (${[...SUPPORTED_HOST_KEY_ALGORITHMS].join(', ')})`);
+  }
   const strict = getLower('stricthostkeychecking') ?? 'ask';
   const interval = parseTimeValue(get('serveraliveinterval') ?? '0') ?? 0;
   return {
@@ -253,6 +260,7 @@ function finalize(c: Collected, alias: string, env: ConfigEnv): SshHop {
     strictHostKeyChecking: strict === 'accept-new' ? 'accept-new' : ['no', 'off', 'false'].includes(strict) ? 'no' : 'yes',
     hashKnownHosts: yes(getLower('hashknownhosts')),
     hostKeyAlias,
+    hostKeyAlgorithms,
     addressFamily: (getLower('addressfamily') ?? 'any') as SshHop['addressFamily'],
     connectTimeoutMs: (parseTimeValue(get('connecttimeout') ?? '') ?? 0) * 1000 || DEFAULT_CONNECT_TIMEOUT_MS,
     keepaliveIntervalMs: interval > 0 ? interval * 1000 : DEFAULT_KEEPALIVE_INTERVAL_MS,

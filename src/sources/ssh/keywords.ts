@@ -1,4 +1,5 @@
 import { parseDestination } from './destination.js';
+import { assembleHostKeyAlgorithms } from './hostKeyAlgorithms.js';
 import { matchPatternList } from './pattern.js';
 
 /**
@@ -107,6 +108,10 @@ export function directiveProblem(
   if (range && (!/^\d+$/.test(v) || +v < range[0] || +v > range[1])) return `${name} ${args.join(' ')}: not a valid number`;
   if (TIMES.has(k) && parseTimeValue(v) === null) return `${name} ${args.join(' ')}: invalid time value`;
   if (k === 'port' && parsePort(args[0]!, services) === null) return `Bad port '${args[0]!.trim()}'`;
+  if (k === 'hostkeyalgorithms') {
+    if (args.length > 1) return `keyword ${k} extra arguments at end of line`;
+    if (!assembleHostKeyAlgorithms(args[0]!.trim())) return `Bad key types '${args[0]!.trim()}'`;
+  }
   const choices = CHOICES[k];
   if (choices && !choices.includes(v)) return `${name} ${args.join(' ')}: expected one of ${choices.join(', ')}`;
   if (k === 'proxyjump' && v !== 'none') {
