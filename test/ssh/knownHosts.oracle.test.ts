@@ -37,6 +37,8 @@ interface Keys {
   otherEd: string;
   otherRsa: string;
   otherEc: string;
+  /** DSA: a type ssh no longer asks for (not in its default HostKeyAlgorithms) */
+  otherDsa: string;
 }
 
 const h = new Harness();
@@ -52,7 +54,7 @@ beforeAll(async () => {
     execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-C', '', '-f', join(work, name)]);
     return pub(`${join(work, name)}.pub`);
   };
-  const others = { otherEd: gen('other_ed', 'ed25519'), otherRsa: gen('other_rsa', 'rsa'), otherEc: gen('other_ec', 'ecdsa') };
+  const others = { otherEd: gen('other_ed', 'ed25519'), otherRsa: gen('other_rsa', 'rsa'), otherEc: gen('other_ec', 'ecdsa'), otherDsa: gen('other_dsa', 'dsa') };
   const ed = await h.sshd();
   servers.set('ed25519', { sshd: ed, keys: { ed: ed.hostKeyPub, rsa: '', ...others } });
   const rsa = await h.sshd({ hostKeyType: 'rsa' });
@@ -73,6 +75,7 @@ const CASES: Case[] = [
   { name: 'known by another ED25519 key', server: 'ed25519', lines: (k, N) => [`${N} ${k.otherEd}`] },
   { name: 'known only by RSA, offers only ED25519', server: 'ed25519', lines: (k, N) => [`${N} ${k.otherRsa}`] },
   { name: 'known only by ECDSA, offers only ED25519', server: 'ed25519', lines: (k, N) => [`${N} ${k.otherEc}`] },
+  { name: 'known only by DSA, offers only ED25519', server: 'ed25519', lines: (k, N) => [`${N} ${k.otherDsa}`] },
   { name: 'known only by ED25519, offers only RSA', server: 'rsa', lines: (k, N) => [`${N} ${k.otherEd}`] },
   { name: 'known only by RSA, offers RSA and ED25519', server: 'ed25519+rsa', lines: (k, N) => [`${N} ${k.rsa}`] },
   { name: 'known by both of its keys', server: 'ed25519+rsa', lines: (k, N) => [`${N} ${k.rsa}`, `${N} ${k.ed}`] },
