@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assembleHostKeyAlgorithms, orderHostKeyAlgorithms } from '../../src/sources/ssh/hostKeyAlgorithms.js';
 import { decideHostKey, hostKeyTarget, type HostKeyPolicy } from '../../src/sources/ssh/hostKeyPolicy.js';
 import {
   appendKnownHost,
@@ -65,12 +66,25 @@ describe.each([
     expect(kh.verify(ed, '198.18.0.10', 22)).toBe('match');
   });
 
-  it('reports a different key of the same type as changed, another type as unknown', () => {
+  it('reports a different key as changed, of the same type or another (as OpenSSH 9.2 does)', () => {
     const c = kh.check(other, 'node-a', 22);
     expect(c.status).toBe('changed');
     expect(c.entry?.keyType).toBe('ssh-ed25519');
     expect(kh.verify(other, '127.0.0.1', 42022)).toBe('changed');
-    expect(kh.verify(ec, 'node-a', 22)).toBe('unknown');
+    // known only by ED25519, offering ECDSA: changed, not new
+    const t = kh.check(ec, 'node-a', 22);
+    expect(t).toMatchObject({ status: 'changed', entry: { keyType: 'ssh-ed25519' } });
+    expect(t.known?.map((e) => e.keyType)).toEqual(['ssh-ed25519']);
+    expect(plain.verify(ed, 'node-rsa', 22)).toBe('changed'); // node-rsa is in the plain file only
+  });
+
+  it('on a non-22 port with nothing known for [host]:port, takes an equal key of the port-less name', () => {
+    expect(kh.check(ed, 'node-a', 2222)).toMatchObject({ status: 'match', name: '[node-a]:2222', portless: true });
+    // only an equal key counts there: another key or type is new for [host]:port, not changed
+    expect(kh.verify(other, 'node-a', 2222)).toBe('unknown');
+    expect(kh.verify(rsa, 'node-a', 2222)).toBe('unknown');
+    // and [host]:port known with another key wins over the port-less name
+    expect(kh.verify(other, '127.0.0.1', 42022)).toBe('changed');
   });
 });
 
@@ -94,6 +108,21 @@ describe('patterns and markers', () => {
   it('lists the key types known for a host (to prefer them in the handshake)', () => {
     expect(plain.keyTypes('127.0.0.1', 42022).sort()).toEqual(['ecdsa-sha2-nistp256', 'ssh-ed25519', 'ssh-rsa']);
     expect(hashed.keyTypes('node-a', 22)).toEqual(['ssh-ed25519']);
+    expect(plain.keyTypes('node-a', 2222)).toEqual([]); // no port-less fallback here, as in ssh's order_hostkeyalgs
+  });
+
+  it("orders host key algorithms as ssh -vvv's order_hostkeyalgs does: known types first, in the list's order", () => {
+    const dflt = assembleHostKeyAlgorithms(undefined)!;
+    // ssh -vvv for a host known by RSA (line 1) and ECDSA P-256 (line 2), "host key algorithms:" with
+    // what ssh2 cannot do taken out; ssh-rsa (SHA-1, not in ssh's default) last, for old servers
+    expect(orderHostKeyAlgorithms(dflt, ['ssh-rsa', 'ecdsa-sha2-nistp256'])).toEqual([
+      'ecdsa-sha2-nistp256', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-ed25519', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'ssh-rsa',
+    ]);
+    expect(orderHostKeyAlgorithms(dflt, [])).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256']);
+    // a list of the user's own is used verbatim (ssh: "using HostkeyAlgorithms verbatim"); +/- lists are reordered
+    expect(orderHostKeyAlgorithms(assembleHostKeyAlgorithms('ssh-ed25519,rsa-sha2-512')!, ['ssh-rsa'])).toEqual(['ssh-ed25519', 'rsa-sha2-512']);
+    expect(orderHostKeyAlgorithms(assembleHostKeyAlgorithms('-ecdsa*')!, ['ssh-rsa'])).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-ed25519', 'ssh-rsa']);
+    expect(assembleHostKeyAlgorithms('nonsense')).toBeNull();
   });
 });
 
@@ -162,6 +191,28 @@ describe('host key decisions', () => {
         'has a different key (someone may be intercepting the connection, or the host was reinstalled); if the change is expected, ' +
         "remove the old key with: ssh-keygen -R 'node-a' -f known_hosts.plain",
     );
+  });
+
+  it('says a host known with other key types has changed, listing those entries, whatever the policy', () => {
+    const check = plain.check(ec, '127.0.0.1', 42022);
+    expect(check.status).toBe('match');
+    const rsaOnly = KnownHosts.parse(`node-r ssh-rsa ${rsa.toString('base64')}\nnode-r ecdsa-sha2-nistp256 ${ec.toString('base64')}\n`, '/kh');
+    for (const p of [policy, { ...policy, acceptNew: true }, { ...policy, strict: 'accept-new' as const }]) {
+      const d = decideHostKey(rsaOnly.check(ed, 'node-r', 22), ed, hostKeyTarget({ hostName: 'node-r', port: 22, hostKeyAlias: null }), p);
+      expect(!d.accept && d.reason).toBe(
+        `REMOTE HOST IDENTIFICATION HAS CHANGED for node-r: it now offers ED25519 key ${fingerprintSha256(ed)}, but the host is known ` +
+          'with other key types: RSA key in /kh:1, ECDSA key in /kh:2 (someone may be intercepting the connection, or the host was ' +
+          "reinstalled); if the change is expected, remove the old keys with: ssh-keygen -R 'node-r' -f /kh",
+      );
+    }
+  });
+
+  it('accepts a port-less match on a non-22 port without recording a [host]:port line', () => {
+    const d = decideHostKey(plain.check(ed, 'node-a', 2222), ed, hostKeyTarget({ hostName: 'node-a', port: 2222, hostKeyAlias: null }), {
+      ...policy,
+      acceptNew: true,
+    });
+    expect(d).toEqual({ accept: true });
   });
 
   it('refuses a revoked key and looks up a HostKeyAlias without the port', () => {

@@ -6,7 +6,9 @@
  * does DNS (CanonicalizeHostName).
  */
 import { parse, LineType, type Line } from 'ssh-config';
-import { directiveProblem } from './keywords.js';
+import { restoreHash, stripComments } from './comments.js';
+import { assembleHostKeyAlgorithms, SUPPORTED_HOST_KEY_ALGORITHMS, type HostKeyAlgorithms } from './hostKeyAlgorithms.js';
+import { directiveProblem, parsePort, parseTimeValue, type ServiceLookup } from './keywords.js';
 import { matchPatternList } from './pattern.js';
 import { expandPath, expandPercent, expandTilde, TokenError } from './tokens.js';
 import { parseDestination, type Destination } from './destination.js';
@@ -30,6 +32,8 @@ export interface ConfigEnv {
   env: Readonly<Record<string, string | undefined>>;
   /** the files an Include pattern (absolute, wildcards allowed) names, in order */
   include?: (pattern: string) => ConfigFile[];
+  /** TCP service names for `Port ssh` (getservbyname); without it only numbers are ports */
+  services?: ServiceLookup;
 }
 
 export type StrictHostKeyChecking = 'yes' | 'no' | 'accept-new';
@@ -55,6 +59,8 @@ export interface SshHop {
   strictHostKeyChecking: StrictHostKeyChecking;
   hashKnownHosts: boolean;
   hostKeyAlias: string | null;
+  /** HostKeyAlgorithms as ssh assembles it; ordered by known_hosts when connecting (connect.ts) */
+  hostKeyAlgorithms: HostKeyAlgorithms;
   addressFamily: 'any' | 'inet' | 'inet6';
   connectTimeoutMs: number;
   /** always on: ServerAliveInterval unset or 0 gives the default */
@@ -72,7 +78,16 @@ export interface ResolvedHost extends SshHop {
 export const DEFAULT_KEEPALIVE_INTERVAL_MS = 5000;
 export const DEFAULT_KEEPALIVE_COUNT_MAX = 3;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-const DEFAULT_IDENTITIES = ['~/.ssh/id_ed25519', '~/.ssh/id_ecdsa', '~/.ssh/id_rsa'];
+/** ssh's default identity files, in its order (`ssh -G`, OpenSSH 9.2); missing ones are skipped */
+export const DEFAULT_IDENTITIES = [
+  '~/.ssh/id_rsa',
+  '~/.ssh/id_ecdsa',
+  '~/.ssh/id_ecdsa_sk',
+  '~/.ssh/id_ed25519',
+  '~/.ssh/id_ed25519_sk',
+  '~/.ssh/id_xmss',
+  '~/.ssh/id_dsa',
+];
 const MAX_INCLUDE_DEPTH = 16;
 const MAX_JUMP_DEPTH = 8;
 
@@ -87,7 +102,7 @@ interface Collected {
 function lineArgs(line: Line): string[] {
   if (line.type !== LineType.DIRECTIVE) return [];
   const v = line.value;
-  return typeof v === 'string' ? [v] : v.map((x) => x.val);
+  return (typeof v === 'string' ? [v] : v.map((x) => x.val)).map(restoreHash);
 }
 
 /** `path line N` for the first line that satisfies `test`, else `path` (for error lines). */
@@ -105,7 +120,7 @@ function directiveLine(file: ConfigFile, keyword: string, arg = ''): string {
 
 function parseFile(file: ConfigFile): Line[] {
   try {
-    return [...parse(file.text)];
+    return [...parse(stripComments(file.text))];
   } catch (e) {
     const at = where(file, (l) => (l.replace(/#.*/, '').match(/"/g) ?? []).length % 2 === 1);
     throw new SshConfigError(`malformed ssh config ${at}: ${(e as Error).message}`);
@@ -133,7 +148,7 @@ function evaluate(files: readonly ConfigFile[], env: ConfigEnv, alias: string, f
     for (const [rawKey, rawVal] of Object.entries(line.criteria)) {
       const neg = rawKey.startsWith('!');
       const key = (neg ? rawKey.slice(1) : rawKey).toLowerCase();
-      const list = (typeof rawVal === 'string' ? rawVal : rawVal.map((x) => x.val).join(',')).split(',');
+      const list = restoreHash(typeof rawVal === 'string' ? rawVal : rawVal.map((x) => x.val).join(',')).split(',');
       const subject: Record<string, string> = {
         host: currentHost(),
         originalhost: alias,
@@ -157,7 +172,7 @@ function evaluate(files: readonly ConfigFile[], env: ConfigEnv, alias: string, f
       const k = line.param.toLowerCase();
       const args = lineArgs(line);
       if (k === 'ignoreunknown' && active && c.ignoreUnknown.length === 0) c.ignoreUnknown = args.join(',').split(',');
-      const problem = directiveProblem(line.param, args, c.ignoreUnknown);
+      const problem = directiveProblem(line.param, args, c.ignoreUnknown, env.services);
       if (problem) throw new SshConfigError(`malformed ssh config ${directiveLine(file, k.trim(), args[0])}: ${problem}`);
       if ('config' in line) {
         const on = k === 'host' ? matchPatternList(args, alias) : matchBlock(line, file);
@@ -195,7 +210,7 @@ function finalize(c: Collected, alias: string, env: ConfigEnv): SshHop {
     throw new SshConfigError(`ssh config for ${alias}: ProxyCommand is not supported by netwatch; use ProxyJump`);
   }
   const hostName = (get('hostname') ? expandPercent(get('hostname')!, { h: alias }, 'HostName') : alias).toLowerCase();
-  const port = int(get('port'), 22);
+  const port = get('port') ? (parsePort(get('port')!, env.services) ?? 22) : 22;
   const user = get('user') ?? env.localUser;
   const hostKeyAlias = get('hostkeyalias') ?? null;
   const tokens: Record<string, string> = {
@@ -225,8 +240,12 @@ function finalize(c: Collected, alias: string, env: ConfigEnv): SshHop {
     const list = c.opts.get(k) ?? dflt;
     return list[0]?.toLowerCase() === 'none' ? [] : list.map((f) => path(f, what));
   };
+  const hostKeyAlgorithms = assembleHostKeyAlgorithms(get('hostkeyalgorithms'))!; // checked in keywords.ts
+  if (!hostKeyAlgorithms.list.some((a) => SUPPORTED_HOST_KEY_ALGORITHMS.has(a))) {
+    throw new SshConfigError(`ssh config for ${alias}: HostKeyAlgorithms ${get('hostkeyalgorithms')}: none that netwatch supports (${[...SUPPORTED_HOST_KEY_ALGORITHMS].join(', ')})`);
+  }
   const strict = getLower('stricthostkeychecking') ?? 'ask';
-  const interval = int(get('serveraliveinterval'), 0);
+  const interval = parseTimeValue(get('serveraliveinterval') ?? '0') ?? 0;
   return {
     alias,
     hostName,
@@ -241,8 +260,9 @@ function finalize(c: Collected, alias: string, env: ConfigEnv): SshHop {
     strictHostKeyChecking: strict === 'accept-new' ? 'accept-new' : ['no', 'off', 'false'].includes(strict) ? 'no' : 'yes',
     hashKnownHosts: yes(getLower('hashknownhosts')),
     hostKeyAlias,
+    hostKeyAlgorithms,
     addressFamily: (getLower('addressfamily') ?? 'any') as SshHop['addressFamily'],
-    connectTimeoutMs: get('connecttimeout') ? int(get('connecttimeout'), 10) * 1000 || DEFAULT_CONNECT_TIMEOUT_MS : DEFAULT_CONNECT_TIMEOUT_MS,
+    connectTimeoutMs: (parseTimeValue(get('connecttimeout') ?? '') ?? 0) * 1000 || DEFAULT_CONNECT_TIMEOUT_MS,
     keepaliveIntervalMs: interval > 0 ? interval * 1000 : DEFAULT_KEEPALIVE_INTERVAL_MS,
     keepaliveCountMax: int(get('serveralivecountmax'), DEFAULT_KEEPALIVE_COUNT_MAX) || DEFAULT_KEEPALIVE_COUNT_MAX,
   };
@@ -255,7 +275,11 @@ function resolveAt(dest: Destination, files: readonly ConfigFile[], env: ConfigE
     const c = evaluate(files, env, alias, dest, jump);
     const hop = finalize(c, alias, env);
     const notes = [...new Set(c.notes)];
-    const spec = c.opts.get('proxyjump')?.[0]?.trim();
+    const rawSpec = c.opts.get('proxyjump')?.[0]?.trim();
+    // ProxyJump accepts %%, %h, %n, %p and %r of this host (ssh_config(5) TOKENS); a chain
+    // passed down from a later hop was expanded there already
+    const tokens = { h: hop.hostName, n: alias, p: String(hop.port), r: hop.user };
+    const spec = rawSpec && jump === undefined ? expandPercent(rawSpec, tokens, 'ProxyJump') : rawSpec;
     let jumps: SshHop[] = [];
     if (spec && spec.toLowerCase() !== 'none') {
       const parts = spec.split(',').map((s) => s.trim());

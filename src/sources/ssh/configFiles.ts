@@ -8,6 +8,7 @@ import { hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { resolveHost, type ConfigEnv, type ConfigFile, type ResolvedHost } from './config.js';
 import { SshConfigError } from './errors.js';
+import { parseServices, type ServiceLookup } from './keywords.js';
 import { matchPattern } from './pattern.js';
 
 export interface LoadOptions {
@@ -75,6 +76,19 @@ export function localEnv(env: Readonly<Record<string, string | undefined>> = pro
   return { home, localUser: user, uid, localHost: hostname(), env };
 }
 
+/** getservbyname from /etc/services (read once, when a Port is not a number) */
+let services: ServiceLookup | undefined;
+export const systemServices: ServiceLookup = (name) => {
+  if (!services) {
+    try {
+      services = parseServices(readFileSync('/etc/services', 'utf8'));
+    } catch {
+      services = () => undefined;
+    }
+  }
+  return services(name);
+};
+
 export function loadSshConfig(opts: LoadOptions = {}): LoadedConfig {
   const base = localEnv(opts.env);
   const files: ConfigFile[] = [];
@@ -89,7 +103,7 @@ export function loadSshConfig(opts: LoadOptions = {}): LoadedConfig {
     expandGlob(pattern)
       .map((p) => readConfig(p, false, false))
       .filter((f): f is ConfigFile => f !== null);
-  return { files, env: { ...base, include } };
+  return { files, env: { ...base, include, services: systemServices } };
 }
 
 /** Reads the config files and resolves one host: what `ssh [-F FILE] -G target` would use. */

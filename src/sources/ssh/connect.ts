@@ -12,6 +12,7 @@ import { planAuth } from './auth.js';
 import type { ResolvedHost, SshHop } from './config.js';
 import { classifyError, classifyForwardError, HostKeyError, type ErrorLike, type Failure } from './errors.js';
 import { decideHostKey, hostKeyTarget } from './hostKeyPolicy.js';
+import { orderHostKeyAlgorithms } from './hostKeyAlgorithms.js';
 import { appendKnownHost, loadKnownHosts } from './knownHosts.js';
 
 const { Client } = ssh2;
@@ -26,14 +27,13 @@ export interface ConnectOptions {
   log: (line: string) => void;
 }
 
-const SUPPORTED_HOST_KEY_ALGOS = new Set([
-  'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa',
-]);
-
-/** Host key algorithms for the key types known_hosts has, so the server offers one of those. */
-export function preferredHostKeyAlgorithms(knownTypes: readonly string[]): ServerHostKeyAlgorithm[] {
-  const out = knownTypes.flatMap((t) => (t === 'ssh-rsa' ? ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'] : [t]));
-  return [...new Set(out)].filter((a) => SUPPORTED_HOST_KEY_ALGOS.has(a)) as ServerHostKeyAlgorithm[];
+/**
+ * The host key algorithms to offer this hop, in order: its HostKeyAlgorithms, with those whose
+ * key type known_hosts has for it first (OpenSSH's order_hostkeyalgs), so a known host is not
+ * asked for another type first.
+ */
+export function hostKeyAlgorithmsFor(hop: SshHop, knownTypes: readonly string[]): ServerHostKeyAlgorithm[] {
+  return orderHostKeyAlgorithms(hop.hostKeyAlgorithms, knownTypes) as ServerHostKeyAlgorithm[];
 }
 
 export function isFailure(e: unknown): e is Failure {
@@ -49,7 +49,7 @@ function connectHop(hop: SshHop, via: { address: string } | { sock: Duplex }, pr
   for (const n of known.notes) opts.log(`${label}${n}`);
   const auth = planAuth(hop);
   for (const n of auth.notes) opts.log(`${label}${n}`);
-  const prefer = preferredHostKeyAlgorithms(known.keyTypes(target.host, target.port));
+  const serverHostKey = hostKeyAlgorithmsFor(hop, known.keyTypes(target.host, target.port));
   let hostKeyError: HostKeyError | undefined;
   const hostVerifier = (key: Buffer): boolean => {
     const d = decideHostKey(known.check(key, target.host, target.port), key, target, {
@@ -81,7 +81,7 @@ function connectHop(hop: SshHop, via: { address: string } | { sock: Duplex }, pr
     keepaliveInterval: hop.keepaliveIntervalMs,
     keepaliveCountMax: hop.keepaliveCountMax,
     ...('sock' in via ? { sock: via.sock } : { host: via.address }),
-    ...(prefer.length ? { algorithms: { serverHostKey: { remove: prefer, prepend: prefer, append: [] } } } : {}),
+    algorithms: { serverHostKey },
   };
   return new Promise((resolve, reject) => {
     const client = new Client();

@@ -6,7 +6,7 @@
  * never prompts.
  */
 import type { StrictHostKeyChecking } from './config.js';
-import { displayKeyType, formatKnownHostsLine, knownHostsName, type HostKeyCheck } from './knownHosts.js';
+import { displayKeyType, family, formatKnownHostsLine, knownHostsName, type HostKeyCheck } from './knownHosts.js';
 
 export interface HostKeyTarget {
   /** the name to look up: HostKeyAlias, else the host name */
@@ -50,12 +50,19 @@ export function decideHostKey(check: HostKeyCheck, key: Buffer, t: HostKeyTarget
       };
     case 'changed': {
       const e = check.entry!;
+      const known = check.known ?? [e];
+      const sameType = family(e.keyType) === family(check.keyType);
+      // OpenSSH: "Offending RSA key in FILE:LINE"; a key of another type is a change too
+      const but = sameType
+        ? `${e.file}:${e.line} has a different key`
+        : `the host is known with other key types: ${known.map((k) => `${displayKeyType(k.keyType)} key in ${k.file}:${k.line}`).join(', ')}`;
+      const files = [...new Set(known.map((k) => k.file))];
       return {
         accept: false,
         reason:
-          `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: it now offers ${what}, but ${e.file}:${e.line} has a different key` +
+          `REMOTE HOST IDENTIFICATION HAS CHANGED for ${name}: it now offers ${what}, but ${but}` +
           ` (someone may be intercepting the connection, or the host was reinstalled); if the change is expected,` +
-          ` remove the old key with: ssh-keygen -R '${name}' -f ${e.file}`,
+          ` remove the old ${sameType || known.length === 1 ? 'key' : 'keys'} with: ${files.map((f) => `ssh-keygen -R '${name}' -f ${f}`).join('; ')}`,
       };
     }
     case 'unknown': {

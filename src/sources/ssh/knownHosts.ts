@@ -36,6 +36,10 @@ export interface HostKeyCheck {
   fingerprint: string;
   /** for match/revoked: the entry that matched; for changed: the entry with the other key */
   entry?: KnownHostsEntry;
+  /** for changed: every entry known for the name (of this key type or another) */
+  known?: KnownHostsEntry[];
+  /** for match: found under the port-less name (a non-22 port, as ssh falls back to) */
+  portless?: boolean;
 }
 
 /** The name known_hosts stores for a host: `host` on port 22, else `[host]:port`. */
@@ -68,7 +72,7 @@ export function displayKeyType(type: string): string {
 }
 
 /** Keys of one family replace each other (a new ECDSA key on another curve is "changed"). */
-function family(type: string): string {
+export function family(type: string): string {
   return type.startsWith('ecdsa-sha2-') ? 'ecdsa' : type;
 }
 
@@ -144,19 +148,34 @@ export class KnownHosts {
     );
   }
 
-  /** Like OpenSSH: revoked beats everything, then a matching key, then a same-type other key. */
+  private forName(name: string): KnownHostsEntry[] {
+    return this.entries.filter((e) => e.marker !== 'cert-authority' && namesMatch(e.names, name));
+  }
+
+  /**
+   * As OpenSSH 9.2 decides (checked against a live `ssh`): a @revoked key is refused; a key
+   * known for the name matches; any other key known for the name, of this type or another, makes
+   * it "changed" (a host known only by RSA that offers ED25519 has changed). A name nothing is
+   * known for is looked up again without the port (non-22 ports only): only an equal key there
+   * counts, as a match; anything else is unknown.
+   */
   check(blob: Buffer, host: string, port: number): HostKeyCheck {
     const name = knownHostsName(host, port);
     const keyType = keyTypeOf(blob);
     const base = { name, keyType, fingerprint: fingerprintSha256(blob) };
-    const forHost = this.entries.filter((e) => e.marker !== 'cert-authority' && namesMatch(e.names, name));
-    const revoked = forHost.find((e) => e.marker === 'revoked' && e.key.equals(blob));
+    const forHost = this.forName(name);
+    const portless = port === 22 ? [] : this.forName(knownHostsName(host, 22));
+    const revoked = [...forHost, ...portless].find((e) => e.marker === 'revoked' && e.key.equals(blob));
     if (revoked) return { ...base, status: 'revoked', entry: revoked };
     const plain = forHost.filter((e) => e.marker === null);
     const same = plain.find((e) => e.key.equals(blob));
     if (same) return { ...base, status: 'match', entry: same };
-    const other = plain.find((e) => family(e.keyType) === family(keyType));
-    if (other) return { ...base, status: 'changed', entry: other };
+    if (plain.length > 0) {
+      const entry = plain.find((e) => family(e.keyType) === family(keyType)) ?? plain[0]!;
+      return { ...base, status: 'changed', entry, known: plain };
+    }
+    const fallback = portless.find((e) => e.marker === null && e.key.equals(blob));
+    if (fallback) return { ...base, status: 'match', entry: fallback, portless: true };
     return { ...base, status: 'unknown' };
   }
 
@@ -164,7 +183,7 @@ export class KnownHosts {
     return this.check(blob, host, port).status;
   }
 
-  /** Key types known for this host, so the handshake can prefer them (as OpenSSH does). */
+  /** Key types known for this name (no port-less fallback, as in ssh), to prefer them in the handshake. */
   keyTypes(host: string, port: number): string[] {
     const name = knownHostsName(host, port);
     const types = this.entries.filter((e) => e.marker === null && namesMatch(e.names, name)).map((e) => e.keyType);
