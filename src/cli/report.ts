@@ -2,6 +2,7 @@
 import { collectorErrors, collectorsReport, routesOf, type CollectorName } from '../state/model.js';
 import { nodeAddresses, primaryChoice } from '../state/topology.js';
 import type { AppState, Collected, NodeState } from '../state/types.js';
+import { oneLine } from '../ui/format.js';
 
 /** a collector's last good value in the report's old Collected shape (its status is in `collectors`) */
 function last<K extends CollectorName>(n: NodeState, c: K): Collected<NonNullable<NodeState['model'][K]['value']>> | undefined {
@@ -77,7 +78,8 @@ export function textReport(st: AppState): string {
     const worst = n.problems[0] ? `${n.problems[0].severity}: ${n.problems[0].message}` : n.lastError ?? '';
     const ns = n.status;
     const status = ns.kind === 'failed' || ns.kind === 'reconnecting' || ns.kind === 'stale' ? `${ns.kind}: ${ns.reason}` : s ? 'ok' : 'no sample';
-    return [name, status, ct, ifs, worst];
+    // every cell is outside text (node names, reasons, messages): one line, controls shown as escapes
+    return [name, status, ct, ifs, worst].map(oneLine);
   });
   const head = ['NODE', 'STATUS', 'CONNTRACK', 'IFACES', 'WORST PROBLEM'];
   const all = [head, ...rows];
@@ -86,7 +88,7 @@ export function textReport(st: AppState): string {
   // collectors whose last read failed, one line per node under the table
   const errors = st.order.flatMap((name) => {
     const e = collectorErrors(st.nodes[name]!);
-    return e.length ? [`${name}: collector errors: ${e.map((x) => `${x.name}: ${x.error.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 120)}`).join('; ')}`] : [];
+    return e.length ? [oneLine(`${name}: collector errors: ${e.map((x) => `${x.name}: ${oneLine(x.error).slice(0, 120)}`).join('; ')}`)] : [];
   });
   return [...table, ...errors].join('\n');
 }

@@ -1,7 +1,10 @@
 /**
  * Number, duration and text-fitting helpers for the UI. Pure. Every glyph netwatch prints
  * (ASCII, box/braille/block characters, arrows) is one column wide, so widths are string lengths.
+ * Text is fitted as it is shown: sanitized first (sanitize.ts), so an escape in a name is
+ * measured as the visible "\x1b" it becomes.
  */
+import { sanitize } from './sanitize.js';
 
 const UNITS = ['', 'k', 'M', 'G', 'T'];
 
@@ -74,20 +77,38 @@ export function fmtClock(ms: number): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
-/** cut to `width` columns, marking a cut with "…" */
-export function truncate(s: string, width: number): string {
+/** the first `n` UTF-16 units of `s`, one fewer rather than half a surrogate pair */
+export function cutAt(s: string, n: number): string {
+  if (n <= 0) return '';
+  if (n >= s.length) return s;
+  const c = s.charCodeAt(n - 1);
+  return s.slice(0, c >= 0xd800 && c <= 0xdbff ? n - 1 : n);
+}
+
+/** the last `n` UTF-16 units of `s`, one fewer rather than half a surrogate pair */
+function tailOf(s: string, n: number): string {
+  if (n <= 0) return '';
+  if (n >= s.length) return s;
+  const c = s.charCodeAt(s.length - n);
+  return s.slice(c >= 0xdc00 && c <= 0xdfff ? s.length - n + 1 : s.length - n);
+}
+
+/** sanitized, cut to `width` columns, marking a cut with "…" */
+export function truncate(raw: string, width: number): string {
   if (width <= 0) return '';
+  const s = sanitize(raw);
   if (s.length <= width) return s;
   if (width === 1) return '…';
-  return `${s.slice(0, width - 1)}…`;
+  return `${cutAt(s, width - 1)}…`;
 }
 
 /** cut in the middle: names keep their distinguishing end (gke-pool-a-…-x7k2, web-7d9f…-abcde) */
-export function truncateMiddle(s: string, width: number): string {
+export function truncateMiddle(raw: string, width: number): string {
+  const s = sanitize(raw);
   if (s.length <= width) return s;
   if (width < 5) return truncate(s, width);
   const tail = Math.floor((width - 1) / 2);
-  return `${s.slice(0, width - 1 - tail)}…${s.slice(s.length - tail)}`;
+  return `${cutAt(s, width - 1 - tail)}…${tailOf(s, tail)}`;
 }
 
 /** exactly `width` columns: truncated (at the end, or in the middle for names), then padded */
@@ -96,8 +117,10 @@ export function fit(s: string, width: number, align: 'left' | 'right' = 'left', 
   return align === 'left' ? t.padEnd(width) : t.padStart(width);
 }
 
-/** one line with no control characters (kernel lines, reasons and messages come from outside) */
+/**
+ * One line, safe to print (kernel lines, reasons and messages come from outside): line breaks
+ * and tabs become one space, every other control is shown as an escape (sanitize.ts).
+ */
 export function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  return sanitize(s.replace(/[\t\n\v\f\r\u0085\u2028\u2029]+/g, ' ').trim());
 }

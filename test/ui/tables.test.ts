@@ -15,11 +15,14 @@ describe('format', () => {
     expect([fmtAge(4_200), fmtAge(125_000), fmtAge(7_500_000), fmtAge(3 * 86_400_000 + 7_200_000)]).toEqual(['4s', '2m5s', '2h5m', '3d2h']);
     expect([fmtPct(0.05), fmtPct(4.71), fmtPct(95.2)]).toEqual(['<0.1%', '4.7%', '95%']);
   });
-  it('fits text: end cut with …, names cut in the middle, control characters flattened', () => {
+  it('fits text: end cut with …, names cut in the middle, control characters shown as escapes', () => {
     expect(fit('abcdef', 4)).toBe('abc…');
     expect(fit('ab', 4, 'right')).toBe('  ab');
     expect(truncateMiddle('gke-pool-a-1234abcd-x7k2', 13)).toBe('gke-po…d-x7k2');
-    expect(oneLine('a\nb\u001b[31mc')).toBe('a b [31mc');
+    // line breaks become a space; an escape is shown, not sent (sanitize.ts)
+    expect(oneLine('a\nb\u001b[31mc')).toBe('a b\\x1b[31mc');
+    expect(fit('x\u001b]0;t\u0007', 14)).toBe('x\\x1b]0;t\\x07 ');
+    expect(truncateMiddle('ab\u202ecd-long-name-x7k2', 13)).toBe('ab\\u20…e-x7k2');
   });
 });
 
