@@ -151,7 +151,7 @@ export function podRows(node: NodeState): PodRow[] {
   if (!kube) return [];
   const current = new Map(interfacesOf(node).map((i) => [i.name, i]));
   const listFailed = podsProblem(node);
-  const unknown = !isLive(node) ? `unknown: node ${node.status.kind}` : listFailed ? `unknown: ${listFailed.text}` : undefined;
+  const unknown = !isLive(node) ? `unknown: node ${node.status.kind}` : listFailed ? `unknown: pods ${listFailed.kind}` : undefined;
   const links = new Map(kube.links.map((l) => [l.pod.uid, l]));
   const pods = new Map(kube.pods.map((p) => [p.uid, p]));
   for (const l of kube.links) if (!pods.has(l.pod.uid)) pods.set(l.pod.uid, l.pod);
