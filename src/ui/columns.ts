@@ -3,7 +3,7 @@
  * higher = dropped first on narrow terminals) and may grow into the space left. Rows render to
  * colored segments (pure, tested), which one Ink <Text> per line prints.
  */
-import { cutAt, fit } from './format.js';
+import { cols, cutCols, fit } from './format.js';
 import { sanitize } from './sanitize.js';
 import type { Tone } from './select.js';
 
@@ -101,14 +101,14 @@ export function segsText(segs: readonly Seg[]): string {
 
 /** the columns a line takes when drawn: text from outside is measured as it is shown (sanitized) */
 export function segsWidth(segs: readonly Seg[]): number {
-  return segs.reduce((a, s) => a + sanitize(s.text).length, 0);
+  return segs.reduce((a, s) => a + cols(sanitize(s.text)), 0);
 }
 
 /** a width that fits the longest value as drawn (sanitized), within bounds */
 export function widthFor(values: Iterable<string>, header: string, min: number, max: number): number {
   let w = header.length;
   for (const v of values) {
-    const n = sanitize(v).length;
+    const n = cols(sanitize(v));
     if (n > w) w = n;
   }
   return Math.min(max, Math.max(min, w));
@@ -122,15 +122,15 @@ export function widthFor(values: Iterable<string>, header: string, min: number, 
  */
 export function clipSegs(segs: readonly Seg[], width: number): Seg[] {
   const kept = segs.filter((s) => s.text).map((s) => ({ ...s, text: sanitize(s.text) }));
-  const total = kept.reduce((a, s) => a + s.text.length, 0);
+  const total = kept.reduce((a, s) => a + cols(s.text), 0);
   if (total <= width) return kept;
   const out: Seg[] = [];
   let room = Math.max(0, width - 1);
   for (const s of kept) {
     if (room <= 0) break;
-    const text = cutAt(s.text, room);
+    const text = cutCols(s.text, room);
     out.push({ ...s, text });
-    room -= text.length;
+    room -= Math.max(1, cols(text));
   }
   if (width > 0) {
     const last = out[out.length - 1];

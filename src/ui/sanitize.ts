@@ -6,17 +6,20 @@
  *   C0 controls and DEL          \x1b  \x07  \x7f   (tab too: it would break column widths)
  *   C1 controls (U+0080–U+009F)  \x9b  (a CSI on terminals that take 8-bit controls)
  *   bidi embeddings, overrides, isolates and marks, line/paragraph separators   \u202e  \u2028
+ *   every other format character (Cf: zero-width space and joiners, soft hyphen, BOM, tags):
+ *   invisible, so two names that differ only by one would look the same   \u200b  \u{e0041}
  *   lone surrogates (not text)   \ud800
  * Printable text, including non-ASCII letters and U+FFFD from invalid UTF-8, is left alone;
  * `visibleUtf8` decodes bytes with each invalid byte shown as \xNN instead of U+FFFD. Pure.
  */
 
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|\p{Cf}|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
 
 function escapeOne(ch: string): string {
-  const c = ch.charCodeAt(0);
-  return c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  const c = ch.codePointAt(0)!;
+  if (c <= 0xff) return `\\x${c.toString(16).padStart(2, '0')}`;
+  return c <= 0xffff ? `\\u${c.toString(16).padStart(4, '0')}` : `\\u{${c.toString(16)}}`;
 }
 
 /** the string with every unsafe code point written as a visible escape (see the header) */

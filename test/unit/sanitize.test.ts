@@ -14,6 +14,12 @@ describe('sanitize', () => {
     expect(sanitize('\u2066a\u2069\u200f\u061c\u2028')).toBe('\\u2066a\\u2069\\u200f\\u061c\\u2028');
   });
 
+  it('shows invisible format characters: zero-width space and joiner, soft hyphen, BOM, tags', () => {
+    expect(sanitize('web\u200b-1')).toBe('web\\u200b-1');
+    expect(sanitize('a\u200db\u00adc\ufeff')).toBe('a\\u200db\\xadc\\ufeff');
+    expect(sanitize('x\u{e0041}y')).toBe('x\\u{e0041}y');
+  });
+
   it('leaves printable text alone, non-ASCII and emoji included', () => {
     for (const s of ['eth0', 'cali1a2b3c4d5e6', 'подов', 'ポッド', '파드', '🙂 ok', 'a\ufffdb', '']) {
       expect(sanitize(s)).toBe(s);
