@@ -22,8 +22,16 @@ function escapeOne(ch: string): string {
   return c <= 0xffff ? `\\u${c.toString(16).padStart(4, '0')}` : `\\u{${c.toString(16)}}`;
 }
 
+/**
+ * Common printable text: nothing to look at (most names, every line netwatch writes itself, with
+ * its box, block, braille and arrow glyphs). These ranges hold no control, format (Cf) or bidi
+ * code point; anything else takes the full check.
+ */
+const COMMON = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u05ff\u2010-\u2027\u2030-\u205f\u2070-\u28ff]*$/;
+
 /** the string with every unsafe code point written as a visible escape (see the header) */
 export function sanitize(s: string): string {
+  if (COMMON.test(s)) return s;
   UNSAFE.lastIndex = 0;
   return UNSAFE.test(s) ? s.replace(UNSAFE, escapeOne) : s;
 }
