@@ -60,10 +60,18 @@ export function nodeReport(n: NodeState, now = Date.now()) {
   };
 }
 
+// code points JSON.stringify leaves raw that a terminal acts on or reorders (DEL, C1, bidi,
+// separators, other format characters); only ever inside JSON strings, where \uXXXX means the same
+const JSON_UNSAFE = /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/** JSON.stringify, with the code points above written as \uXXXX too: the same JSON when parsed, safe to print */
+export function safeJson(v: unknown, space?: number): string {
+  return JSON.stringify(v, null, space).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function jsonReport(st: AppState, extra: Record<string, unknown> = {}, now = Date.now()): string {
-  return JSON.stringify(
+  return safeJson(
     { version: 1, takenAt: new Date(now).toISOString(), kube: st.kube, nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!, now), ...(extra[name] ? { processes: extra[name] } : {}) })) },
-    null,
     2,
   );
 }
