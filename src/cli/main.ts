@@ -12,13 +12,14 @@ import { fileLogger } from './log.js';
 import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
 import { InvalidNameError } from '../sources/shell.js';
+import { printable } from './printable.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 
 const EXIT_USAGE = 2;
 
 function fail(msg: string, code = 1): never {
-  process.stderr.write(`netwatch: ${msg}\n`);
+  process.stderr.write(printable(`netwatch: ${msg}\n`));
   process.exit(code);
 }
 
@@ -103,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const n of failed) {
       const node = st.nodes[n]!;
       const why = node.status.kind === 'failed' || node.status.kind === 'reconnecting' ? node.status.reason : node.lastError ?? 'no sample';
-      process.stderr.write(`netwatch: ${n}: ${why}\n`);
+      process.stderr.write(printable(`netwatch: ${n}: ${why}\n`));
     }
     return failed.length ? 1 : 0;
   }

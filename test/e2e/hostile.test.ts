@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, waitFor } from './run.js';
+import { BIN, runNetwatch, waitFor } from './run.js';
 
 const SERVER = `hostile-${process.pid}`;
 const S = 'h';
@@ -110,6 +110,26 @@ function offenders(bytes: Buffer): string[] {
 }
 
 describe('hostile names, argv and API strings in the lab: nothing raw reaches the terminal', () => {
+  it('--once, text and JSON: nothing raw in the output; the JSON holds the names as they are', async () => {
+    const args = ['--kubeconfig', join(lab.dir, 'kubeconfig'), '-F', lab.sshConfigPath, '--nodes', 'pool-h', '--once'];
+    const text = await runNetwatch(args);
+    for (const [what, out] of [['stdout', text.stdout], ['stderr', text.stderr]] as const) {
+      const bad = offenders(Buffer.from(out));
+      expect(bad, `${what}: ${bad.slice(0, 5).join('\n')}`).toEqual([]);
+    }
+    expect(text.stdout).toContain('evil-\\x1b]2;gotcha\\x1b\\');
+    const json = await runNetwatch([...args, '--json']);
+    const bad = offenders(Buffer.from(json.stdout));
+    expect(bad, bad.slice(0, 5).join('\n')).toEqual([]);
+    const rep = JSON.parse(json.stdout);
+    expect(rep.nodes.map((n: { node: string }) => n.node).sort()).toEqual([EVIL_NODE, NODE].sort());
+    const pods = rep.nodes.find((n: { node: string }) => n.node === NODE).pods.items.map((p: { name: string; namespace: string }) => `${p.namespace}/${p.name}`);
+    expect(pods.sort()).toEqual(POD_NAMES.map((n) => `ns-\u009b1m/${n}`).sort());
+    const names = rep.nodes.find((n: { node: string }) => n.node === NODE).interfaces.data.map((i: { name: string }) => i.name);
+    const ascii = (v: unknown) => JSON.stringify(v).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    console.log(`[figure] interface names as --json reports them: ${ascii(names.filter((n: string) => !/^(lo|eth0|cbr0|veth)/.test(n)))}`);
+  }, 90_000);
+
   it('every view, the kill dialog and the help, then a 403 on the pods', async () => {
     let f = await until('the hostile node row', (f) => f.includes('evil-\\x1b]2;gotcha\\x1b\\'));
     expect(f).toContain('netwatch 2 nodes');
