@@ -100,6 +100,20 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
     }
   });
 
+  it('a list filter matches names as they are shown: "node\\x1b]0" finds the node named with an OSC', async () => {
+    const ui = await renderSized(<App store={cluster()} now={() => NOW} />, 160, 30);
+    await ui.press('/node\\x1b]0');
+    let f = expectClean(ui.lastFrame(), 'filtered overview');
+    expect(f).toContain('nodes 1–1 of 1 (2 unfiltered)');
+    expect(f).toContain('node\\x1b]0;pwned\\x07');
+    await ui.press(KEY.esc, 150);
+    await ui.press('/u202e');
+    f = expectClean(ui.lastFrame(), 'filtered overview');
+    expect(f).toContain('nodes 1–1 of 1 (2 unfiltered)');
+    expect(f).toContain('nab\\u202ecd');
+    ui.unmount();
+  });
+
   it('the capture prompt: a hostile target, a pasted filter with escapes, tcpdump refusing it', async () => {
     const target = { kind: 'interface' as const, node: `node${H.osc}`, iface: IFACES.veth2 };
     const base = { ...captureRoute(target, { kind: 'overview' }), filter: `port 53 ${H.osc}${H.c1}`, error: `tcpdump: syntax error in ${H.clear}\nline 2 ${H.bidi}` };
