@@ -14,6 +14,16 @@ import { KEY, renderSized } from './render.js';
 afterEach(() => cleanup());
 
 const FORBIDDEN: KubeStatus = { kind: 'forbidden', message: 'forbidden: cannot list pods' };
+/** the frame once `ok` holds for it (renders are asynchronous; a loaded machine is slow) */
+async function until(ui: { frame: () => string }, ok: (f: string) => boolean, ms = 3000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = ui.frame();
+    if (ok(f) || Date.now() > end) return f;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const rowOf = (frame: string, name: string) => frame.split('\n').find((l) => / (live|stale)/.test(l) && l.includes(name)) ?? '';
 
 function setPodsStatus(store: ReturnType<typeof testStore>, node: string, status: KubeStatus) {
@@ -31,8 +41,7 @@ describe('403 on one node\'s pods, live', () => {
     expect(rowOf(f, 'node-a')).toMatch(/ 3( |$)/);
 
     setPodsStatus(store, 'node-a', FORBIDDEN);
-    await ui.press('');
-    f = ui.frame();
+    f = await until(ui, (f) => !f.includes('kube ok'));
     expect(f).not.toContain('kube ok');
     expect(f.split('\n')[0]).toContain('kube: pods forbidden on node-a');
     const a = rowOf(f, 'node-a');
@@ -44,7 +53,7 @@ describe('403 on one node\'s pods, live', () => {
     expect(rowOf(f, 'node-b')).not.toContain('forbidden');
 
     await ui.press('p');
-    f = ui.frame();
+    f = await until(ui, (f) => f.includes('[pods'));
     expect(f).toContain('[pods 3?]');
     const podLines = f.split('\n').filter((l) => l.includes('default/web-'));
     expect(podLines).toHaveLength(3);
@@ -52,7 +61,7 @@ describe('403 on one node\'s pods, live', () => {
 
     setPodsStatus(store, 'node-a', { kind: 'ok' });
     await ui.press(KEY.esc, 200);
-    f = ui.frame();
+    f = await until(ui, (f) => f.includes('kube ok') && f.includes('nodes 1–2 of 2'));
     expect(f).toContain('kube ok');
     expect(rowOf(f, 'node-a')).toMatch(/ 3( |$)/);
     expect(f).not.toContain('forbidden');
