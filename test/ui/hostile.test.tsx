@@ -54,6 +54,16 @@ function cluster() {
   return testStore([a, b], { kube: { kind: 'ok' } });
 }
 
+/** the raw frame once `ok` holds for it (renders are asynchronous; a loaded machine is slow) */
+async function until(ui: { lastFrame: () => string | undefined }, ok: (f: string) => boolean, ms = 3000): Promise<string | undefined> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = ui.lastFrame() ?? '';
+    if (ok(f) || Date.now() > end) return f;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** every line at most `width` columns; a table's columns line up (each header's column starts its cells) */
 function expectFits(f: string, width: number) {
   for (const l of f.split('\n')) expect(l.length, l).toBeLessThanOrEqual(width);
@@ -71,7 +81,7 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
       expect(f).toContain('\\x1b]0;pwned');
       expect(f).toContain('\\u202e');
       await ui.press(KEY.enter);
-      f = expectClean(ui.lastFrame(), `interfaces ${w}`);
+      f = expectClean(await until(ui, (x) => x.includes('[interfaces')), `interfaces ${w}`);
       expectFits(f, w);
       if (w === 160) {
         for (const k of ['osc', 'clear', 'c1', 'bidi'] as const) expect(f).toContain(shown(k));
@@ -85,16 +95,16 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
         for (const r of rows) expect(r.slice(col - 5, col).trim(), r).toMatch(/^\d+$/);
       }
       await ui.press(KEY.tab);
-      f = expectClean(ui.lastFrame(), `pods ${w}`);
+      f = expectClean(await until(ui, (x) => x.includes('[pods')), `pods ${w}`);
       expectFits(f, w);
       // names are cut in the middle on narrow terminals, measured as shown
       expect(f).toContain(w === 160 ? '\\x1b]8;;http://x/\\x1b\\' : 'd\\x9b31m/web…p://x/\\x1b\\');
       await ui.press(KEY.tab);
-      f = expectClean(ui.lastFrame(), `checks ${w}`);
+      f = expectClean(await until(ui, (x) => x.includes('[checks')), `checks ${w}`);
       expectFits(f, w);
       expect(f).toContain('MTU \\x1b[2J\\x9b31m');
       await ui.press('?');
-      f = expectClean(ui.lastFrame(), `help ${w}`);
+      f = expectClean(await until(ui, (x) => x.includes('netwatch keys')), `help ${w}`);
       expectFits(f, w);
       ui.unmount();
     }
@@ -103,12 +113,12 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
   it('a list filter matches names as they are shown: "node\\x1b]0" finds the node named with an OSC', async () => {
     const ui = await renderSized(<App store={cluster()} now={() => NOW} />, 160, 30);
     await ui.press('/node\\x1b]0');
-    let f = expectClean(ui.lastFrame(), 'filtered overview');
+    let f = expectClean(await until(ui, (x) => x.includes('of 1 (2 unfiltered)')), 'filtered overview');
     expect(f).toContain('nodes 1–1 of 1 (2 unfiltered)');
     expect(f).toContain('node\\x1b]0;pwned\\x07');
     await ui.press(KEY.esc, 150);
     await ui.press('/u202e');
-    f = expectClean(ui.lastFrame(), 'filtered overview');
+    f = expectClean(await until(ui, (x) => x.includes('/u202e') && x.includes('of 1 (2 unfiltered)')), 'filtered overview');
     expect(f).toContain('nodes 1–1 of 1 (2 unfiltered)');
     expect(f).toContain('nab\\u202ecd');
     ui.unmount();
@@ -153,7 +163,7 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
     await ui.press(KEY.enter);
     await ui.press('c');
     await ui.press(`\u001b[200~host 1 ${H.osc}${H.bidi}\u001b[201~`);
-    const f = expectClean(ui.lastFrame(), 'capture prompt in the shell');
+    const f = expectClean(await until(ui, (x) => x.includes('cd_')), 'capture prompt in the shell');
     expectFits(f, 120);
     expect(f).toContain('Capture: ethx\ufffd\ufffdy on node\\x1b]0;pwned\\x07');
     // the prompt keeps what it takes of a paste (its controls are not typed text); the bidi override is shown
@@ -223,7 +233,7 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
     expect(f).toContain('tcpdump \\x1b]8;;');
     expect(f).toContain('(dnsp\\u2066q\\u2028r)');
     await ui.press('K');
-    f = expectClean(ui.lastFrame(), 'kill dialog');
+    f = expectClean(await until(ui, (x) => x.includes('Kill process')), 'kill dialog');
     expectFits(f, 120);
     expect(f).toMatch(/command +\/web --title=\\x1b\]0;pwned\\x07/);
     // the dialog's frame stays closed: every line of it ends with its border at the same column
@@ -231,7 +241,7 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
     expect(box.length).toBeGreaterThanOrEqual(9);
     for (const l of box) expect(l.length, l).toBe(box[0]!.length);
     await ui.press('n');
-    f = expectClean(ui.lastFrame(), 'dialog cancelled');
+    f = expectClean(await until(ui, (x) => x.includes('kill cancelled')), 'dialog cancelled');
     expect(f).toContain('kill cancelled');
     ui.unmount();
   });
