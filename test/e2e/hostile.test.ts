@@ -9,7 +9,7 @@
  * control; the pane's title is not set; the escapes are on the screen as text. Root only (the lab).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
@@ -72,7 +72,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   try {
+    const socket = tmux('display-message', '-p', '#{socket_path}').trim();
     tmux('kill-server');
+    // tmux leaves its socket file behind when its server is killed
+    if (socket.includes(SERVER)) rmSync(socket, { force: true });
   } catch {
     // already gone
   }
