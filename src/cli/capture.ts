@@ -13,6 +13,7 @@ import { createAppStore } from '../state/store.js';
 import { type Options, UsageError } from './args.js';
 import { startKube, type Kube } from './kube.js';
 import type { Logger } from './log.js';
+import { printable, printableOut } from './printable.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 import { sanitize } from '../ui/sanitize.js';
 import type { NodeState } from '../state/types.js';
@@ -88,7 +89,7 @@ export async function captureCommand(opts: Options, log: Logger): Promise<number
     const transport = monitor.detach(node!);
     if (!st || !transport || !st.sample) {
       const why = st?.status.kind === 'failed' || st?.status.kind === 'reconnecting' ? st.status.reason : st?.lastError ?? 'not reachable';
-      process.stderr.write(`netwatch capture: ${node}: ${why}\n`);
+      process.stderr.write(printable(`netwatch capture: ${node}: ${why}\n`));
       return 1;
     }
     let iface = t.iface;
@@ -100,14 +101,14 @@ export async function captureCommand(opts: Options, log: Logger): Promise<number
     if (t.pod) {
       const link = st.kube?.links.find((l) => l.pod.namespace === t.pod!.namespace && l.pod.name === t.pod!.name);
       if (!link?.iface) {
-        process.stderr.write(`netwatch capture: pod ${t.pod.namespace}/${t.pod.name} has no veth on ${node} (host network, or not mapped)\n`);
+        process.stderr.write(printable(`netwatch capture: pod ${t.pod.namespace}/${t.pod.name} has no veth on ${node} (host network, or not mapped)\n`));
         return 1;
       }
       iface = link.iface.name;
     }
     iface ??= primaryInterface(st)?.name;
     if (!iface) {
-      process.stderr.write(`netwatch capture: ${node}: no primary interface found; name one as ${node}:IFACE\n`);
+      process.stderr.write(printable(`netwatch capture: ${node}: no primary interface found; name one as ${node}:IFACE\n`));
       return 2;
     }
     monitor.stop();
@@ -117,7 +118,8 @@ export async function captureCommand(opts: Options, log: Logger): Promise<number
     process.once('SIGTERM', onSig);
     try {
       const spec = { file: opts.write!, filter: opts.filter, seconds: opts.seconds, count: opts.count, snaplen: opts.snaplen, tcpdump: opts.tcpdump, node, signal: ac.signal };
-      return await runCaptureCommand(transport, iface, spec, process.stderr);
+      // tcpdump's messages, the pcap summary and names from the node pass through printable
+      return await runCaptureCommand(transport, iface, spec, printableOut(process.stderr));
     } finally {
       transport.close();
     }

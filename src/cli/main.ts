@@ -13,6 +13,7 @@ import { fileLogger } from './log.js';
 import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
 import { InvalidNameError } from '../sources/shell.js';
+import { printable } from './printable.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { problemsAtOrAbove } from './exit.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
@@ -25,7 +26,7 @@ const EXIT_USAGE = 2;
 const EXIT_PROBLEMS = 3;
 
 function fail(msg: string, code = 1): never {
-  process.stderr.write(`netwatch: ${msg}\n`);
+  process.stderr.write(printable(`netwatch: ${msg}\n`));
   process.exit(code);
 }
 
@@ -135,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const n of failed) {
       const node = st.nodes[n]!;
       const why = node.status.kind === 'failed' || node.status.kind === 'reconnecting' ? node.status.reason : node.lastError ?? 'no sample';
-      process.stderr.write(`netwatch: ${n}: ${why}\n`);
+      process.stderr.write(printable(`netwatch: ${n}: ${why}\n`));
     }
     if (opts.failOn && problemsAtOrAbove(st, opts.failOn).length) return EXIT_PROBLEMS;
     return failed.length ? EXIT_NODE_FAILED : EXIT_OK;

@@ -2,6 +2,7 @@
 import { collectorErrors, collectorsReport, routesOf, type CollectorName } from '../state/model.js';
 import { nodeAddresses, primaryChoice } from '../state/topology.js';
 import type { AppState, Collected, NodeState } from '../state/types.js';
+import { oneLine } from '../ui/format.js';
 
 /** a collector's last good value in the report's old Collected shape (its status is in `collectors`) */
 function last<K extends CollectorName>(n: NodeState, c: K): Collected<NonNullable<NodeState['model'][K]['value']>> | undefined {
@@ -59,10 +60,18 @@ export function nodeReport(n: NodeState, now = Date.now()) {
   };
 }
 
+// code points JSON.stringify leaves raw that a terminal acts on or reorders (DEL, C1, bidi,
+// separators, other format characters); only ever inside JSON strings, where \uXXXX means the same
+const JSON_UNSAFE = /[\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/** JSON.stringify, with the code points above written as \uXXXX too: the same JSON when parsed, safe to print */
+export function safeJson(v: unknown, space?: number): string {
+  return JSON.stringify(v, null, space).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function jsonReport(st: AppState, extra: Record<string, unknown> = {}, now = Date.now()): string {
-  return JSON.stringify(
+  return safeJson(
     { version: 1, takenAt: new Date(now).toISOString(), kube: st.kube, nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!, now), ...(extra[name] ? { processes: extra[name] } : {}) })) },
-    null,
     2,
   );
 }
@@ -77,7 +86,8 @@ export function textReport(st: AppState): string {
     const worst = n.problems[0] ? `${n.problems[0].severity}: ${n.problems[0].message}` : n.lastError ?? '';
     const ns = n.status;
     const status = ns.kind === 'failed' || ns.kind === 'reconnecting' || ns.kind === 'stale' ? `${ns.kind}: ${ns.reason}` : s ? 'ok' : 'no sample';
-    return [name, status, ct, ifs, worst];
+    // every cell is outside text (node names, reasons, messages): one line, controls shown as escapes
+    return [name, status, ct, ifs, worst].map(oneLine);
   });
   const head = ['NODE', 'STATUS', 'CONNTRACK', 'IFACES', 'WORST PROBLEM'];
   const all = [head, ...rows];
@@ -86,7 +96,7 @@ export function textReport(st: AppState): string {
   // collectors whose last read failed, one line per node under the table
   const errors = st.order.flatMap((name) => {
     const e = collectorErrors(st.nodes[name]!);
-    return e.length ? [`${name}: collector errors: ${e.map((x) => `${x.name}: ${x.error.replace(/[\x00-\x1f\x7f]+/g, ' ').slice(0, 120)}`).join('; ')}`] : [];
+    return e.length ? [oneLine(`${name}: collector errors: ${e.map((x) => `${x.name}: ${oneLine(x.error).slice(0, 120)}`).join('; ')}`)] : [];
   });
   return [...table, ...errors].join('\n');
 }

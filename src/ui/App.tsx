@@ -261,9 +261,13 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
   const width = size.columns;
   const vm = viewModel(snap, ui, size, now);
   const crumb = vm.kind === 'detail' ? `${vm.name} › ${vm.pane}` : undefined;
+  const podsFailing = snap.order.flatMap((name) => {
+    const st = snap.nodes[name]?.kube?.status;
+    return st && st.kind !== 'ok' && st.kind !== 'off' ? [{ node: name, status: st }] : [];
+  });
   const header = (
     <Lines
-      lines={[headerSegs({ nodes: snap.order.length, interval: snap.interval, kube: snap.kube, readonly, ticks: snap.ticks, now, width, crumb })]}
+      lines={[headerSegs({ nodes: snap.order.length, interval: snap.interval, kube: snap.kube, readonly, ticks: snap.ticks, now, width, crumb, podsFailing })]}
       width={width}
     />
   );

@@ -3,7 +3,7 @@
  * screens can hand Ink finished lines (components/Lines.tsx). Colors follow NO_COLOR,
  * FORCE_COLOR=0 and TERM=dumb, like Ink's own chalk does.
  */
-import { clipSegs, type Seg } from './columns.js';
+import { clipSegs, type Seg, segsWidth } from './columns.js';
 import type { Tone } from './select.js';
 
 export type StyledLine = readonly Seg[];
@@ -43,7 +43,11 @@ function style(s: Seg): string {
   return `${ESC}${open.join(';')}m${s.text}${ESC}${close.join(';')}m`;
 }
 
-/** one line, at most `width` columns, trailing blanks dropped (fewer characters for Ink) */
+/**
+ * One line, at most `width` columns, trailing blanks dropped (fewer characters for Ink). Every
+ * line every view draws passes here: clipSegs sanitizes each segment's text (sanitize.ts), so the
+ * only control sequences in the result are the SGR codes above.
+ */
 export function renderLine(segs: StyledLine, width: number): string {
   const clipped = clipSegs(segs, width);
   const last = clipped[clipped.length - 1];
@@ -53,7 +57,7 @@ export function renderLine(segs: StyledLine, width: number): string {
 
 /** the same segments, marked as the selected row: inverse, padded to the width */
 export function selected(segs: StyledLine, width: number): Seg[] {
-  const len = segs.reduce((a, s) => a + s.text.length, 0);
+  const len = segsWidth(segs);
   const out = segs.map((s) => ({ ...s, inverse: true }));
   if (len < width) out.push({ text: ' '.repeat(width - len), inverse: true });
   return out;

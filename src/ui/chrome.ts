@@ -1,6 +1,6 @@
 /** The header and footer lines every screen shares. Pure. */
 import type { KubeStatus } from '../state/types.js';
-import { clipSegs, type Seg } from './columns.js';
+import { clipSegs, type Seg, segsWidth } from './columns.js';
 import { fmtClock, oneLine } from './format.js';
 
 export interface HeaderSpec {
@@ -13,24 +13,32 @@ export interface HeaderSpec {
   width: number;
   /** where the user is, e.g. "node-a > pods" */
   crumb?: string;
+  /** nodes whose pod list fails (403, unreachable, error), with their status: the header does not say "kube ok" then */
+  podsFailing?: readonly { node: string; status: KubeStatus }[];
 }
 
-export function kubeSeg(k: KubeStatus): Seg | undefined {
+/** "kube ok", "kube forbidden: …" (the node list), or "kube: pods forbidden on node-a" (some nodes' pod lists) */
+export function kubeSeg(k: KubeStatus, podsFailing: HeaderSpec['podsFailing'] = []): Seg | undefined {
   if (k.kind === 'off') return undefined;
+  if (k.kind === 'ok' && podsFailing.length) {
+    const kinds = [...new Set(podsFailing.map((p) => p.status.kind))].join('/');
+    const where = podsFailing.length === 1 ? podsFailing[0]!.node : `${podsFailing.length} nodes`;
+    return { text: `kube: pods ${kinds} on ${where}`, tone: 'bad' };
+  }
   const text = k.kind === 'ok' ? 'kube ok' : `kube ${k.kind}${k.message ? `: ${oneLine(k.message)}` : ''}`;
   return { text, tone: k.kind === 'ok' ? 'ok' : 'bad' };
 }
 
 /** "netwatch 12 nodes · every 1s · kube ok READ-ONLY › node-a › pods        14:02:03 #1234" */
-export function headerSegs({ nodes, interval, kube, readonly, ticks, now, width, crumb }: HeaderSpec): Seg[] {
+export function headerSegs({ nodes, interval, kube, readonly, ticks, now, width, crumb, podsFailing }: HeaderSpec): Seg[] {
   const right = ` ${fmtClock(now)} #${ticks}`;
   const left: Seg[] = [{ text: 'netwatch', tone: 'accent', bold: true }, { text: ` ${nodes} node${nodes === 1 ? '' : 's'} · every ${interval}s` }];
-  const k = kubeSeg(kube);
+  const k = kubeSeg(kube, podsFailing);
   if (k) left.push({ text: ' · ' }, k);
   if (readonly) left.push({ text: ' ' }, { text: 'READ-ONLY', tone: 'warn', bold: true });
   if (crumb) left.push({ text: ` › ${crumb}` });
   const fitted = clipSegs(left, Math.max(0, width - right.length));
-  const used = fitted.reduce((a, s) => a + s.text.length, 0);
+  const used = segsWidth(fitted);
   const pad = ' '.repeat(Math.max(0, width - used - right.length));
   return [...fitted, { text: pad }, { text: right.slice(0, Math.max(0, width - used)), tone: 'dim' }];
 }

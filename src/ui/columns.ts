@@ -3,7 +3,8 @@
  * higher = dropped first on narrow terminals) and may grow into the space left. Rows render to
  * colored segments (pure, tested), which one Ink <Text> per line prints.
  */
-import { fit } from './format.js';
+import { cols, cutCols, fit } from './format.js';
+import { sanitize } from './sanitize.js';
 import type { Tone } from './select.js';
 
 export interface Seg {
@@ -93,29 +94,43 @@ export function headerText<R>(placed: readonly Placed<R>[]): string {
   return placed.map((p) => fit(p.header, p.w, p.align)).join(' ');
 }
 
+/** the line's text as it is drawn (sanitized) */
 export function segsText(segs: readonly Seg[]): string {
-  return segs.map((s) => s.text).join('');
+  return segs.map((s) => sanitize(s.text)).join('');
 }
 
-/** a width that fits the longest value, within bounds */
+/** the columns a line takes when drawn: text from outside is measured as it is shown (sanitized) */
+export function segsWidth(segs: readonly Seg[]): number {
+  return segs.reduce((a, s) => a + cols(sanitize(s.text)), 0);
+}
+
+/** a width that fits the longest value as drawn (sanitized), within bounds */
 export function widthFor(values: Iterable<string>, header: string, min: number, max: number): number {
   let w = header.length;
-  for (const v of values) if (v.length > w) w = v.length;
+  for (const v of values) {
+    const n = cols(sanitize(v));
+    if (n > w) w = n;
+  }
   return Math.min(max, Math.max(min, w));
 }
 
-/** cut a line of segments to `width` columns, marking a cut with "…" */
+/**
+ * Cut a line of segments to `width` columns, marking a cut with "…". Every segment's text is
+ * sanitized first (sanitize.ts): this is the one place every drawn line passes (ansi.ts
+ * renderLine), so no string from a node or the API reaches the terminal with a control in it,
+ * and the cut is measured on what is shown.
+ */
 export function clipSegs(segs: readonly Seg[], width: number): Seg[] {
-  const kept = segs.filter((s) => s.text);
-  const total = kept.reduce((a, s) => a + s.text.length, 0);
-  if (total <= width) return kept.map((s) => ({ ...s }));
+  const kept = segs.filter((s) => s.text).map((s) => ({ ...s, text: sanitize(s.text) }));
+  const total = kept.reduce((a, s) => a + cols(s.text), 0);
+  if (total <= width) return kept;
   const out: Seg[] = [];
   let room = Math.max(0, width - 1);
   for (const s of kept) {
     if (room <= 0) break;
-    const text = s.text.slice(0, room);
+    const text = cutCols(s.text, room);
     out.push({ ...s, text });
-    room -= text.length;
+    room -= Math.max(1, cols(text));
   }
   if (width > 0) {
     const last = out[out.length - 1];

@@ -1,11 +1,11 @@
 /** Pure pieces of the node detail: pane tabs and the checks list lines. */
 import type { NodeState, Problem } from '../state/types.js';
 import { brailleChart, type Scale } from './charts.js';
-import { clipSegs, type Seg } from './columns.js';
+import { clipSegs, type Seg, segsWidth } from './columns.js';
 import { oneLine, truncate } from './format.js';
 import { type Pane, PANES } from './nav.js';
 import { selected } from './ansi.js';
-import { podRows, type Tone, worstProblem } from './select.js';
+import { podRows, podsProblem, type Tone, worstProblem } from './select.js';
 import { SEVERITY_TONE } from './tables.js';
 
 const SEVERITY_LABEL = { crit: 'CRIT', warn: 'WARN', info: 'INFO' } as const;
@@ -14,14 +14,15 @@ const SEVERITY_LABEL = { crit: 'CRIT', warn: 'WARN', info: 'INFO' } as const;
 export function tabSegs(node: NodeState | undefined, active: Pane, width: number): Seg[] {
   const counts: Record<Pane, string> = {
     interfaces: String(node?.sample?.interfaces.status === 'ok' ? node.sample.interfaces.data.length : 0),
-    pods: node?.kube ? String(podRows(node).length) : '–',
+    // a failing pod list: its count is an old one
+    pods: node?.kube ? `${podRows(node).length}${podsProblem(node) ? '?' : ''}` : '–',
     checks: String(node?.problems.length ?? 0),
   };
   const worst = node ? worstProblem(node.problems) : undefined;
   const segs: Seg[] = [];
   PANES.forEach((p, i) => {
     if (i > 0) segs.push({ text: ' ' });
-    const tone = p === 'checks' && worst ? SEVERITY_TONE[worst.severity] : undefined;
+    const tone = p === 'checks' && worst ? SEVERITY_TONE[worst.severity] : p === 'pods' && node && podsProblem(node) ? 'bad' : undefined;
     segs.push({ text: p === active ? `[${p} ${counts[p]}]` : ` ${p} ${counts[p]} `, tone, bold: p === active });
   });
   return clipSegs(segs, width);
@@ -49,7 +50,7 @@ export function besideEachOther(blocks: readonly { lines: readonly Seg[][]; widt
   return Array.from({ length: height }, (_, i) =>
     blocks.flatMap((b, k) => {
       const line = clipSegs(b.lines[i] ?? [], b.width);
-      const len = line.reduce((a, s) => a + s.text.length, 0);
+      const len = segsWidth(line);
       const pad: Seg[] = k < blocks.length - 1 ? [{ text: ' '.repeat(b.width - len + 1) }] : [];
       return [...line, ...pad];
     }),

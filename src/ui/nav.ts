@@ -8,6 +8,7 @@
  */
 import type { PodInfo } from '../sources/types.js';
 import type { CaptureTarget } from './types.js';
+import { sanitize } from './sanitize.js';
 
 export type Pane = 'interfaces' | 'pods' | 'checks';
 export const PANES: readonly Pane[] = ['interfaces', 'pods', 'checks'];
@@ -206,10 +207,11 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
 }
 
 /** case-insensitive match of every space-separated word of the filter against a row's text */
+/** every word of the filter is in the text as the screen shows it (a name with an escape matches "x1b") */
 export function matchesFilter(filter: string | undefined, text: string): boolean {
   if (!filter) return true;
-  const hay = text.toLowerCase();
-  return filter
+  const hay = sanitize(text).toLowerCase();
+  return sanitize(filter)
     .toLowerCase()
     .split(/\s+/)
     .filter(Boolean)

@@ -6,21 +6,34 @@
  *   C0 controls and DEL          \x1b  \x07  \x7f   (tab too: it would break column widths)
  *   C1 controls (U+0080–U+009F)  \x9b  (a CSI on terminals that take 8-bit controls)
  *   bidi embeddings, overrides, isolates and marks, line/paragraph separators   \u202e  \u2028
- *   lone surrogates (not text)   \ud800
+ *   every other format character (Cf: zero-width space and joiners, soft hyphen, BOM, tags):
+ *   invisible, so two names that differ only by one would look the same   \u200b  \u{e0041}
+ *   lone surrogates (not text)   \ud800; U+DC80–U+DCFF, a raw byte kept by parsers/bytes.ts, as \xNN
  * Printable text, including non-ASCII letters and U+FFFD from invalid UTF-8, is left alone;
  * `visibleUtf8` decodes bytes with each invalid byte shown as \xNN instead of U+FFFD. Pure.
  */
 
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]|\p{Cf}|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/gu;
 
 function escapeOne(ch: string): string {
-  const c = ch.charCodeAt(0);
-  return c <= 0xff ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  const c = ch.codePointAt(0)!;
+  // a byte that was not UTF-8, as parsers/bytes.ts keeps it (surrogateescape): shown as the byte
+  if (c >= 0xdc80 && c <= 0xdcff) return `\\x${(c - 0xdc00).toString(16)}`;
+  if (c <= 0xff) return `\\x${c.toString(16).padStart(2, '0')}`;
+  return c <= 0xffff ? `\\u${c.toString(16).padStart(4, '0')}` : `\\u{${c.toString(16)}}`;
 }
+
+/**
+ * Common printable text: nothing to look at (most names, every line netwatch writes itself, with
+ * its box, block, braille and arrow glyphs). These ranges hold no control, format (Cf) or bidi
+ * code point; anything else takes the full check.
+ */
+const COMMON = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u05ff\u2010-\u2027\u2030-\u205f\u2070-\u28ff]*$/;
 
 /** the string with every unsafe code point written as a visible escape (see the header) */
 export function sanitize(s: string): string {
+  if (COMMON.test(s)) return s;
   UNSAFE.lastIndex = 0;
   return UNSAFE.test(s) ? s.replace(UNSAFE, escapeOne) : s;
 }

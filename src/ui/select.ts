@@ -3,7 +3,7 @@
  * plain NodeState objects.
  */
 import type { Iface, PodInfo } from '../sources/types.js';
-import type { IfaceRates, NodeState, NodeStatus, PodLink, Problem, Severity } from '../state/types.js';
+import type { IfaceRates, KubeStatus, NodeState, NodeStatus, PodLink, Problem, Severity } from '../state/types.js';
 import { interfacesOf as modelInterfaces, isLive } from '../state/model.js';
 import { primaryInterface } from '../state/topology.js';
 import { fmtAge, oneLine } from './format.js';
@@ -133,12 +133,25 @@ export interface PodRow {
   unknown?: string;
 }
 
+/**
+ * The node's pod list failed (403, API unreachable, an error): what is known of its pods is an old
+ * list, and the reason says why ("pods forbidden: cannot list pods"). Undefined while the list is current.
+ */
+export function podsProblem(node: NodeState): { kind: KubeStatus['kind']; text: string } | undefined {
+  const st = node.kube?.status;
+  if (!st || st.kind === 'ok' || st.kind === 'off') return undefined;
+  const msg = st.message ? oneLine(st.message) : '';
+  // the message usually starts with its kind ("forbidden: cannot list pods")
+  return { kind: st.kind, text: `pods ${msg.startsWith(st.kind) ? msg : msg ? `${st.kind}: ${msg}` : st.kind}` };
+}
+
 /** one row per pod (by namespace/name), with its veth as it is now, then veths without a pod */
 export function podRows(node: NodeState): PodRow[] {
   const kube = node.kube;
   if (!kube) return [];
   const current = new Map(interfacesOf(node).map((i) => [i.name, i]));
-  const unknown = isLive(node) ? undefined : `unknown: node ${node.status.kind}`;
+  const listFailed = podsProblem(node);
+  const unknown = !isLive(node) ? `unknown: node ${node.status.kind}` : listFailed ? `unknown: pods ${listFailed.kind}` : undefined;
   const links = new Map(kube.links.map((l) => [l.pod.uid, l]));
   const pods = new Map(kube.pods.map((p) => [p.uid, p]));
   for (const l of kube.links) if (!pods.has(l.pod.uid)) pods.set(l.pod.uid, l.pod);

@@ -17,6 +17,7 @@ import {
   podCount,
   podName,
   type PodRow,
+  podsProblem,
   statusLabel,
   type Tone,
   worstProblem,
@@ -101,9 +102,32 @@ export function nodeColumns(total: number, nodes: readonly NodeState[], now: num
       ? [{ id: 'traffic', header: 'CAPTURE', width: 18, priority: 2, cell: (n: NodeState): Cell => trafficCell(n, now) }]
       : []),
     ...(kube
-      ? [{ id: 'pods', header: 'PODS', width: 4, align: 'right' as const, priority: 2, cell: (n: NodeState) => asOf(n, String(podCount(n) ?? '')) }]
+      ? [
+          {
+            id: 'pods',
+            header: 'PODS',
+            // a node whose pod list fails says so in place of an old count ("forbidden")
+            width: widthFor(nodes.map((n) => podsProblem(n)?.kind ?? ''), 'PODS', 4, 11),
+            align: 'right' as const,
+            priority: 2,
+            cell: (n: NodeState): Cell => {
+              const bad = podsProblem(n);
+              return bad ? { text: bad.kind, tone: 'bad' } : asOf(n, String(podCount(n) ?? ''));
+            },
+          },
+        ]
       : []),
-    { id: 'problem', header: 'WORST PROBLEM', width: 20, grow: true, priority: 0, cell: (n) => problemCell(n.problems) },
+    {
+      id: 'problem',
+      header: 'WORST PROBLEM',
+      width: 20,
+      grow: true,
+      priority: 0,
+      cell: (n) => {
+        const bad = podsProblem(n);
+        return problemCell(n.problems, bad ? [bad.text] : []);
+      },
+    },
   ];
 }
 

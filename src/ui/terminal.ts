@@ -5,6 +5,8 @@
  * SIGTERM, SIGHUP and SIGINT. Also what a resize writes before the frame is drawn again.
  */
 
+import { sanitize } from './sanitize.js';
+
 const CSI = '\u001b[';
 export const ALT_SCREEN_ON = `${CSI}?1049h`;
 export const ALT_SCREEN_OFF = `${CSI}?1049l`;
@@ -99,5 +101,7 @@ export function enterTerminal(out: Out, input: In, proc: NodeJS.Process = proces
 }
 
 function defaultFatal(e: unknown): void {
-  process.stderr.write(`netwatch: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  // the message may carry a node's strings: each line sanitized
+  const text = `netwatch: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`;
+  process.stderr.write(`${text.split('\n').map(sanitize).join('\n')}\n`);
 }

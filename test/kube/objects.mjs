@@ -31,7 +31,9 @@ export const POD_TEMPLATES = {
 
 /** @param {any} obj @param {string} from @param {string} to */
 function renameDeep(obj, from, to) {
-  return JSON.parse(JSON.stringify(obj).split(from).join(to));
+  // names as JSON writes them: a name may hold any character (hostile-name tests)
+  const esc = (/** @type {string} */ v) => JSON.stringify(v).slice(1, -1);
+  return JSON.parse(JSON.stringify(obj).split(esc(from)).join(esc(to)));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clipSegs, type Column, fitColumns, headerText, rowSegs, segsText } from '../../src/ui/columns.js';
-import { fit, fmtAge, fmtBytes, fmtCount, fmtPct, fmtRate, oneLine, truncateMiddle } from '../../src/ui/format.js';
+import { clipSegs, type Column, fitColumns, headerText, rowSegs, segsText, widthFor } from '../../src/ui/columns.js';
+import { cols, fit, fmtAge, fmtBytes, fmtCount, fmtPct, fmtRate, oneLine, truncateMiddle } from '../../src/ui/format.js';
 import { podRows } from '../../src/ui/select.js';
 import { summaryLines, niceMax } from '../../src/ui/summary.js';
 import { ifaceColumns, nodeColumns, podColumns } from '../../src/ui/tables.js';
@@ -15,11 +15,38 @@ describe('format', () => {
     expect([fmtAge(4_200), fmtAge(125_000), fmtAge(7_500_000), fmtAge(3 * 86_400_000 + 7_200_000)]).toEqual(['4s', '2m5s', '2h5m', '3d2h']);
     expect([fmtPct(0.05), fmtPct(4.71), fmtPct(95.2)]).toEqual(['<0.1%', '4.7%', '95%']);
   });
-  it('fits text: end cut with …, names cut in the middle, control characters flattened', () => {
+  it('fits text: end cut with …, names cut in the middle, control characters shown as escapes', () => {
     expect(fit('abcdef', 4)).toBe('abc…');
     expect(fit('ab', 4, 'right')).toBe('  ab');
     expect(truncateMiddle('gke-pool-a-1234abcd-x7k2', 13)).toBe('gke-po…d-x7k2');
-    expect(oneLine('a\nb\u001b[31mc')).toBe('a b [31mc');
+    // line breaks become a space; an escape is shown, not sent (sanitize.ts)
+    expect(oneLine('a\nb\u001b[31mc')).toBe('a b\\x1b[31mc');
+    expect(fit('x\u001b]0;t\u0007', 14)).toBe('x\\x1b]0;t\\x07 ');
+    expect(truncateMiddle('ab\u202ecd-long-name-x7k2', 13)).toBe('ab\\u20…e-x7k2');
+  });
+});
+
+describe('wide characters from outside (CJK, emoji) are measured in columns', () => {
+  it('fit, truncate and clip count a wide character as two columns, never cut one in half', () => {
+    expect(cols('ポッド')).toBe(6);
+    expect(cols('a🙂b')).toBe(4);
+    expect(cols('e\u0301')).toBe(1);
+    expect(fit('ポッド', 8)).toBe('ポッド  ');
+    expect(fit('ポッドポッド', 5)).toBe('ポッ…');
+    expect(fit('ポッドポッド', 6)).toBe('ポッ… ');
+    expect(truncateMiddle('网卡网卡网卡-x7k2', 9)).toBe('网卡…x7k2');
+    expect(segsText(clipSegs([{ text: 'ab' }, { text: '网卡网卡' }], 6))).toBe('ab网…');
+    expect(segsText(clipSegs([{ text: 'a🙂🙂' }], 4))).toBe('a🙂…');
+  });
+
+  it('a table of CJK and emoji interface names: every row exactly as wide as the header', () => {
+    const cols3: Column<string>[] = [
+      { id: 'n', header: 'NAME', width: widthFor(['网卡0', 'veth-🙂', 'eth0'], 'NAME', 4, 12), priority: 0, cell: (r) => r },
+      { id: 'm', header: 'MTU', width: 5, align: 'right', priority: 0, cell: () => '1500' },
+    ];
+    const placed = fitColumns(cols3, 40);
+    const w = cols(headerText(placed));
+    for (const r of ['网卡0', 'veth-🙂', 'eth0']) expect(cols(segsText(rowSegs(placed, r)))).toBe(w);
   });
 });
 

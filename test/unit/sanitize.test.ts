@@ -14,11 +14,24 @@ describe('sanitize', () => {
     expect(sanitize('\u2066a\u2069\u200f\u061c\u2028')).toBe('\\u2066a\\u2069\\u200f\\u061c\\u2028');
   });
 
+  it('shows invisible format characters: zero-width space and joiner, soft hyphen, BOM, tags', () => {
+    expect(sanitize('web\u200b-1')).toBe('web\\u200b-1');
+    expect(sanitize('a\u200db\u00adc\ufeff')).toBe('a\\u200db\\xadc\\ufeff');
+    expect(sanitize('x\u{e0041}y')).toBe('x\\u{e0041}y');
+  });
+
   it('leaves printable text alone, non-ASCII and emoji included', () => {
     for (const s of ['eth0', 'cali1a2b3c4d5e6', 'подов', 'ポッド', '파드', '🙂 ok', 'a\ufffdb', '']) {
       expect(sanitize(s)).toBe(s);
       expect(isSafe(s)).toBe(true);
     }
+  });
+
+  it('shows a raw byte kept by the sampler decoder (surrogateescape) as that byte', async () => {
+    const { decodeBytes } = await import('../../src/sources/parsers/bytes.js');
+    const name = decodeBytes(Buffer.from([0x79, 0xff, 0xfe, 0x7a]));
+    expect(sanitize(name)).toBe('y\\xff\\xfez');
+    expect(sanitize(decodeBytes(Buffer.from([0x79, 0xfe, 0xff, 0x7a])))).toBe('y\\xfe\\xffz');
   });
 
   it('shows lone surrogates, keeps pairs', () => {

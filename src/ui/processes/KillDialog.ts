@@ -4,7 +4,7 @@
  * lines (drawn with the other lines of the view through <Lines>).
  */
 import type { KillTarget } from '../../sources/processes/kill.js';
-import { clipSegs, type Seg } from '../columns.js';
+import { clipSegs, type Seg, segsWidth } from '../columns.js';
 
 /** the dialog's lines, at most `width` columns (a frame of ╭─╮ │ ╰─╯ in red around them) */
 export function killDialogLines(target: KillTarget, width: number, graceMs: number, hint: string): Seg[][] {
@@ -27,7 +27,7 @@ export function killDialogLines(target: KillTarget, width: number, graceMs: numb
     edge('╭', '╮'),
     ...body.map((segs): Seg[] => {
       const c = clipSegs(segs, inner);
-      const len = c.reduce((a, s) => a + s.text.length, 0);
+      const len = segsWidth(c);
       return [{ text: '│ ', tone: 'bad' }, ...c, { text: ' '.repeat(inner - len) }, { text: ' │', tone: 'bad' }];
     }),
     edge('╰', '╯'),

@@ -5,6 +5,8 @@
  */
 import type { Listener, NetnsView, ProcessRecord, ProcessView } from '../../sources/processes/types.js';
 import { podLabel } from '../../sources/processes/kill.js';
+import { cols, cutCols } from '../format.js';
+import { sanitize } from '../sanitize.js';
 
 export type Tone = 'normal' | 'dim' | 'stale' | 'cause' | 'warn' | 'title';
 
@@ -24,7 +26,12 @@ const OWNER_LABEL: Record<ProcessRecord['owner'], string> = {
 
 export const commandOf = (p: ProcessRecord): string => (p.args.length ? p.args.join(' ') : `[${p.comm}]`);
 
-const pad = (s: string, n: number): string => (s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length));
+/** a fixed-width field, measured as drawn (a container ID from a cgroup path is outside text) */
+const pad = (raw: string, n: number): string => {
+  const s = sanitize(raw);
+  const w = cols(s);
+  return w >= n ? cutCols(s, n) + ' '.repeat(n - cols(cutCols(s, n))) : s + ' '.repeat(n - w);
+};
 
 export function nsTitle(ns: NetnsView): string {
   const where = ns.pod?.name ? `  netns ${ns.inode}${ns.pod.from === 'runtime' ? ' (named by the runtime)' : ''}` : '';

@@ -4,12 +4,12 @@
  */
 import type { NodeState, Problem } from '../../state/types.js';
 import { footerSegs } from '../chrome.js';
-import { fitColumns, type Seg } from '../columns.js';
+import { fitColumns, type Seg, segsWidth } from '../columns.js';
 import { Lines } from '../components/Lines.js';
 import { besideEachOther, chartBlock, checkLines, tabSegs } from '../detail.js';
 import { fmtAge, fmtPct, fmtRate } from '../format.js';
 import type { ListState, Pane } from '../nav.js';
-import type { PodRow } from '../select.js';
+import { type PodRow, podsProblem } from '../select.js';
 import { niceMax, summaryLines } from '../summary.js';
 import { GUTTER, tableLines } from '../table.js';
 import { ifaceColumns, type IfaceRow, podColumns } from '../tables.js';
@@ -32,7 +32,6 @@ export interface NodeDetailProps {
 }
 
 const MIN_CHART = 12;
-const segsWidth = (l: readonly Seg[]) => l.reduce((a, x) => a + x.text.length, 0);
 
 /**
  * How wide each chart beside the summary text is, and how many (conntrack %, then drops/s): the
@@ -75,7 +74,8 @@ function paneLines(props: NodeDetailProps): Seg[][] {
   }
   if (pane === 'pods') {
     const rows = props.rows as readonly PodRow[];
-    const empty = node?.kube ? 'no pod matches' : 'no Kubernetes data for this node';
+    const failed = node ? podsProblem(node) : undefined;
+    const empty = failed ? failed.text : node?.kube ? 'no pod matches' : 'no Kubernetes data for this node';
     return tableLines({ columns: fitColumns(podColumns(w, rows), w), rows, list, page, empty, width });
   }
   const rows = props.rows as readonly Problem[];
