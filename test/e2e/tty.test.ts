@@ -136,12 +136,16 @@ describe('netwatch in a terminal', () => {
     type('?');
     type('\r?');
     expectHelp(await until('detail help', (f) => f.includes('netwatch keys: Node detail')), 'detail');
+    // a person's esc and the next key are apart in time: ESC followed at once by a key is how a
+    // terminal sends alt+key, so each esc here waits for the screen it leads to
     key('Escape');
+    await until('detail, help closed', (f) => !f.includes('netwatch keys') && f.includes('› n1 ›'));
     key('Escape');
     await until('overview', (f) => f.includes('nodes 1–3 of 3'));
     type('c?');
     expectHelp(await until('capture prompt help', (f) => f.includes('netwatch keys: Capture filter prompt')), 'capturePrompt');
     key('Escape');
+    await until('capture prompt, help closed', (f) => !f.includes('netwatch keys') && f.includes('tcpdump filter'));
     type('\r?');
     expectHelp(await until('capture help', (f) => f.includes('netwatch keys: Capture ·')), 'capture');
     key('Escape');
@@ -153,6 +157,7 @@ describe('netwatch in a terminal', () => {
     type('?');
     expectHelp(await until('processes help', (f) => f.includes('netwatch keys: Stale processes')), 'processes');
     key('Escape');
+    await until('process view, help closed', (f) => !f.includes('netwatch keys') && f.includes('Stale processes on n1'));
     key('Escape');
     const f = await until('overview', (f) => f.includes('nodes 1–3 of 3'));
     expect(header(f)).toHaveLength(1);

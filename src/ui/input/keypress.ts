@@ -101,7 +101,9 @@ function escapeAt(s: string): { ev?: KeyEvent; len: number } | 'pending' {
     return { ev: key(ESC, { name: 'escape' }), len: 1 };
   }
   if (next === '[' || next === 'O') return { ev: key(ESC + next, { ch: next, meta: true }), len: 2 };
-  return { ev: single(next, true), len: 1 + next.length };
+  // ESC and a key in one read: alt+key to a terminal, but netwatch binds no alt keys, and over a
+  // laggy link (or tmux send-keys) an esc and the next key typed arrive together. Two keys, then.
+  return { ev: key(ESC, { name: 'escape' }), len: 1 };
 }
 
 /** pasted text for a one-line prompt: line breaks become spaces, other control bytes (tab kept) go */
