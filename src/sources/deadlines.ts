@@ -48,3 +48,33 @@ export function p95(values: readonly number[]): number | undefined {
 export function laterSampleTimeoutMs(recentLatencies: readonly number[]): number {
   return Math.round(Math.max(MIN_SAMPLE_TIMEOUT_MS, RTT_FACTOR * (p95(recentLatencies) ?? 0)));
 }
+
+/**
+ * SSH handshake of one hop (connect.ts). As OpenSSH's ConnectTimeout: the connect timeout bounds
+ * the TCP connect and the wait for the server's first bytes (its identification banner). Those
+ * two waits are a round trip each, so they measure the link: rtt = max(TCP connect, banner wait).
+ * The rest of the handshake (key exchange, authentication: 5-6 round trips, one more per key
+ * tried) may then be silent for at most HANDSHAKE_IDLE_RTTS × rtt at a time, and take at most
+ * HANDSHAKE_TOTAL_RTTS × rtt in all; neither is ever shorter than the connect timeout.
+ */
+export const HANDSHAKE_IDLE_RTTS = 4;
+export const HANDSHAKE_TOTAL_RTTS = 30;
+
+export interface HandshakeBounds {
+  /** no byte from the server for this long after the banner: give up */
+  idleMs: number;
+  /** the whole handshake after the banner */
+  totalMs: number;
+}
+
+export function handshakeBounds(connectTimeoutMs: number, rttMs: number): HandshakeBounds {
+  return {
+    idleMs: Math.round(Math.max(connectTimeoutMs, HANDSHAKE_IDLE_RTTS * rttMs)),
+    totalMs: Math.round(Math.max(connectTimeoutMs, HANDSHAKE_TOTAL_RTTS * rttMs)),
+  };
+}
+
+/** a command that must finish on a fresh connection (login probe, sudo check): 3 round trips + its own time */
+export function commandTimeoutMs(connectTimeoutMs: number, rttMs: number | undefined): number {
+  return Math.round(connectTimeoutMs + RTT_FACTOR * (rttMs ?? 0));
+}

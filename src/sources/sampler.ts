@@ -11,7 +11,7 @@ import { parseKmsgLine } from './parsers/kmsg.js';
 import { SAMPLER_SH } from './remote/sampler.js';
 import type { Transport, RemoteProcess } from './transport/types.js';
 import type { KernelEvent, NodeSample } from './types.js';
-import { laterSampleTimeoutMs } from './deadlines.js';
+import { laterSampleTimeoutMs, RTT_FACTOR } from './deadlines.js';
 
 export interface SamplerOptions {
   /** process tag on the node: `nw-s-<instance>` so a reconnect sweep can find leftovers */
@@ -32,9 +32,11 @@ const PHASE_TEXT: Record<Phase, string> = {
   answer: 'the first answer stopped arriving',
 };
 
+/** `rttMs`: the link's round trip as measured now (transport, probes), when known */
 export type SampleOutcome =
-  | { kind: 'sample'; sample: NodeSample }
-  | { kind: 'busy' }
+  | { kind: 'sample'; sample: NodeSample; rttMs?: number }
+  /** the request before is still out, since `waitedMs`; it may wait up to `boundMs` of silence */
+  | { kind: 'busy'; waitedMs?: number; boundMs?: number; rttMs?: number }
   | { kind: 'error'; error: string };
 
 interface Pending {
@@ -78,14 +80,31 @@ export class NodeSampler {
   private phase: Phase = 'channel';
   private lastProgress = 0;
   private readonly latencies: number[] = [];
+  /** the latest round trip a probe measured while an answer was late */
+  private probed: number | undefined;
 
   constructor(
     private readonly transport: Transport,
     private readonly opts: SamplerOptions,
   ) {}
 
+  /** the link's round trip as best known: the transport's measure or a later, slower probe */
+  rttMs(): number | undefined {
+    const t = this.transport.rttMs?.();
+    if (t === undefined) return this.probed;
+    return this.probed === undefined ? t : Math.max(t, this.probed);
+  }
+
+  /** silence allowed for a later answer: max(3 s, 4 × p95 of its round trips, 4 × the link's) */
+  private laterBoundMs(): number {
+    return Math.max(laterSampleTimeoutMs(this.latencies), Math.round(RTT_FACTOR * (this.rttMs() ?? 0)));
+  }
+
   sample(seq: number): Promise<SampleOutcome> {
-    if (this.pending) return Promise.resolve({ kind: 'busy' });
+    if (this.pending) {
+      const waitedMs = performance.now() - this.pending.sentAt;
+      return Promise.resolve({ kind: 'busy', waitedMs, boundMs: this.answered ? this.laterBoundMs() : undefined, rttMs: this.rttMs() });
+    }
     if (this.stopped) return Promise.resolve({ kind: 'error', error: 'stopped' });
     if (this.transport.state().kind !== 'ready') {
       return Promise.resolve({ kind: 'error', error: 'not connected' });
@@ -106,9 +125,31 @@ export class NodeSampler {
         this.restart();
       };
       let timer: NodeJS.Timeout;
+      const sentAt = performance.now();
+      const rearm = (t: NodeJS.Timeout) => {
+        timer = t;
+        if (this.pending?.seq === seq) this.pending.timer = t;
+      };
       if (this.answered) {
-        const ms = laterSampleTimeoutMs(this.latencies);
-        timer = setTimeout(() => give(`no answer in ${ms} ms (bound: 4 × round trip p95, at least 3 s)`), ms);
+        // silence bound, restarted by every byte of the answer; at its end a round trip on the
+        // link tells a slow link (wait on) from a stuck sampler (restart)
+        const check = () => {
+          if (this.pending?.seq !== seq) return;
+          const ms = this.laterBoundMs();
+          const idle = performance.now() - Math.max(sentAt, this.lastProgress);
+          if (idle < ms) return rearm(setTimeout(check, ms - idle));
+          const probe = this.transport.probeRtt;
+          if (!probe) return give(`no answer in ${(ms / 1000).toFixed(1)} s (bound: 4 × round trip, at least 3 s)`);
+          void probe.call(this.transport, ms).then((rtt) => {
+            if (this.pending?.seq !== seq) return;
+            const waited = performance.now() - sentAt;
+            if (rtt === undefined) return give(`no answer in ${(waited / 1000).toFixed(1)} s and no reply to a round trip on the link`);
+            this.probed = rtt;
+            if (RTT_FACTOR * rtt >= idle) return check(); // the link is that slow now: wait on
+            give(`no answer in ${(waited / 1000).toFixed(1)} s though the link answers in ${(rtt / 1000).toFixed(1)} s`);
+          });
+        };
+        timer = setTimeout(check, this.laterBoundMs());
       } else {
         // idle window: restarts on progress
         this.lastProgress = Math.max(this.lastProgress, performance.now());
@@ -116,12 +157,11 @@ export class NodeSampler {
           const win = this.opts.firstSampleMs();
           const idle = performance.now() - this.lastProgress;
           if (idle >= win) return give(`no first sample: ${PHASE_TEXT[this.phase]} within ${(win / 1000).toFixed(1)} s`);
-          timer = setTimeout(check, win - idle);
-          if (this.pending?.seq === seq) this.pending.timer = timer;
+          rearm(setTimeout(check, win - idle));
         };
         timer = setTimeout(check, this.opts.firstSampleMs());
       }
-      this.pending = { seq, sentAt: performance.now(), resolve, timer };
+      this.pending = { seq, sentAt, resolve, timer };
       proc.stdin.write(`${seq} ${flags}\n`);
     });
   }
@@ -209,12 +249,14 @@ export class NodeSampler {
       if (this.answered) {
         this.latencies.push(latencyMs);
         if (this.latencies.length > 30) this.latencies.shift();
+        // the link is faster again than a late answer's probe said: its answers tell from now on
+        if (this.probed !== undefined && latencyMs < this.probed) this.probed = undefined;
       }
       this.answered = true;
       const events = this.kernel;
       this.kernel = [];
       const sample = this.assembler.assemble(parseFrame(seq, body), Date.now(), latencyMs, events);
-      p.resolve({ kind: 'sample', sample });
+      p.resolve({ kind: 'sample', sample, rttMs: this.rttMs() });
       return;
     }
     this.body?.push(line);

@@ -1,0 +1,121 @@
+/**
+ * A node behind a slow link (3 s of added round trip: the lab relay holds every chunk 1.5 s each
+ * way, this kernel has no netem) against the real binary and a live Monitor with default
+ * settings: it connects (the handshake deadline follows the measured round trip), becomes live,
+ * keeps updating every few seconds without a single sampler restart, and its row says why its
+ * values are old; a node on a fast link beside it keeps its 1 s cadence.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Monitor } from '../../src/sources/monitor.js';
+import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
+import { SshTransport } from '../../src/sources/transport/ssh.js';
+import type { RemoteProcess, SpawnOptions } from '../../src/sources/transport/types.js';
+import { createAppStore } from '../../src/state/store.js';
+import { nodeColumns } from '../../src/ui/tables.js';
+import { startLab, type Lab } from '../lab/lab.js';
+import { runNetwatch, waitFor } from './run.js';
+
+const RTT = 3000;
+let lab: Lab;
+beforeAll(async () => {
+  lab = await startLab({
+    nodes: [
+      { name: 'far', kind: 'bridge', pods: 1, addedRttMs: RTT },
+      { name: 'near', kind: 'routed', pods: 1 },
+    ],
+  });
+}, 60_000);
+afterAll(async () => {
+  await lab?.stop();
+});
+
+interface Report {
+  nodes: Array<{ node: string; status: string; error?: string; problems: Array<{ code: string; message: string }>; sampledAt?: string; latencyMs?: number }>;
+}
+
+describe('a 3 s round trip link', () => {
+  it('OpenSSH needs about 8 round trips through the lab relay (the link is as slow as said)', async () => {
+    const t0 = Date.now();
+    const r = await lab.ssh('far', 'echo hi', { timeoutMs: 90_000 });
+    const ms = Date.now() - t0;
+    console.log(`[figure] ssh (OpenSSH) to a 3 s RTT node: ${ms} ms`);
+    expect(r.stdout.trim()).toBe('hi');
+    expect(ms).toBeGreaterThan(5 * RTT);
+  }, 100_000);
+
+  it('--once --json with default settings: the slow node is sampled, within its bounds, and says its link is slow', async () => {
+    const t0 = Date.now();
+    const r = await runNetwatch(['-F', lab.sshConfigPath, '--hosts', 'far,near', '--once', '--json'], { timeoutMs: 150_000 });
+    const ms = Date.now() - t0;
+    console.log(`[figure] --once, a 3 s RTT node and a fast one, default settings: ${ms} ms`);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.stdout) as Report;
+    const far = rep.nodes.find((n) => n.node === 'far')!;
+    expect(far.status).toBe('live');
+    expect(far.sampledAt).toBeTruthy();
+    expect(far.problems.find((p) => p.code === 'slow-link')?.message).toMatch(/^slow link: RTT [3-9]\.\d s/);
+    expect(rep.nodes.find((n) => n.node === 'near')!.status).toBe('live');
+    // connect (~7 round trips), login probe (3), first sample (3+): about 13 round trips
+    expect(ms).toBeLessThan(25 * RTT);
+  }, 160_000);
+
+  it('live: becomes live, keeps updating every few seconds, one sampler, the row says why; the fast node keeps 1 s', async () => {
+    const store = createAppStore({ interval: 1 });
+    const monitor = new Monitor(store, { intervalMs: 1000 });
+    const starts: Record<string, string[]> = { far: [], near: [] };
+    for (const name of ['far', 'near']) {
+      const t = new SshTransport(resolveSshHost(name, { configFile: lab.sshConfigPath }), { acceptNewHostKeys: false });
+      const spawn = t.spawn.bind(t);
+      // count what is started on the node: the sampler is one process for the whole run
+      t.spawn = (script: string, args: readonly string[], opts?: SpawnOptions): RemoteProcess => {
+        if (opts?.tag) starts[name]!.push(opts.tag);
+        return spawn(script, args, opts);
+      };
+      monitor.add(name, t);
+    }
+    monitor.start();
+    try {
+      const n = (name: string) => store.getState().nodes[name]!;
+      const t0 = Date.now();
+      await waitFor('far live', () => n('far').status.kind === 'live', 90_000, 200);
+      console.log(`[figure] live Monitor: 3 s RTT node live after ${Date.now() - t0} ms`);
+      const far0 = n('far').samplesOk;
+      const near0 = n('near').samplesOk;
+      const rows: string[] = [];
+      const kinds = new Set<string>();
+      const t1 = Date.now();
+      while (Date.now() - t1 < 40_000) {
+        await new Promise((r) => setTimeout(r, 1000));
+        const node = n('far');
+        kinds.add(node.status.kind);
+        const cols = nodeColumns(160, [node], Date.now());
+        rows.push(cols.map((c) => c.cell(node, c.width).text).join(' | '));
+      }
+      const farN = n('far').samplesOk - far0;
+      const nearN = n('near').samplesOk - near0;
+      const samplerStarts = starts.far!.filter((t) => t.startsWith('nw-s-')).length;
+      console.log(`[figure] over 40 s: 3 s RTT node ${farN} samples, fast node ${nearN}; sampler starts on the slow node: ${samplerStarts}; statuses ${[...kinds].join(',')}`);
+      console.log(`[figure] row: ${rows.at(-1)}`);
+      expect(farN).toBeGreaterThanOrEqual(5);
+      expect(n('far').samplesFailed).toBe(0);
+      expect(samplerStarts).toBe(1);
+      expect([...kinds]).toEqual(['live']);
+      // the reason is on the row: every row drawn says the link is slow and how slow
+      expect(rows.every((r) => /slow link: RTT [3-9]\.\d s/.test(r))).toBe(true);
+      expect(rows.some((r) => /sample \d+\.\d s old/.test(r))).toBe(true);
+      // the fast node beside it keeps its cadence and is not called slow
+      expect(nearN).toBeGreaterThanOrEqual(34);
+      expect(n('near').samplesFailed).toBe(0);
+      expect(n('near').problems.some((p) => p.code === 'slow-link')).toBe(false);
+      // on the node itself: one sampler of ours (one tagged process tree: its kmsg reader forks)
+      const tag = starts.far!.find((t) => t.startsWith('nw-s-'))!;
+      const ps = await lab.exec('far', ['ps', '-eo', 'pid=,ppid=,args=']);
+      const tagged = ps.stdout.split('\n').filter((l) => l.includes(tag)).map((l) => l.trim().split(/\s+/));
+      const pids = new Set(tagged.map((f) => f[0]));
+      expect(tagged.filter((f) => !pids.has(f[1])).length).toBe(1);
+    } finally {
+      monitor.stop();
+    }
+  }, 200_000);
+});
