@@ -139,7 +139,7 @@ export class NodeSampler {
           const idle = performance.now() - Math.max(sentAt, this.lastProgress);
           if (idle < ms) return rearm(setTimeout(check, ms - idle));
           const probe = this.transport.probeRtt;
-          if (!probe) return give(`no answer in ${(ms / 1000).toFixed(1)} s (bound: 4 × round trip, at least 3 s)`);
+          if (!probe) return give(`no answer in ${Math.round(ms)} ms (bound: 4 × round trip p95, at least 3 s)`);
           void probe.call(this.transport, ms).then((rtt) => {
             if (this.pending?.seq !== seq) return;
             const waited = performance.now() - sentAt;

@@ -64,6 +64,7 @@ describe('a 3 s round trip link', () => {
     const store = createAppStore({ interval: 1 });
     const monitor = new Monitor(store, { intervalMs: 1000 });
     const starts: Record<string, string[]> = { far: [], near: [] };
+    const transports: Record<string, SshTransport> = {};
     for (const name of ['far', 'near']) {
       const t = new SshTransport(resolveSshHost(name, { configFile: lab.sshConfigPath }), { acceptNewHostKeys: false });
       const spawn = t.spawn.bind(t);
@@ -72,6 +73,7 @@ describe('a 3 s round trip link', () => {
         if (opts?.tag) starts[name]!.push(opts.tag);
         return spawn(script, args, opts);
       };
+      transports[name] = t;
       monitor.add(name, t);
     }
     monitor.start();
@@ -90,7 +92,10 @@ describe('a 3 s round trip link', () => {
         const node = n('far');
         kinds.add(node.status.kind);
         const cols = nodeColumns(160, [node], Date.now());
-        rows.push(cols.map((c) => c.cell(node, c.width).text).join(' | '));
+        rows.push(cols.map((c) => {
+          const cell = c.cell(node, c.width);
+          return typeof cell === 'string' ? cell : cell.text;
+        }).join(' | '));
       }
       const farN = n('far').samplesOk - far0;
       const nearN = n('near').samplesOk - near0;
@@ -108,6 +113,13 @@ describe('a 3 s round trip link', () => {
       expect(nearN).toBeGreaterThanOrEqual(34);
       expect(n('near').samplesFailed).toBe(0);
       expect(n('near').problems.some((p) => p.code === 'slow-link')).toBe(false);
+      // a round trip probe on the real connection (a global request sshd answers at once)
+      const probeFar = await transports.far!.probeRtt(15_000);
+      const probeNear = await transports.near!.probeRtt(15_000);
+      console.log(`[figure] probe round trip: slow link ${probeFar?.toFixed(0)} ms, fast link ${probeNear?.toFixed(1)} ms; measured RTT ${transports.far!.rttMs()?.toFixed(0)} ms`);
+      expect(probeFar).toBeGreaterThanOrEqual(RTT - 100);
+      expect(probeFar).toBeLessThan(RTT + 1000);
+      expect(probeNear).toBeLessThan(500);
       // on the node itself: one sampler of ours (one tagged process tree: its kmsg reader forks)
       const tag = starts.far!.find((t) => t.startsWith('nw-s-'))!;
       const ps = await lab.exec('far', ['ps', '-eo', 'pid=,ppid=,args=']);
