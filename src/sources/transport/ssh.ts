@@ -17,6 +17,7 @@ import { ChannelSlots, SshProcess } from '../ssh/channel.js';
 import type { ResolvedHost } from '../ssh/config.js';
 import { connectChain, defaultLookup, handshakeTiming, isFailure, type Lookup } from '../ssh/connect.js';
 import { commandTimeoutMs } from '../deadlines.js';
+import { RttMeter } from '../ssh/rtt.js';
 import { classifyError, sudoProblem, type ErrorLike, type Failure } from '../ssh/errors.js';
 import { sharedHandshakes, type HandshakeLimiter } from '../ssh/handshakes.js';
 import { collect } from './process.js';
@@ -48,16 +49,8 @@ interface Connection {
   /** set once when any hop's connection closes */
   dropped: string | null;
   firstError: string | null;
-  /** round trips measured on this connection (ms), the latest last */
-  rtts: number[];
-}
-
-/** round trips kept per connection; rttMs() is their median */
-const RTT_SAMPLES = 9;
-
-function pushRtt(conn: Connection, ms: number): void {
-  conn.rtts.push(ms);
-  if (conn.rtts.length > RTT_SAMPLES) conn.rtts.shift();
+  /** round trips measured on this connection */
+  rtt: RttMeter;
 }
 
 export class SshTransport implements Transport {
@@ -138,36 +131,15 @@ export class SshTransport implements Transport {
   }
 
   rttMs(): number | undefined {
-    const r = this.conn?.rtts;
-    if (!r?.length) return undefined;
-    const s = [...r].sort((a, b) => a - b);
-    return s[Math.floor(s.length / 2)];
+    return this.conn?.rtt.median();
   }
 
-  /**
-   * One round trip: a global request sshd answers at once without doing anything (cancelling a
-   * port forward that does not exist gets a failure reply, as OpenSSH's own keepalive request
-   * does). The time to the reply is a round trip measure, kept with the others.
-   */
+  /** one round trip on the current connection now (ssh/rtt.ts) */
   probeRtt(timeoutMs: number): Promise<number | undefined> {
     const conn = this.conn;
     const client = conn?.clients[conn.clients.length - 1];
     if (!conn || !client) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const t0 = performance.now();
-      const timer = setTimeout(() => resolve(undefined), timeoutMs);
-      try {
-        client.unforwardIn('127.0.0.1', 1, () => {
-          clearTimeout(timer);
-          const ms = performance.now() - t0;
-          if (this.conn === conn) pushRtt(conn, ms);
-          resolve(ms);
-        });
-      } catch {
-        clearTimeout(timer);
-        resolve(undefined);
-      }
-    });
+    return conn.rtt.probe(client, timeoutMs, () => this.conn === conn);
   }
 
   /** After 'failed' (e.g. once the user accepted the host key by hand): try again now. */
@@ -195,9 +167,7 @@ export class SshTransport implements Transport {
         return proc.fail('connection lost');
       }
       release = r;
-      // channel open + exec accepted: two round trips
-      const t0 = performance.now();
-      void proc.started.then(() => this.conn === conn && pushRtt(conn, (performance.now() - t0) / 2));
+      conn.rtt.timeStart(proc.started, () => this.conn === conn);
       proc.start(conn.clients[conn.clients.length - 1]!, line);
     });
     return proc;
@@ -246,9 +216,9 @@ export class SshTransport implements Transport {
         lookup: this.opts.lookup ?? defaultLookup,
         log: this.logOnce,
       });
-      conn = { clients, slots: new ChannelSlots(this.opts.maxChannels ?? 8, this.opts.channelWaitMs ?? 15_000), dropped: null, firstError: null, rtts: [] };
+      conn = { clients, slots: new ChannelSlots(this.opts.maxChannels ?? 8, this.opts.channelWaitMs ?? 15_000), dropped: null, firstError: null, rtt: new RttMeter() };
       const hs = handshakeTiming(clients[clients.length - 1]!);
-      if (hs?.rttMs) pushRtt(conn, hs.rttMs);
+      if (hs?.rttMs) conn.rtt.push(hs.rttMs);
       this.watch(conn, gen);
       if (gen !== this.gen) throw { retry: false, reason: 'superseded' } satisfies Failure;
       await this.checkUser(conn);
@@ -324,12 +294,10 @@ export class SshTransport implements Transport {
     const client = conn.clients[conn.clients.length - 1]!;
     const run = (line: string) => {
       const p = new SshProcess();
-      const t0 = performance.now();
-      void p.started.then(() => pushRtt(conn, (performance.now() - t0) / 2));
+      conn.rtt.timeStart(p.started);
       p.start(client, line);
       // a few round trips and the login shell: bounded by the connect timeout plus the round trip
-      const rtt = conn.rtts.length ? Math.max(...conn.rtts) : undefined;
-      return collect(p, { timeoutMs: commandTimeoutMs(this.host.connectTimeoutMs, rtt) });
+      return collect(p, { timeoutMs: commandTimeoutMs(this.host.connectTimeoutMs, conn.rtt.max()) });
     };
     const t0 = performance.now();
     const id = await run(buildCommand(LOGIN_SH, [], { tag: 'netwatch-id' }));
