@@ -5,6 +5,7 @@
  * keeps updating every few seconds without a single sampler restart, and its row says why its
  * values are old; a node on a fast link beside it keeps its 1 s cadence.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Monitor } from '../../src/sources/monitor.js';
 import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
@@ -13,7 +14,7 @@ import type { RemoteProcess, SpawnOptions } from '../../src/sources/transport/ty
 import { createAppStore } from '../../src/state/store.js';
 import { nodeColumns } from '../../src/ui/tables.js';
 import { startLab, type Lab } from '../lab/lab.js';
-import { runNetwatch, waitFor } from './run.js';
+import { BIN, runNetwatch, waitFor } from './run.js';
 
 const RTT = 3000;
 let lab: Lab;
@@ -101,7 +102,7 @@ describe('a 3 s round trip link', () => {
       const nearN = n('near').samplesOk - near0;
       const samplerStarts = starts.far!.filter((t) => t.startsWith('nw-s-')).length;
       console.log(`[figure] over 40 s: 3 s RTT node ${farN} samples, fast node ${nearN}; sampler starts on the slow node: ${samplerStarts}; statuses ${[...kinds].join(',')}`);
-      console.log(`[figure] row: ${rows.at(-1)}`);
+      console.log(`[figure] row: ${rows.at(-1)}; problems: ${n('far').problems.map((p) => `${p.code}: ${p.message}`).join("; ")}`);
       expect(farN).toBeGreaterThanOrEqual(5);
       expect(n('far').samplesFailed).toBe(0);
       expect(samplerStarts).toBe(1);
@@ -130,4 +131,41 @@ describe('a 3 s round trip link', () => {
       monitor.stop();
     }
   }, 200_000);
+
+  it('the real binary in a terminal: the slow node goes live, its row says "slow link: RTT", it stays live', async () => {
+    const server = `nwslow-${process.pid}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
+    const rowOf = (f: string, node: string) => f.split('\n').find((l) => new RegExp(`^[> ] ${node} `).test(l)) ?? '';
+    const cmd = `TERM=xterm-256color ${process.execPath} ${BIN} -F ${lab.sshConfigPath} --hosts far,near; echo "EXITED $?"; sleep 600`;
+    tmux('new-session', '-d', '-x', '160', '-y', '30', '-s', 't', cmd);
+    let last = '';
+    try {
+      const t0 = Date.now();
+      await waitFor('far live, slow link on its row', () => {
+        last = tmux('capture-pane', '-p', '-t', 't');
+        return / live /.test(rowOf(last, 'far')) && /slow link: RTT \d\.\d s/.test(rowOf(last, 'far'));
+      }, 90_000, 250);
+      console.log(`[figure] terminal: the 3 s RTT node's row live with its reason after ${Date.now() - t0} ms`);
+      console.log(`[figure] row: ${rowOf(last, 'far').trimEnd()}`);
+      const seen = new Set<string>();
+      const t1 = Date.now();
+      while (Date.now() - t1 < 20_000) {
+        await new Promise((r) => setTimeout(r, 500));
+        last = tmux('capture-pane', '-p', '-t', 't');
+        const row = rowOf(last, 'far');
+        seen.add(/ (live|stale|connecting|reconnecting|failed)/.exec(row)?.[1] ?? '?');
+        expect(row).toMatch(/slow link: RTT \d\.\d s/);
+        expect(rowOf(last, 'near')).toMatch(/ live /);
+      }
+      expect([...seen]).toEqual(['live']);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; the screen:\n${last}`);
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+    }
+  }, 150_000);
 });
