@@ -11,7 +11,11 @@ import { parseKmsgLine } from './parsers/kmsg.js';
 import { SAMPLER_SH } from './remote/sampler.js';
 import type { Transport, RemoteProcess } from './transport/types.js';
 import type { KernelEvent, NodeSample } from './types.js';
-import { laterSampleTimeoutMs, RTT_FACTOR } from './deadlines.js';
+import { laterSampleTimeoutMs, MIN_SAMPLE_TIMEOUT_MS, RTT_FACTOR } from './deadlines.js';
+
+/** a later answer this slow, and twice the known round trip, gets the link probed */
+const SLOW_ANSWER_MS = 500;
+const PROBE_EVERY_MS = 15_000;
 
 export interface SamplerOptions {
   /** process tag on the node: `nw-s-<instance>` so a reconnect sweep can find leftovers */
@@ -80,8 +84,9 @@ export class NodeSampler {
   private phase: Phase = 'channel';
   private lastProgress = 0;
   private readonly latencies: number[] = [];
-  /** the latest round trip a probe measured while an answer was late */
+  /** the latest round trip a probe measured (an answer was late or slow) */
   private probed: number | undefined;
+  private probedAt = -Infinity;
 
   constructor(
     private readonly transport: Transport,
@@ -93,6 +98,20 @@ export class NodeSampler {
     const t = this.transport.rttMs?.();
     if (t === undefined) return this.probed;
     return this.probed === undefined ? t : Math.max(t, this.probed);
+  }
+
+  /**
+   * Answers much slower than the link's known round trip: the node is slow, or the link became
+   * slow. One probe (at most every PROBE_EVERY_MS) tells which, so the row can say so.
+   */
+  private probeIfSlower(latencyMs: number): void {
+    const known = this.rttMs() ?? 0;
+    const now = performance.now();
+    if (latencyMs < Math.max(SLOW_ANSWER_MS, 2 * known) || now - this.probedAt < PROBE_EVERY_MS || !this.transport.probeRtt) return;
+    this.probedAt = now;
+    void this.transport.probeRtt(Math.max(MIN_SAMPLE_TIMEOUT_MS, RTT_FACTOR * latencyMs)).then((rtt) => {
+      if (rtt !== undefined && !this.stopped) this.probed = rtt;
+    });
   }
 
   /** silence allowed for a later answer: max(3 s, 4 × p95 of its round trips, 4 × the link's) */
@@ -141,10 +160,11 @@ export class NodeSampler {
           const probe = this.transport.probeRtt;
           if (!probe) return give(`no answer in ${Math.round(ms)} ms (bound: 4 × round trip p95, at least 3 s)`);
           void probe.call(this.transport, ms).then((rtt) => {
+            // what the link measured stays known, also when the answer came meanwhile
+            if (rtt !== undefined && !this.stopped) this.probed = rtt;
             if (this.pending?.seq !== seq) return;
             const waited = performance.now() - sentAt;
             if (rtt === undefined) return give(`no answer in ${(waited / 1000).toFixed(1)} s and no reply to a round trip on the link`);
-            this.probed = rtt;
             if (RTT_FACTOR * rtt >= idle) return check(); // the link is that slow now: wait on
             give(`no answer in ${(waited / 1000).toFixed(1)} s though the link answers in ${(rtt / 1000).toFixed(1)} s`);
           });
@@ -249,8 +269,9 @@ export class NodeSampler {
       if (this.answered) {
         this.latencies.push(latencyMs);
         if (this.latencies.length > 30) this.latencies.shift();
-        // the link is faster again than a late answer's probe said: its answers tell from now on
-        if (this.probed !== undefined && latencyMs < this.probed) this.probed = undefined;
+        // the link is clearly faster again than a late answer's probe said: forget that probe
+        if (this.probed !== undefined && latencyMs < this.probed / 2) this.probed = undefined;
+        this.probeIfSlower(latencyMs);
       }
       this.answered = true;
       const events = this.kernel;

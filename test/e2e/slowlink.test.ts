@@ -23,6 +23,8 @@ beforeAll(async () => {
     nodes: [
       { name: 'far', kind: 'bridge', pods: 1, addedRttMs: RTT },
       { name: 'near', kind: 'routed', pods: 1 },
+      // fast at first (1 ms each way); the test makes it slow under a running sampler
+      { name: 'turn', kind: 'bridge', addedRttMs: 2 },
     ],
   });
 }, 60_000);
@@ -168,4 +170,41 @@ describe('a 3 s round trip link', () => {
       }
     }
   }, 150_000);
+
+  it('a link that becomes slow under a running sampler: no restart, a probe tells a slow link from a slow node, the row says so', async () => {
+    const store = createAppStore({ interval: 1 });
+    const monitor = new Monitor(store, { intervalMs: 1000 });
+    const starts: string[] = [];
+    const t = new SshTransport(resolveSshHost('turn', { configFile: lab.sshConfigPath }), { acceptNewHostKeys: false });
+    const spawn = t.spawn.bind(t);
+    t.spawn = (script: string, args: readonly string[], opts?: SpawnOptions): RemoteProcess => {
+      if (opts?.tag) starts.push(opts.tag);
+      return spawn(script, args, opts);
+    };
+    monitor.add('turn', t);
+    monitor.start();
+    try {
+      const n = () => store.getState().nodes.turn!;
+      await waitFor('turn live', () => n().status.kind === 'live' && n().samplesOk >= 3, 20_000);
+      expect(n().problems.some((p) => p.code === 'slow-link')).toBe(false);
+      await lab.setLatency('turn', RTT);
+      const ok0 = n().samplesOk;
+      const t1 = Date.now();
+      let slowAt: number | undefined;
+      while (Date.now() - t1 < 40_000) {
+        await new Promise((r) => setTimeout(r, 500));
+        if (slowAt === undefined && n().status.kind === 'live' && n().problems.some((p) => /^slow link: RTT [3-9]\.\d s/.test(p.message))) slowAt = Date.now() - t1;
+      }
+      const samples = n().samplesOk - ok0;
+      console.log(`[figure] link slowed to 3 s RTT under a running sampler: row says slow link after ${slowAt} ms; ${samples} samples in 40 s; sampler starts ${starts.filter((x) => x.startsWith('nw-s-')).length}; failed ${n().samplesFailed}`);
+      expect(slowAt).toBeDefined();
+      expect(samples).toBeGreaterThanOrEqual(5);
+      expect(n().samplesFailed).toBe(0);
+      expect(starts.filter((x) => x.startsWith('nw-s-')).length).toBe(1);
+      expect(n().status.kind).toBe('live');
+    } finally {
+      monitor.stop();
+      await lab.setLatency('turn', 2);
+    }
+  }, 90_000);
 });

@@ -96,7 +96,10 @@ export interface Lab {
   setLoginDelay(node: string, d: LoginDelay | undefined): Promise<void>;
   /** SYNs to the node's port 22 dropped (iptables in the node's netns) or accepted again. */
   setDropSyn(node: string, on: boolean): Promise<void>;
-  /** Added round trip (ms, half each way) on the node's SSH path, for connections made from now on. */
+  /**
+   * Added round trip (ms, half each way) on the node's SSH path from now on. Open connections
+   * follow only on a node started with `addedRttMs` (any value > 0); others: new connections.
+   */
   setLatency(node: string, rttMs: number): Promise<void>;
   stop(): Promise<void>;
 }

@@ -8,7 +8,8 @@
 // direction, in order, so a round trip costs 2 × oneWayMs more. The connection to the node is
 // made `oneWayMs` after the accept (the SYN's way there), so the node's banner reaches the client
 // one added round trip after its connect, as on a slow link. `{ type: 'delay', port, oneWayMs }`
-// sets it for connections accepted from then on (a connection without delay is a plain pipe).
+// changes it for data sent from then on, on open connections too (a port that never had a delay
+// is a plain pipe).
 import net from 'node:net';
 
 const servers = [];
@@ -47,12 +48,14 @@ process.on('message', (msg, handle) => {
   }
   if (!msg || msg.type !== 'listen' || !handle) return;
   const { host, port, relayPort } = msg;
-  if (msg.oneWayMs) delays.set(relayPort, msg.oneWayMs);
+  if (msg.oneWayMs !== undefined && msg.oneWayMs > 0) delays.set(relayPort, msg.oneWayMs);
   servers.push(handle);
   handle.on('connection', (client) => {
     client.setNoDelay(true);
+    // a port that has had a delay keeps delaying (setLatency changes it on live connections too)
     const d = delays.get(relayPort) ?? 0;
-    const delayOf = () => d;
+    const delayed = delays.has(relayPort);
+    const delayOf = () => delays.get(relayPort) ?? 0;
     const stops = [];
     let upstream;
     const close = () => { for (const s of stops) s(); client.destroy(); upstream?.destroy(); };
@@ -65,7 +68,7 @@ process.on('message', (msg, handle) => {
       upstream.setNoDelay(true);
       upstream.on('error', close);
       upstream.on('close', close);
-      if (d) stops.push(delayedPipe(client, upstream, delayOf), delayedPipe(upstream, client, delayOf));
+      if (delayed) stops.push(delayedPipe(client, upstream, delayOf), delayedPipe(upstream, client, delayOf));
       else { client.pipe(upstream); upstream.pipe(client); }
       client.resume();
     };

@@ -86,6 +86,7 @@ describe('late later answers', () => {
   it('the measured round trip explains a 3.5 s answer: taken late, no restart, busy says how long and why', async () => {
     const link = new FakeLink();
     link.rtt = 1000; // bound: 4 s
+    link.probeMs = 1000;
     const s = await answeredOnce(link);
     const out = s.sample(1);
     await sleep(1500);
@@ -97,7 +98,9 @@ describe('late later answers', () => {
     expect(await out).toMatchObject({ kind: 'sample', rttMs: 1000 });
     expect(link.spawned).toBe(1);
     expect(link.closed).toBe(0);
-    expect(link.probes).toBe(0);
+    // no probe while it was late (the round trip explained it); one after it, as the answer took
+    // more than twice the round trip (a slow node, or a link that became slow)
+    expect(link.probes).toBe(1);
     s.stop();
   }, 10_000);
 
