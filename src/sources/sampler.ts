@@ -159,6 +159,7 @@ export class NodeSampler {
           if (idle < ms) return rearm(setTimeout(check, ms - idle));
           const probe = this.transport.probeRtt;
           if (!probe) return give(`no answer in ${Math.round(ms)} ms (bound: 4 × round trip p95, at least 3 s)`);
+          this.probedAt = performance.now();
           void probe.call(this.transport, ms).then((rtt) => {
             // what the link measured stays known, also when the answer came meanwhile
             if (rtt !== undefined && !this.stopped) this.probed = rtt;
