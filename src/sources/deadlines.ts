@@ -8,7 +8,11 @@
  * and with this machine's load (all those shells and handshakes share its cores), and with the
  * login time measured on this node's connection (its `id -u` check).
  *
- * Later answers: bounded by the round trip measured on this sampler, max(3 s, 4 × p95).
+ * Later answers: a silence bound, restarted by every byte of the answer, of max(3 s, 4 × p95 of
+ * this sampler's answer times, 4 × the link's round trip). The link's round trip is measured by
+ * the transport (handshake, channel opens) and by probes (sampler.ts): when the bound runs out,
+ * one round trip on the link tells a link that became slow (wait on) from a stuck sampler
+ * (restart). So a late answer on a slow link is taken late, never restarted.
  */
 import { availableParallelism, loadavg } from 'node:os';
 

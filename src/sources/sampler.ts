@@ -67,8 +67,9 @@ export function flagsFor(n: number, needIdentity: boolean): string {
 /**
  * Waits (see deadlines.ts): the first answer of a sampler process has an idle window that
  * restarts on every sign of progress (channel open, bytes arriving), so a slow login shell or a
- * busy machine is waited for and only a stuck one gives up; later answers are bounded by the
- * measured round trip. Only a later answer that is late restarts the sampler.
+ * busy machine is waited for and only a stuck one gives up; later answers have a silence bound
+ * that follows the measured round trip, and at its end a probe of the link decides: a slow link
+ * is waited for, only a sampler that is silent on a link that answers is restarted.
  */
 export class NodeSampler {
   private proc?: RemoteProcess;
