@@ -17,7 +17,7 @@ import { PODPEER_SH } from './remote/scripts.js';
 import { sweepEarlier } from './remote/sweep.js';
 import { processTag, trackConnections } from './remote/tags.js';
 import { NodeSampler, type SampleOutcome } from './sampler.js';
-import { firstSampleWindowMs, machineLoad } from './deadlines.js';
+import { commandTimeoutMs, firstSampleWindowMs, machineLoad } from './deadlines.js';
 import type { Transport, TransportState } from './transport/types.js';
 
 export interface MonitorOptions {
@@ -207,7 +207,7 @@ export class Monitor {
       st.setConnectedAddress(e.name, e.transport.connectedAddress?.());
       if (e.connects++ === 0) return; // nothing of this instance can be on the node yet
       e.sweeping = true;
-      sweepEarlier(e.transport, { timeoutMs: 10_000 })
+      sweepEarlier(e.transport, { timeoutMs: commandTimeoutMs(10_000, e.transport.rttMs?.()) })
         .then((swept) => {
           if (swept.length) this.opts.log?.(`${e.name}: swept ${swept.map((p) => `${p.pid} ${p.tag}`).join(', ')}`);
         })
@@ -232,7 +232,7 @@ export class Monitor {
       const r = await e.transport.exec(PODPEER_SH, todo.map((p) => String(p.pids[0])), {
         privileged: true,
         tag: processTag('peer', e.transport),
-        timeoutMs: 10_000,
+        timeoutMs: commandTimeoutMs(10_000, e.transport.rttMs?.()),
       });
       const byPid = parsePodPeers(r.stdout.split('\n'));
       const peers: Record<string, PodPeerLine> = {};

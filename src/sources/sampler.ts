@@ -13,7 +13,11 @@ import { SAMPLER_SH } from './remote/sampler.js';
 import { Respawn } from './respawn.js';
 import type { Transport, RemoteProcess } from './transport/types.js';
 import type { KernelEvent, NodeSample } from './types.js';
-import { laterSampleTimeoutMs } from './deadlines.js';
+import { laterSampleTimeoutMs, MIN_SAMPLE_TIMEOUT_MS, RTT_FACTOR } from './deadlines.js';
+
+/** a later answer this slow, and twice the known round trip, gets the link probed */
+const SLOW_ANSWER_MS = 500;
+const PROBE_EVERY_MS = 15_000;
 
 export interface SamplerOptions {
   /** process tag on the node: `nw-s-<instance>` so a reconnect sweep can find leftovers */
@@ -34,9 +38,11 @@ const PHASE_TEXT: Record<Phase, string> = {
   answer: 'the first answer stopped arriving',
 };
 
+/** `rttMs`: the link's round trip as measured now (transport, probes), when known */
 export type SampleOutcome =
-  | { kind: 'sample'; sample: NodeSample }
-  | { kind: 'busy' }
+  | { kind: 'sample'; sample: NodeSample; rttMs?: number }
+  /** the request before is still out, since `waitedMs`; it may wait up to `boundMs` of silence */
+  | { kind: 'busy'; waitedMs?: number; boundMs?: number; rttMs?: number }
   /** samplerDown: the remote sampler keeps ending by itself; error says why and when it is tried again */
   | { kind: 'error'; error: string; samplerDown?: boolean };
 
@@ -64,8 +70,9 @@ export function flagsFor(n: number, needIdentity: boolean): string {
 /**
  * Waits (see deadlines.ts): the first answer of a sampler process has an idle window that
  * restarts on every sign of progress (channel open, bytes arriving), so a slow login shell or a
- * busy machine is waited for and only a stuck one gives up; later answers are bounded by the
- * measured round trip. Only a later answer that is late restarts the sampler.
+ * busy machine is waited for and only a stuck one gives up; later answers have a silence bound
+ * that follows the measured round trip, and at its end a probe of the link decides: a slow link
+ * is waited for, only a sampler that is silent on a link that answers is restarted.
  */
 export class NodeSampler {
   private proc?: RemoteProcess;
@@ -84,14 +91,46 @@ export class NodeSampler {
   private respawn = new Respawn();
   /** the running process's start and first frame (for the respawn backoff) */
   private life?: { startedAt: number; firstFrameAt?: number };
+  /** the latest round trip a probe measured (an answer was late or slow) */
+  private probed: number | undefined;
+  private probedAt = -Infinity;
 
   constructor(
     private readonly transport: Transport,
     private readonly opts: SamplerOptions,
   ) {}
 
+  /** the link's round trip as best known: the transport's measure or a later, slower probe */
+  rttMs(): number | undefined {
+    const t = this.transport.rttMs?.();
+    if (t === undefined) return this.probed;
+    return this.probed === undefined ? t : Math.max(t, this.probed);
+  }
+
+  /**
+   * Answers much slower than the link's known round trip: the node is slow, or the link became
+   * slow. One probe (at most every PROBE_EVERY_MS) tells which, so the row can say so.
+   */
+  private probeIfSlower(latencyMs: number): void {
+    const known = this.rttMs() ?? 0;
+    const now = performance.now();
+    if (latencyMs < Math.max(SLOW_ANSWER_MS, 2 * known) || now - this.probedAt < PROBE_EVERY_MS || !this.transport.probeRtt) return;
+    this.probedAt = now;
+    void this.transport.probeRtt(Math.max(MIN_SAMPLE_TIMEOUT_MS, RTT_FACTOR * latencyMs)).then((rtt) => {
+      if (rtt !== undefined && !this.stopped) this.probed = rtt;
+    });
+  }
+
+  /** silence allowed for a later answer: max(3 s, 4 × p95 of its round trips, 4 × the link's) */
+  private laterBoundMs(): number {
+    return Math.max(laterSampleTimeoutMs(this.latencies), Math.round(RTT_FACTOR * (this.rttMs() ?? 0)));
+  }
+
   sample(seq: number): Promise<SampleOutcome> {
-    if (this.pending) return Promise.resolve({ kind: 'busy' });
+    if (this.pending) {
+      const waitedMs = performance.now() - this.pending.sentAt;
+      return Promise.resolve({ kind: 'busy', waitedMs, boundMs: this.answered ? this.laterBoundMs() : undefined, rttMs: this.rttMs() });
+    }
     if (this.stopped) return Promise.resolve({ kind: 'error', error: 'stopped' });
     if (this.transport.state().kind !== 'ready') {
       return Promise.resolve({ kind: 'error', error: 'not connected' });
@@ -114,9 +153,33 @@ export class NodeSampler {
         this.restart();
       };
       let timer: NodeJS.Timeout;
+      const sentAt = performance.now();
+      const rearm = (t: NodeJS.Timeout) => {
+        timer = t;
+        if (this.pending?.seq === seq) this.pending.timer = t;
+      };
       if (this.answered) {
-        const ms = laterSampleTimeoutMs(this.latencies);
-        timer = setTimeout(() => give(`no answer in ${ms} ms (bound: 4 × round trip p95, at least 3 s)`), ms);
+        // silence bound, restarted by every byte of the answer; at its end a round trip on the
+        // link tells a slow link (wait on) from a stuck sampler (restart)
+        const check = () => {
+          if (this.pending?.seq !== seq) return;
+          const ms = this.laterBoundMs();
+          const idle = performance.now() - Math.max(sentAt, this.lastProgress);
+          if (idle < ms) return rearm(setTimeout(check, ms - idle));
+          const probe = this.transport.probeRtt;
+          if (!probe) return give(`no answer in ${Math.round(ms)} ms (bound: 4 × round trip p95, at least 3 s)`);
+          this.probedAt = performance.now();
+          void probe.call(this.transport, ms).then((rtt) => {
+            // what the link measured stays known, also when the answer came meanwhile
+            if (rtt !== undefined && !this.stopped) this.probed = rtt;
+            if (this.pending?.seq !== seq) return;
+            const waited = performance.now() - sentAt;
+            if (rtt === undefined) return give(`no answer in ${(waited / 1000).toFixed(1)} s and no reply to a round trip on the link`);
+            if (RTT_FACTOR * rtt >= idle) return check(); // the link is that slow now: wait on
+            give(`no answer in ${(waited / 1000).toFixed(1)} s though the link answers in ${(rtt / 1000).toFixed(1)} s`);
+          });
+        };
+        timer = setTimeout(check, this.laterBoundMs());
       } else {
         // idle window: restarts on progress
         this.lastProgress = Math.max(this.lastProgress, performance.now());
@@ -124,12 +187,11 @@ export class NodeSampler {
           const win = this.opts.firstSampleMs();
           const idle = performance.now() - this.lastProgress;
           if (idle >= win) return give(`no first sample: ${PHASE_TEXT[this.phase]} within ${(win / 1000).toFixed(1)} s`);
-          timer = setTimeout(check, win - idle);
-          if (this.pending?.seq === seq) this.pending.timer = timer;
+          rearm(setTimeout(check, win - idle));
         };
         timer = setTimeout(check, this.opts.firstSampleMs());
       }
-      this.pending = { seq, sentAt: performance.now(), resolve, timer };
+      this.pending = { seq, sentAt, resolve, timer };
       proc.stdin.write(`${seq} ${flags}\n`);
     });
   }
@@ -241,12 +303,15 @@ export class NodeSampler {
       if (this.answered) {
         this.latencies.push(latencyMs);
         if (this.latencies.length > 30) this.latencies.shift();
+        // the link is clearly faster again than a late answer's probe said: forget that probe
+        if (this.probed !== undefined && latencyMs < this.probed / 2) this.probed = undefined;
+        this.probeIfSlower(latencyMs);
       }
       this.answered = true;
       const events = this.kernel;
       this.kernel = [];
       const sample = this.assembler.assemble(parseFrame(seq, body), Date.now(), latencyMs, events);
-      p.resolve({ kind: 'sample', sample });
+      p.resolve({ kind: 'sample', sample, rttMs: this.rttMs() });
       return;
     }
     this.body?.push(line);

@@ -5,6 +5,7 @@
  */
 import type { Iface } from '../sources/types.js';
 import { collectorErrors, interfacesOf, isLive, valueOf } from './model.js';
+import { slowLinkText } from './link.js';
 import { primaryInterface } from './topology.js';
 import type { NodeState, Problem } from './types.js';
 
@@ -244,13 +245,14 @@ function transport(node: NodeState): Problem[] {
   if (st.kind === 'failed') return [{ severity: 'crit', code: 'node-failed', message: st.reason }];
   if (st.kind === 'reconnecting') return [{ severity: 'crit', code: 'node-unreachable', message: st.reason }];
   if (st.kind === 'stale') return [{ severity: 'warn', code: 'node-stale', message: `no fresh sample for ${Math.round(st.ageMs / 1000)}s: ${st.reason}` }];
+  const slow: Problem[] = node.link?.slow ? [{ severity: 'warn', code: 'slow-link', message: slowLinkText(node.link) }] : [];
   // every collector whose last read failed; its last good value (if any) is still used
-  return collectorErrors(node).map((e) => ({
+  return [...slow, ...collectorErrors(node).map((e) => ({
     severity: 'info' as const,
     code: 'collector-error',
     subject: e.name,
     message: `${e.name}: ${e.error}${node.model[e.name].value !== undefined ? ' (showing the last good value)' : ''}`,
-  }));
+  }))];
 }
 
 /** a normal user's local netwatch: what it cannot read, said once on the node's row */

@@ -12,6 +12,7 @@ import { evaluate } from './rules.js';
 import type { AppState, KubeStatus, NodeState, NodeStatus } from './types.js';
 import { emptyModel, foldModel } from './model.js';
 import { linkPods } from './podlinks.js';
+import { isSlowLink, sec, slowLinkText } from './link.js';
 import type { PodPeer } from './topology.js';
 
 export const HISTORY = 120;
@@ -60,13 +61,21 @@ export function newNode(name: string, address?: string, now = Date.now(), interv
 /** folds one outcome into a node; pure */
 export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number, intervalMs = 1000): NodeState {
   if (outcome.kind === 'busy') {
-    // the previous request is still out: the node is slow
+    // the previous request is still out
     const age = node.sample ? now - node.sample.at : 0;
-    if (node.status.kind === 'live' || node.status.kind === 'stale') {
-      const next: NodeState = { ...node, status: { kind: 'stale', since: node.status.since, ageMs: age, reason: 'node slow to answer' } };
+    if (node.status.kind !== 'live' && node.status.kind !== 'stale') return node;
+    const rtt = outcome.rttMs;
+    const slow = rtt !== undefined && isSlowLink(rtt, intervalMs);
+    const link = rtt !== undefined ? { rttMs: rtt, slow, ageMs: age } : node.link;
+    const waited = outcome.waitedMs ?? 0;
+    // the round trip explains the wait: the node is live, as fresh as its link allows
+    if (slow && node.status.kind === 'live' && (outcome.boundMs === undefined || waited < outcome.boundMs)) {
+      const next: NodeState = { ...node, link };
       return { ...next, problems: evaluate(next) };
     }
-    return node;
+    const reason = slow ? `${slowLinkText({ rttMs: rtt })}, no answer for ${sec(waited)}` : 'node slow to answer';
+    const next: NodeState = { ...node, link, status: { kind: 'stale', since: node.status.since, ageMs: age, reason } };
+    return { ...next, problems: evaluate(next) };
   }
   if (outcome.kind === 'error') {
     const age = node.sample ? now - node.sample.at : 0;
@@ -103,7 +112,8 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
     rxBps: push(node.history.rxBps, rx),
   };
   const status: NodeStatus = node.status.kind === 'live' ? node.status : { kind: 'live', since: now };
-  let next: NodeState = { ...node, sample: s, model, rates, history, tableFull, firstUptime, status, samplesOk: node.samplesOk + 1 };
+  const link = outcome.rttMs !== undefined ? { rttMs: outcome.rttMs, slow: isSlowLink(outcome.rttMs, intervalMs) } : node.link;
+  let next: NodeState = { ...node, sample: s, model, rates, history, tableFull, firstUptime, status, link, samplesOk: node.samplesOk + 1 };
   const cgroupPods = (model.podCgroups.value?.length ?? 0) > 0;
   if (next.kube || cgroupPods) {
     const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };

@@ -93,6 +93,8 @@ export interface NodeState {
   samplesOk: number;
   samplesFailed: number;
   lastError?: string;
+  /** the link's measured round trip; `slow` when samples cannot come every tick because of it (store.ts) */
+  link?: { rttMs: number; slow: boolean; /** age of the last sample while the next one is out */ ageMs?: number };
 }
 
 export interface AppState {

@@ -26,6 +26,8 @@
  *   kubepods.slice/…/kubepods-besteffort-pod<uid_>.slice/cri-containerd-<cid>.scope (systemd).
  * - SSH: a relay process inside the underlay netns accepts on 127.0.0.1:<sshPort> (root netns)
  *   and connects to <address>:22, so SSH crosses the node's uplink: cutLink blackholes it.
+ *   No netem on this kernel: `addedRttMs` / setLatency make the relay hold every chunk half that
+ *   long in each direction (and dial the node that late), a slow uplink for SSH.
  *   lab.sshConfigPath has `Host <node>` entries (strict host key checking, lab known_hosts).
  * - Cleanup: stop() (idempotent), exit/signal handlers, nodes die with this process (pdeathsig),
  *   and test/lab/cleanup.sh for leftovers of dead owners (registry in /run/nwlab/<id>).
@@ -94,6 +96,11 @@ export interface Lab {
   setLoginDelay(node: string, d: LoginDelay | undefined): Promise<void>;
   /** SYNs to the node's port 22 dropped (iptables in the node's netns) or accepted again. */
   setDropSyn(node: string, on: boolean): Promise<void>;
+  /**
+   * Added round trip (ms, half each way) on the node's SSH path from now on. Open connections
+   * follow only on a node started with `addedRttMs` (any value > 0); others: new connections.
+   */
+  setLatency(node: string, rttMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -135,7 +142,7 @@ export async function startLab(opts: StartLabOpts): Promise<Lab> {
       for (let job = queue.shift(); job; job = queue.shift()) {
         const node = await startNode(ctx, job.spec, job.index, opts.nodes.length);
         lab.all.set(node.name, node);
-        node.sshPort = await lab.listenRelay(node.address);
+        node.sshPort = await lab.listenRelay(node.address, (job.spec.addedRttMs ?? 0) / 2);
         for (let p = 0; p < (job.spec.pods ?? 0); p++) await addPod(ctx, node, {});
         if (job.spec.loginDelay) await setLoginDelay(node, job.spec.loginDelay);
         if (job.spec.dropSyn) await setDropSyn(node, true);
@@ -185,7 +192,7 @@ class LabImpl implements Lab {
     relay.channel?.unref();
   }
 
-  private relayMessage(type: string, port?: number): Promise<void> {
+  relayMessage(type: string, port?: number): Promise<void> {
     const relay = this.relay!;
     return new Promise((resolve, reject) => {
       const onMsg = (m: { type?: string; port?: number }): void => {
@@ -199,12 +206,12 @@ class LabImpl implements Lab {
   }
 
   /** A listener on 127.0.0.1 (root netns) handed to the relay, forwarding to host:22. */
-  async listenRelay(host: string): Promise<number> {
+  async listenRelay(host: string, oneWayMs = 0): Promise<number> {
     const server = net.createServer();
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
     const port = (server.address() as net.AddressInfo).port;
     const ack = this.relayMessage('listening', port);
-    this.relay!.send({ type: 'listen', host, port: 22, relayPort: port }, server);
+    this.relay!.send({ type: 'listen', host, port: 22, relayPort: port, oneWayMs }, server);
     await ack;
     server.close();
     return port;
@@ -262,6 +269,12 @@ class LabImpl implements Lab {
   closeConnections(node: string): Promise<void> { return closeConnections(this.get(node)); }
   setLoginDelay(node: string, d: LoginDelay | undefined): Promise<void> { return setLoginDelay(this.get(node), d); }
   setDropSyn(node: string, on: boolean): Promise<void> { return setDropSyn(this.get(node), on); }
+  async setLatency(node: string, rttMs: number): Promise<void> {
+    const port = this.get(node).sshPort;
+    const ack = this.relayMessage('delayed', port);
+    this.relay!.send({ type: 'delay', port, oneWayMs: Math.max(0, rttMs) / 2 });
+    await ack;
+  }
 
   /** Synchronous, idempotent; also run from exit/signal handlers. */
   teardown(): string[] {

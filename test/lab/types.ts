@@ -17,6 +17,8 @@ export interface LabNodeSpec {
   loginDelay?: { seconds: number; mode?: 'sleep' | 'burn' };
   /** SYNs to port 22 dropped inside the node's netns from the start */
   dropSyn?: boolean;
+  /** added round trip (ms) on the SSH path: the relay holds each chunk half of it each way */
+  addedRttMs?: number;
 }
 
 export interface LabPod {

@@ -5,11 +5,13 @@
  * a Failure (reason + whether to retry); resolves with the clients, the target last.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig, ServerHostKeyAlgorithm } from 'ssh2';
 import { planAuth } from './auth.js';
 import type { ResolvedHost, SshHop } from './config.js';
+import { handshakeBounds } from '../deadlines.js';
 import { classifyError, classifyForwardError, HostKeyError, type ErrorLike, type Failure } from './errors.js';
 import { decideHostKey, hostKeyTarget } from './hostKeyPolicy.js';
 import { orderHostKeyAlgorithms } from './hostKeyAlgorithms.js';
@@ -34,6 +36,20 @@ export interface ConnectOptions {
  */
 export function hostKeyAlgorithmsFor(hop: SshHop, knownTypes: readonly string[]): ServerHostKeyAlgorithm[] {
   return orderHostKeyAlgorithms(hop.hostKeyAlgorithms, knownTypes) as ServerHostKeyAlgorithm[];
+}
+
+/** what one hop's handshake measured: its round trip (max of TCP connect and banner wait) */
+export interface HandshakeTiming {
+  rttMs: number;
+  /** start of the attempt to 'ready' */
+  totalMs: number;
+}
+
+const timings = new WeakMap<ClientType, HandshakeTiming>();
+
+/** the round trip measured while this client's handshake ran (connectChain's clients) */
+export function handshakeTiming(client: ClientType): HandshakeTiming | undefined {
+  return timings.get(client);
 }
 
 export function isFailure(e: unknown): e is Failure {
@@ -77,20 +93,28 @@ function connectHop(hop: SshHop, via: { address: string } | { sock: Duplex }, pr
     username: hop.user,
     hostVerifier,
     authHandler: auth.handler,
-    readyTimeout: hop.connectTimeoutMs,
+    // bounded here (handshakeClock): the connect timeout up to the banner, then the round trip
+    readyTimeout: 0,
     keepaliveInterval: hop.keepaliveIntervalMs,
     keepaliveCountMax: hop.keepaliveCountMax,
-    ...('sock' in via ? { sock: via.sock } : { host: via.address }),
     algorithms: { serverHostKey },
   };
   return new Promise((resolve, reject) => {
     const client = new Client();
     let lastError: ErrorLike | undefined;
     let settled = false;
+    // our own socket (or the jump host's channel), so the clock sees every byte of the handshake
+    const sock: Duplex = 'sock' in via ? via.sock : new Socket().connect({ host: via.address, port: hop.port });
+    const clock = handshakeClock(sock, !('sock' in via), hop.connectTimeoutMs, (message, level) => {
+      lastError ??= { message, level };
+      fail();
+    });
     const fail = () => {
       if (settled) return;
       settled = true;
+      clock.stop();
       client.destroy();
+      sock.destroy();
       const endpoint = { host: hop.hostName, port: hop.port, user: hop.user, connectTimeoutMs: hop.connectTimeoutMs };
       const f = classifyError(hostKeyError ?? lastError ?? { message: 'connection closed during the handshake' }, endpoint);
       const authed = !hostKeyError && f.reason.startsWith('authentication failed');
@@ -106,15 +130,69 @@ function connectHop(hop: SshHop, via: { address: string } | { sock: Duplex }, pr
     client.once('close', fail);
     client.once('ready', () => {
       settled = true;
+      timings.set(client, clock.stop());
       resolve(client);
     });
     try {
-      client.connect(cfg);
+      client.connect({ ...cfg, sock });
     } catch (e) {
       lastError = { message: (e as Error).message, level: 'handshake' };
       fail();
     }
   });
+}
+
+/**
+ * The handshake's deadlines (deadlines.ts handshakeBounds): the connect timeout up to the first
+ * server byte; after it, an idle window and a total bound that follow the measured round trip.
+ * `tcp`: sock is a TCP socket still connecting (its connect is a round trip to measure).
+ */
+function handshakeClock(sock: Duplex, tcp: boolean, connectTimeoutMs: number, timeout: (message: string, level: string) => void) {
+  const t0 = performance.now();
+  let connectedAt = tcp ? undefined : t0;
+  let firstAt: number | undefined;
+  let lastAt = t0;
+  let rtt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    const now = performance.now();
+    if (firstAt === undefined) {
+      const left = t0 + connectTimeoutMs - now;
+      if (left <= 0) return timeout('Timed out while waiting for handshake', 'client-timeout');
+      timer = setTimeout(arm, left);
+      return;
+    }
+    const b = handshakeBounds(connectTimeoutMs, rtt);
+    if (now - lastAt >= b.idleMs) {
+      return timeout(`SSH handshake stalled: the server was silent for ${(b.idleMs / 1000).toFixed(1)}s after its banner (round trip ${(rtt / 1000).toFixed(1)}s)`, 'handshake-stall');
+    }
+    if (now - firstAt >= b.totalMs) {
+      return timeout(`SSH handshake not done ${(b.totalMs / 1000).toFixed(1)}s after the banner (round trip ${(rtt / 1000).toFixed(1)}s)`, 'handshake-stall');
+    }
+    timer = setTimeout(arm, Math.min(lastAt + b.idleMs, firstAt + b.totalMs) - now + 1);
+  };
+  const onConnect = () => (connectedAt = performance.now());
+  const onData = () => {
+    const now = performance.now();
+    lastAt = now;
+    if (firstAt !== undefined) return;
+    firstAt = now;
+    const c = connectedAt ?? t0;
+    rtt = Math.max(c - t0, now - c);
+    arm();
+  };
+  sock.once('connect', onConnect);
+  sock.on('data', onData);
+  arm();
+  return {
+    stop(): HandshakeTiming {
+      clearTimeout(timer);
+      sock.off('data', onData);
+      sock.off('connect', onConnect);
+      return { rttMs: rtt, totalMs: performance.now() - t0 };
+    },
+  };
 }
 
 function forward(client: ClientType, hop: SshHop, jumpLabel: string, timeoutMs: number): Promise<Duplex> {

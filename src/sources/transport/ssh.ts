@@ -15,7 +15,9 @@ import { buildCommand } from '../shell.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from '../ssh/backoff.js';
 import { ChannelSlots, SshProcess } from '../ssh/channel.js';
 import type { ResolvedHost } from '../ssh/config.js';
-import { connectChain, defaultLookup, isFailure, type Lookup } from '../ssh/connect.js';
+import { connectChain, defaultLookup, handshakeTiming, isFailure, type Lookup } from '../ssh/connect.js';
+import { commandTimeoutMs } from '../deadlines.js';
+import { RttMeter } from '../ssh/rtt.js';
 import { classifyError, sudoProblem, type ErrorLike, type Failure } from '../ssh/errors.js';
 import { sharedHandshakes, type HandshakeLimiter } from '../ssh/handshakes.js';
 import { collect } from './process.js';
@@ -47,6 +49,8 @@ interface Connection {
   /** set once when any hop's connection closes */
   dropped: string | null;
   firstError: string | null;
+  /** round trips measured on this connection */
+  rtt: RttMeter;
 }
 
 export class SshTransport implements Transport {
@@ -126,6 +130,18 @@ export class SshTransport implements Transport {
     return this.nodeAddress;
   }
 
+  rttMs(): number | undefined {
+    return this.conn?.rtt.median();
+  }
+
+  /** one round trip on the current connection now (ssh/rtt.ts) */
+  probeRtt(timeoutMs: number): Promise<number | undefined> {
+    const conn = this.conn;
+    const client = conn?.clients[conn.clients.length - 1];
+    if (!conn || !client) return Promise.resolve(undefined);
+    return conn.rtt.probe(client, timeoutMs, () => this.conn === conn);
+  }
+
   /** After 'failed' (e.g. once the user accepted the host key by hand): try again now. */
   retry(): void {
     if (this.st.kind !== 'failed') return;
@@ -151,6 +167,7 @@ export class SshTransport implements Transport {
         return proc.fail('connection lost');
       }
       release = r;
+      conn.rtt.timeStart(proc.started, () => this.conn === conn);
       proc.start(conn.clients[conn.clients.length - 1]!, line);
     });
     return proc;
@@ -199,7 +216,9 @@ export class SshTransport implements Transport {
         lookup: this.opts.lookup ?? defaultLookup,
         log: this.logOnce,
       });
-      conn = { clients, slots: new ChannelSlots(this.opts.maxChannels ?? 8, this.opts.channelWaitMs ?? 15_000), dropped: null, firstError: null };
+      conn = { clients, slots: new ChannelSlots(this.opts.maxChannels ?? 8, this.opts.channelWaitMs ?? 15_000), dropped: null, firstError: null, rtt: new RttMeter() };
+      const hs = handshakeTiming(clients[clients.length - 1]!);
+      if (hs?.rttMs) conn.rtt.push(hs.rttMs);
       this.watch(conn, gen);
       if (gen !== this.gen) throw { retry: false, reason: 'superseded' } satisfies Failure;
       await this.checkUser(conn);
@@ -275,8 +294,10 @@ export class SshTransport implements Transport {
     const client = conn.clients[conn.clients.length - 1]!;
     const run = (line: string) => {
       const p = new SshProcess();
+      conn.rtt.timeStart(p.started);
       p.start(client, line);
-      return collect(p, { timeoutMs: this.host.connectTimeoutMs });
+      // a few round trips and the login shell: bounded by the connect timeout plus the round trip
+      return collect(p, { timeoutMs: commandTimeoutMs(this.host.connectTimeoutMs, conn.rtt.max()) });
     };
     const t0 = performance.now();
     const id = await run(buildCommand(LOGIN_SH, [], { tag: 'netwatch-id' }));

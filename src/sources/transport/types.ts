@@ -80,6 +80,13 @@ export interface Transport {
   isRoot(): boolean;
   /** how long a login shell took on the current connection (ms), when measured */
   loginMs?(): number | undefined;
+  /**
+   * the round trip (ms) measured on the current connection: its handshake, then every channel
+   * opened on it (open + exec = 2 round trips); undefined when not connected or not measured
+   */
+  rttMs?(): number | undefined;
+  /** one round trip now (a request the server answers at once); undefined when none came in time */
+  probeRtt?(timeoutMs: number): Promise<number | undefined>;
   /** the node's own address of this connection (SSH_CONNECTION on the node), when known */
   connectedAddress?(): string | undefined;
   close(): void;
