@@ -25,6 +25,8 @@ import type { NodeState } from '../state/types.js';
  * exactly that name (then tcpdump opens it by name). Returns a usage message, or undefined.
  */
 export function interfaceProblem(st: NodeState, iface: string): string | undefined {
+  // tcpdump's pseudo-device: every interface (netwatch's own SSH connection is excluded there too)
+  if (iface === 'any') return undefined;
   const list = st.model.interfaces.value;
   if (list?.some((i) => i.name === iface)) return undefined;
   const numeric = /^\d+$/.test(iface);

@@ -14,7 +14,7 @@ import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
 import { InvalidNameError } from '../sources/shell.js';
 import { printable } from './printable.js';
-import { failedNodes, jsonReport, textReport } from './report.js';
+import { failedNodes, jsonReport, safeJson, textReport } from './report.js';
 import { problemsAtOrAbove } from './exit.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 import { needsRoot, needsRootText } from '../sources/transport/privileges.js';
@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
     const meta = local ? { local: { root: (process.getuid?.() ?? 0) === 0, needsRoot: missing } } : {};
     const text = () => [textReport(st), ...needsRootText(missing)].join('\n');
     // `local` on top of the report (report.ts stays the node model's)
-    const json = () => JSON.stringify({ ...JSON.parse(jsonReport(st, extra)), ...meta }, null, 2);
+    const json = () => safeJson({ ...JSON.parse(jsonReport(st, extra)), ...meta }, 2);
     process.stdout.write((opts.json ? json() : text()) + '\n');
     monitor.stop();
     kube?.source.stop();
@@ -145,7 +145,8 @@ export async function main(argv: string[]): Promise<number> {
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     fail('the live view needs a terminal; use --once [--json] in scripts', EXIT_USAGE);
   }
-  // stays on the normal screen (seen before and after the live view); the UI does not show it yet
+  // stays on the normal screen (seen before and after the live view); the UI shows it as the
+  // local node's needs-root problem
   for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
   monitor.start();
   const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;

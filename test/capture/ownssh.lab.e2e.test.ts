@@ -140,7 +140,7 @@ describe('a capture never records netwatch\'s own SSH session', () => {
     for (const p of pcap.records) expect(p.caplen).toBe(Math.min(p.len, 200));
     const bad = await runNetwatch(['capture', 'oc-1:eth0', '-F', lab.sshConfigPath, '--snaplen', '64.5', '-w', `${lab.dir}/x.pcap`]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--snaplen must be a whole number of bytes from 0/);
+    expect(bad.stderr).toMatch(/--snaplen must be a whole number from 0 to 262144/);
   }, 60_000);
 
   it('through sudo (which resets the environment) the exclusion comes from the login shell\'s SSH_CONNECTION', async () => {
