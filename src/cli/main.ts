@@ -11,6 +11,7 @@ import { loadConfigFile } from './config.js';
 import { fileLogger } from './log.js';
 import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
+import { startDiagnostics } from './diag.js';
 import { InvalidNameError } from '../sources/shell.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { log, path: logPath } = fileLogger(opts.log);
+  startDiagnostics(); // off unless NETWATCH_DIAG_FILE / NETWATCH_HEAP_SNAPSHOT_DIR (bench/soak.mjs)
   log(`start: ${argv.join(' ')}`);
 
   if (opts.command === 'capture') {
