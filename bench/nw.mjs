@@ -104,3 +104,26 @@ export function slope(xs, ys) {
   }
   return num / den;
 }
+
+/**
+ * Processes on a lab node whose command line carries a netwatch tag ("nw-<kind>-<hex>") or that
+ * are tcpdump (the probe of test/e2e/remote.ts: the pattern is built in the shell so it never
+ * matches itself).
+ */
+export async function nodeProcs(lab, node) {
+  const r = await lab.exec(node, [
+    'sh',
+    '-c',
+    'p=$(printf "n%s" "w-"); for f in /proc/[0-9]*/cmdline; do case "$(tr "\\0\\n" "  " < "$f" 2>/dev/null)" in *"$p"[a-z]*-[0-9a-f]*|tcpdump*) d=${f%/cmdline}; echo "${d#/proc/} $(tr "\\0\\n" "  " < "$f" | cut -c1-60)";; esac; done',
+  ]);
+  return r.stdout.split('\n').filter((l) => l.trim() && !l.includes('tr \\0'));
+}
+
+/** every diag line with node statuses: [{ t, nodes, resources }] */
+export function diagLines(file) {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').filter((l) => l.includes('"memory"')).map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}

@@ -3,7 +3,8 @@
  * off unless asked for by environment:
  * - NETWATCH_DIAG_FILE=<path>: every NETWATCH_DIAG_MS (default 30 000) ms, and once at start,
  *   appends one JSON line: { t, memory: process.memoryUsage(), resources: counts of
- *   process.getActiveResourcesInfo() by type (Timeout, TCPSocketWrap, …) }.
+ *   process.getActiveResourcesInfo() by type (Timeout, TCPSocketWrap, …), nodes: { name: status
+ *   kind } once a node source is given (the returned setter) }.
  * - NETWATCH_HEAP_SNAPSHOT_DIR=<dir>: SIGUSR2 writes a V8 heap snapshot there (after a GC when
  *   node runs with --expose-gc) and appends {"snapshot": path} to the diag file if any.
  * The timer is unref'd: it never keeps netwatch alive.
@@ -18,7 +19,11 @@ function resourceCounts(): Record<string, number> {
   return out;
 }
 
-export function startDiagnostics(env: NodeJS.ProcessEnv = process.env): void {
+export type NodeKinds = () => Record<string, string>;
+
+/** starts what the environment asks for; returns a setter for the node-status source */
+export function startDiagnostics(env: NodeJS.ProcessEnv = process.env): (nodes: NodeKinds) => void {
+  let nodes: NodeKinds | undefined;
   const file = env.NETWATCH_DIAG_FILE;
   const snapDir = env.NETWATCH_HEAP_SNAPSHOT_DIR;
   const write = (o: object): void => {
@@ -31,7 +36,7 @@ export function startDiagnostics(env: NodeJS.ProcessEnv = process.env): void {
   };
   if (file) {
     const ms = Math.max(100, Number(env.NETWATCH_DIAG_MS) || 30_000);
-    const tick = (): void => write({ memory: process.memoryUsage(), resources: resourceCounts() });
+    const tick = (): void => write({ memory: process.memoryUsage(), resources: resourceCounts(), nodes: nodes?.() });
     tick();
     setInterval(tick, ms).unref();
   }
@@ -43,4 +48,7 @@ export function startDiagnostics(env: NodeJS.ProcessEnv = process.env): void {
       write({ snapshot: path });
     });
   }
+  return (fn) => {
+    nodes = fn;
+  };
 }
