@@ -3,7 +3,9 @@
 // slope and the slope of the lowest RSS per window; with --heap-snapshots a heap snapshot after the
 // warm-up's half-way point and at the end, and the growth per constructor between them.
 //   npm run build && node bench/soak.mjs [--nodes 10] [--interval 0.2] [--minutes 120]
-//        [--warmup 10] [--sample 30] [--heap-snapshots] [--csv file]          (root)
+//        [--warmup 10] [--sample 30] [--heap-snapshots] [--no-capture-summary] [--csv file] (root)
+// The capture summaries (short tcpdumps on every node) run as they do by default, unless
+// --no-capture-summary.
 // Targets (issue 9): after the warm-up RSS slope <= 2 MB/h; no retained growth in the heap diff.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,7 @@ const warmup = Number(arg('warmup', Math.min(10, minutes / 3)));
 const sampleS = Number(arg('sample', 30));
 const heapSnaps = process.argv.includes('--heap-snapshots');
 const csv = arg('csv', undefined);
+const summaries = !process.argv.includes('--no-capture-summary');
 
 const { startLab } = await loadLab();
 const work = mkdtempSync(join(tmpdir(), 'nw-soak-'));
@@ -33,7 +36,7 @@ const rows = []; // { min, rss, heapUsed, heapTotal, external, arrayBuffers, soc
 let nw;
 try {
   nw = await startNetwatch(
-    ['-F', lab.sshConfigPath, '--hosts', nodes.map((n) => n.name).join(','), '--interval', String(interval), '--no-capture-summary'],
+    ['-F', lab.sshConfigPath, '--hosts', nodes.map((n) => n.name).join(','), '--interval', String(interval), ...(summaries ? [] : ['--no-capture-summary'])],
     { NETWATCH_DIAG_FILE: diagFile, NETWATCH_DIAG_MS: String(sampleS * 1000), ...(heapSnaps ? { NETWATCH_HEAP_SNAPSHOT_DIR: work } : {}) },
     { exposeGc: heapSnaps },
   );
@@ -83,7 +86,7 @@ const minSlope = slope(mins.map((m) => m.min / 60), mins.map((m) => m.rss));
 const fmt = (x) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n/a');
 const range = (key) => `${Math.min(...after.map((r) => r[key])).toFixed(1)}–${Math.max(...after.map((r) => r[key])).toFixed(1)}`;
 const out = [];
-out.push(`soak: ${N} lab nodes at --interval ${interval} for ${minutes} min, live view in a pty; ${after.length} readings every ${sampleS} s after ${warmup} min of warm-up`);
+out.push(`soak: ${N} lab nodes at --interval ${interval} for ${minutes} min, live view in a pty, capture summaries ${summaries ? 'on' : 'off'}; ${after.length} readings every ${sampleS} s after ${warmup} min of warm-up`);
 out.push(`RSS after warm-up ${range('rss')} MB; slope ${fmt(rssSlope)} MB/h (target <= 2 MB/h: ${rssSlope <= 2 ? 'met' : 'NOT met'})`);
 out.push(`lowest RSS per ${win.toFixed(1)}-min window: ${mins.map((m) => m.rss.toFixed(1)).join(', ')} MB; slope ${fmt(minSlope)} MB/h`);
 out.push(`JS heap used after warm-up ${range('heapUsed')} MB; slope ${fmt(perH('heapUsed'))} MB/h; external ${fmt(perH('external'))} MB/h; arrayBuffers ${fmt(perH('arrayBuffers'))} MB/h`);

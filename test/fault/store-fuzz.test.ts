@@ -187,3 +187,23 @@ describe('store fuzz: random samples, errors, busy ticks, reconnects, pods', () 
     expect(sizes[1]!).toBeLessThan(sizes[0]! * 1.5);
   });
 });
+
+describe('store under pod churn', () => {
+  it('keeps pod peers only for pods the node still has (1000 pods come and go, 3 at a time)', () => {
+    let now = 1_000_000;
+    const store = createAppStore({ interval: 0.2, now: () => now });
+    store.getState().addNode('a');
+    const f = fuzzer(9);
+    for (let k = 0; k < 1000; k++) {
+      now += 200;
+      const uids = [`p${k}`, `p${k + 1}`, `p${k + 2}`];
+      const s = f.sample(now, k + 1);
+      s.podCgroups = { status: 'ok', data: uids.map((uid, i) => ({ uid, pids: [100 + i], containerIds: [`c${i}`] })) };
+      store.getState().applyTick([['a', { kind: 'sample', sample: s }]]);
+      // the monitor looks up the peer of a pod it has not seen (src/sources/monitor.ts lookupPeers)
+      store.getState().setPodPeers('a', { [`p${k + 2}`]: { peer: 100 + k, eth0Index: 2 } });
+    }
+    const peers = store.getState().nodes.a!.podPeers;
+    expect(Object.keys(peers).sort()).toEqual(['p1000', 'p1001'].concat(['p999']).sort());
+  });
+});
