@@ -69,6 +69,14 @@ export async function startNetwatch(args, env = {}, { exposeGc = false } = {}) {
     }
   }
   if (!pid) throw new Error('netwatch did not start');
+  // a bench stopped by a signal (the lab's handlers exit) takes its netwatch with it
+  process.once('exit', () => {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  });
   const stop = async () => {
     child.stdin.write('q');
     for (let i = 0; i < 30; i++) {
