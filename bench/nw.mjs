@@ -135,3 +135,12 @@ export function diagLines(file) {
     return [];
   }
 }
+
+/** Theil–Sen slope (median of the pairwise slopes): one GC spike does not tilt it */
+export function robustSlope(xs, ys) {
+  const s = [];
+  for (let i = 0; i < xs.length; i++) for (let j = i + 1; j < xs.length; j++) if (xs[j] !== xs[i]) s.push((ys[j] - ys[i]) / (xs[j] - xs[i]));
+  if (!s.length) return NaN;
+  s.sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}

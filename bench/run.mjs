@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const dir = fileURLToPath(new URL('.', import.meta.url));
 const helpers = new Set(['run', 'lab', 'fake-tty', 'nw', 'heap']);
 // long-running soaks only when named: npm run bench -- soak fault-soak
-const long = new Set(['soak', 'fault-soak']);
+const long = new Set(['soak', 'fault-soak', 'soak-fast']);
 const all = readdirSync(dir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).filter((n) => !helpers.has(n)).sort();
 const asked = process.argv.slice(2);
 const unknown = asked.filter((n) => !all.includes(n));

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { byConstructor, diff } from './heap.mjs';
 import { loadLab, sleep } from './lab.mjs';
-import { lastDiag, rssMb, slope, snapshots, socketCount, startNetwatch } from './nw.mjs';
+import { lastDiag, robustSlope, rssMb, slope, snapshots, socketCount, startNetwatch } from './nw.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -95,7 +95,8 @@ const fmt = (x) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : 'n
 const range = (key) => `${Math.min(...after.map((r) => r[key])).toFixed(1)}–${Math.max(...after.map((r) => r[key])).toFixed(1)}`;
 const out = [];
 out.push(`soak: ${N} lab nodes at --interval ${interval} for ${minutes} min, live view in a pty, capture summaries ${summaries ? 'on' : 'off'}; ${after.length} readings every ${sampleS} s after ${warmup} min of warm-up`);
-out.push(`RSS after warm-up ${range('rss')} MB; slope ${fmt(rssSlope)} MB/h (target <= 2 MB/h: ${rssSlope <= 2 ? 'met' : 'NOT met'})`);
+const rssRobust = robustSlope(after.map((r) => r.min / 60), after.map((r) => r.rss));
+out.push(`RSS after warm-up ${range('rss')} MB; least-squares slope ${fmt(rssSlope)} MB/h (target <= 2 MB/h: ${rssSlope <= 2 ? 'met' : 'NOT met'}); Theil–Sen slope ${fmt(rssRobust)} MB/h`);
 out.push(`lowest RSS per ${win.toFixed(1)}-min window: ${mins.map((m) => m.rss.toFixed(1)).join(', ')} MB; slope ${fmt(minSlope)} MB/h`);
 out.push(`JS heap used after warm-up ${range('heapUsed')} MB; lowest per window ${heapLows.map((m) => m.v.toFixed(1)).join(', ')} MB, slope ${fmt(slope(heapLows.map((m) => m.min / 60), heapLows.map((m) => m.v)))} MB/h; external ${fmt(perH('external'))} MB/h; arrayBuffers ${fmt(perH('arrayBuffers'))} MB/h`);
 out.push(`sockets ${range('sockets')}, active timers ${range('timeouts')} after warm-up`);
