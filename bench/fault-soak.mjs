@@ -49,6 +49,7 @@ const allLive = () => names.every((n) => live()[n] === 'live');
 const out = [];
 const checkpoints = [];
 const faults = []; // { node, kind, at, restored, back (s after restore) | undefined }
+const apiRestarts = []; // { up, back (s after the server came back, API and every pod list ok) }
 let nw;
 let leftAfterExit;
 
@@ -117,6 +118,19 @@ try {
       await api.setDown(true);
       await sleep(5000);
       await api.setDown(false);
+      const r = { up: Date.now() };
+      apiRestarts.push(r);
+      void (async () => {
+        while (Date.now() < r.up + 120_000) {
+          const d = diagLines(diagFile).at(-1) ?? {};
+          const pods = Object.values(d.pods ?? {});
+          if (d.kube === 'ok' && pods.length === N && pods.every((k) => k === 'ok')) {
+            r.back = (Date.now() - r.up) / 1000;
+            return;
+          }
+          await sleep(250);
+        }
+      })();
       console.error(`  API server down for 5 s and up again at ${((Date.now() - t0) / 60_000).toFixed(1)} min`);
     }
     if (Date.now() >= nextReport) {
@@ -146,6 +160,7 @@ try {
   out.push(`fault soak: ${N} lab nodes at --interval ${interval} for ${minutes} min via --nodes against the test API server; ${faults.length} faults (${faults.filter((f) => f.kind === 'sshd').length} sshd kills, ${faults.filter((f) => f.kind === 'link').length} link cuts, ${downS} s each), API server down/up every ${apiEveryMin} min`);
   out.push(`back to live after the fault was repaired: median ${pct(0.5)} s, p90 ${pct(0.9)} s, max ${pct(1)} s; noticed while down: ${faults.filter((f) => f.sawDown).length}/${faults.length}`);
   out.push(`every node back within its backoff (<= ${boundS} s: cap ${BACKOFF_MAX_S} s + one connect): ${late.length ? `NOT met (${late.map((f) => `${f.node} ${f.kind} ${f.back ?? 'never'}`).join('; ')})` : 'met'}; all live at the end: ${settled}`);
+  out.push(`API server restarts: ${apiRestarts.length}; the API and every node's pod list ok again ${apiRestarts.map((r) => (r.back === undefined ? 'never (120 s)' : `${r.back.toFixed(1)} s`)).join(', ')} after the server came back (target: every one: ${apiRestarts.every((r) => r.back !== undefined) ? 'met' : 'NOT met'})`);
   out.push(`sockets: baseline ${base.sockets}, end ${last.sockets}, max at checkpoints ${Math.max(...checkpoints.map((c) => c.sockets))} (target: no leaked connections: ${last.sockets <= base.sockets ? 'met' : 'NOT met'})`);
   out.push(`timers: baseline ${base.timers}, end ${last.timers}, max ${Math.max(...checkpoints.map((c) => c.timers))}; all handles: baseline ${base.handles}, end ${last.handles} (target: no leaked timers: ${last.timers <= base.timers + 2 && last.handles <= base.handles + 2 ? 'met' : 'NOT met'}; +2 allows the timers of samples in flight)`);
   out.push(`netwatch processes per node: baseline ${Object.values(base.procs).join(',')}, end ${Object.values(last.procs).join(',')}, most on one node at any checkpoint ${maxProcs}; after netwatch quit (${quit ? 'by q' : 'SIGTERM'}): ${left.length} left ${((Date.now() - exitAt) / 1000).toFixed(1)} s later (target: none leaked: ${left.length === 0 && Object.values(last.procs).every((v, i) => v <= Object.values(base.procs)[i]) ? 'met' : 'NOT met'})`);

@@ -11,7 +11,7 @@ import { loadConfigFile } from './config.js';
 import { fileLogger } from './log.js';
 import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
-import { startDiagnostics } from './diag.js';
+import { startDiagnostics, storeDiag } from './diag.js';
 import { InvalidNameError } from '../sources/shell.js';
 import { failedNodes, jsonReport, textReport } from './report.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
@@ -42,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { log, path: logPath } = fileLogger(opts.log);
-  const diagNodes = startDiagnostics(); // off unless NETWATCH_DIAG_FILE / NETWATCH_HEAP_SNAPSHOT_DIR (bench/soak.mjs)
+  const diagState = startDiagnostics(); // off unless NETWATCH_DIAG_FILE / NETWATCH_HEAP_SNAPSHOT_DIR (bench/soak.mjs)
   log(`start: ${argv.join(' ')}`);
 
   if (opts.command === 'capture') {
@@ -58,7 +58,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const store = createAppStore({ interval: opts.intervalMs / 1000, readonly: opts.readonly });
   const monitor = new Monitor(store, { intervalMs: opts.intervalMs, log });
-  diagNodes(() => Object.fromEntries(Object.values(store.getState().nodes).map((n) => [n.name, n.status.kind])));
+  diagState(storeDiag(store));
   let targets: Target[];
   try {
     targets = opts.hosts.length ? opts.hosts.map((h) => sshTarget(h, opts, log)) : opts.nodes || opts.selector ? [] : [localTarget()];
