@@ -12,6 +12,7 @@ import { unknownEnv } from './schema.js';
 import { fileLogger } from './log.js';
 import type { Kube } from './kube.js';
 import { startTrafficSummaries } from './traffic.js';
+import { startDiagnostics, storeDiag } from './diag.js';
 import { InvalidNameError } from '../sources/shell.js';
 import { printable } from './printable.js';
 import { failedNodes, jsonReport, safeJson, textReport } from './report.js';
@@ -63,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { log, path: logPath } = fileLogger(opts.log);
+  const diagState = startDiagnostics(); // off unless NETWATCH_DIAG_FILE / NETWATCH_HEAP_SNAPSHOT_DIR (bench/soak.mjs)
   log(`start: ${argv.join(' ')}`);
   for (const k of unknownEnv(process.env)) log(`ignored: ${k} is no netwatch setting (docs/config.md)`);
 
@@ -79,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const store = createAppStore({ interval: opts.intervalMs / 1000, readonly: opts.readonly });
   const monitor = new Monitor(store, { intervalMs: opts.intervalMs, log });
+  diagState(storeDiag(store));
   let targets: Target[];
   try {
     targets = opts.hosts.length ? opts.hosts.map((h) => sshTarget(h, opts, log)) : opts.nodes || opts.selector ? [] : [localTarget()];

@@ -208,7 +208,11 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
       set((st) => {
         const n = st.nodes[name];
         if (!n) return st;
-        let next: NodeState = { ...n, podPeers: { ...n.podPeers, ...peers } };
+        // only pods the node still has (its last pod cgroup list) keep their entry: with pods
+        // coming and going all night the map would otherwise grow with every pod ever seen
+        const onNode = new Set(n.model.podCgroups.value?.map((p) => p.uid));
+        const kept = Object.fromEntries(Object.entries(n.podPeers).filter(([uid]) => onNode.has(uid)));
+        let next: NodeState = { ...n, podPeers: { ...kept, ...peers } };
         if (next.kube) next = { ...next, kube: { ...next.kube, ...linkPods(next) } };
         return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
       }),
