@@ -1,6 +1,6 @@
 /**
  * Splitting one sampler frame (see ../remote/sampler.sh) into sections, and the per-tick "grep"
- * section (PATH:LINE) into its files. Pure.
+ * section (.PATH:LINE, the dot stripped) into its files. Pure.
  */
 
 export interface Section {

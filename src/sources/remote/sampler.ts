@@ -6,7 +6,7 @@
  *
  * After a short start (the kernel-log reader in the background) the script execs one long-lived
  * awk: the tick loop. awk reads the per-tick files itself with getline (no fork per tick) and
- * prints them as "PATH:LINE"; the FLAGS of a request ask for the slower sections, which awk runs
+ * prints them as ".PATH:LINE"; the FLAGS of a request ask for the slower sections, which awk runs
  * as shell snippets from its environment (one sh per section, only on those ticks). Which file
  * or command is read at which rate is in sampler.sh's own header and in docs/decisions.md
  * ("Cheap every tick, slower for the rest"); the cost is measured in bench/.
