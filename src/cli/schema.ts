@@ -25,7 +25,12 @@ export interface Setting {
   help: string;
 }
 
-const SECONDS_FORMS = 'or a duration such as 500ms, 2m';
+/** "or a duration such as 500ms, 1m": examples inside the setting's own bounds */
+function secondsForms(min: number, max: number): string {
+  const short = min <= 0.5 && max >= 0.5 ? '500ms' : `${Math.max(min, 1)}s`;
+  const long = max >= 120 ? '2m' : max >= 60 ? '1m' : `${max}s`;
+  return `or a duration such as ${short}, ${long}`;
+}
 const seconds = (minimum: number, maximum: number, def: number | undefined, help: string, env?: string, file = true, flag?: string): Setting => ({
   kind: 'seconds', flag, env, file, help,
   schema: Type.Number({ minimum, maximum, ...(def === undefined ? {} : { default: def }), description: `${help} (seconds)` }),
@@ -77,7 +82,7 @@ export function describe(s: Setting): string {
   const sc = s.schema as { minimum?: number; maximum?: number; anyOf?: Array<{ const: string }> };
   switch (s.kind) {
     case 'seconds':
-      return `a number of seconds from ${sc.minimum} to ${sc.maximum} (${SECONDS_FORMS})`;
+      return `a number of seconds from ${sc.minimum} to ${sc.maximum} (${secondsForms(sc.minimum ?? 0, sc.maximum ?? Infinity)})`;
     case 'duration':
       return 'a duration such as 10s, 1m or plain seconds (0 = no timeout), at most 24h';
     case 'int':

@@ -11,6 +11,7 @@ import type { ProcessView } from '../sources/processes/types.js';
 import type { PodInfo } from '../sources/types.js';
 import { primaryInterface } from '../state/rules.js';
 import type { Store } from '../state/store.js';
+import { ownSshMode } from '../sources/capture/plan.js';
 import { CAPTURE_DEFAULTS } from '../sources/capture/script.js';
 import { CaptureScreen } from '../ui/capture/index.js';
 import { useCapturePrompt } from '../ui/capture/prompt.js';
@@ -72,12 +73,13 @@ export function CaptureHost(props: { opts: HostOptions; target: CaptureTarget; o
   }
   const ready = parts.filter((p) => p.transport && p.iface) as { node: string; transport: NonNullable<(typeof parts)[number]['transport']>; iface: string }[];
   if (!prompt) return <Message text="the capture screen needs the netwatch shell" onClose={onClose} />;
-  const primaryOf = (node: string) => {
-    const n = opts.store.getState().nodes[node];
-    return n ? primaryInterface(n)?.name : undefined;
-  };
-  // on a node's NIC (not a pod's veth or a bridge) the capture leaves netwatch's own SSH connection out
-  const onNic = target.kind === 'all' || target.kind === 'node' || (target.kind === 'interface' && target.iface === primaryOf(target.node));
+  // every capture over SSH leaves netwatch's own connection out (whatever the interface; the node
+  // finds it, remote/ownssh.sh); a local one leaves out this terminal's SSH session, if it has one
+  const exclusion = ready.some((p) => ownSshMode(p.transport) === 'require')
+    ? "netwatch's own SSH connection to the node is left out of the capture (found on the node at start)"
+    : process.env.SSH_CONNECTION
+      ? "this terminal's SSH session is left out of the capture"
+      : undefined;
   const where =
     target.kind === 'all'
       ? [`${ready.length} nodes, each on its primary interface: ${ready.map((p) => `${p.node}:${p.iface}`).join(', ')}`]
@@ -96,7 +98,7 @@ export function CaptureHost(props: { opts: HostOptions; target: CaptureTarget; o
       width={size.columns}
       height={size.rows - 1}
       where={where}
-      excludesOwnSsh={onNic}
+      exclusion={exclusion}
       defaultSnaplen={defaultSnaplen}
       prompt={prompt.route}
       onRejected={prompt.onRejected}

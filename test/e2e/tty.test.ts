@@ -122,6 +122,7 @@ describe('netwatch in a terminal', () => {
     const f = screen();
     expect(f).toContain('node n1, interface eth0');
     expect(f).toContain('filter: everything (no filter)');
+    expect(f).toContain("netwatch's own SSH connection to the node is left out of the capture");
     key('Enter');
     const argv = await waitFor('tcpdump', async () => (await captures('n1'))[0], 15_000, 50);
     expect(argv[argv.indexOf('-s') + 1]).toBe('96');

@@ -38,7 +38,7 @@ console.log(`lab ${lab.id} is up (${lab.dir}):`);
 for (const n of lab.nodes) {
   console.log(`  ${n.name}  ${n.kind.padEnd(6)} ${n.address}  ssh 127.0.0.1:${n.sshPort}  pods ${n.pods.map((p) => p.ip).join(' ')}`);
 }
-console.log(`  n1 holds 200 tracked connections; ${badVeth} on n3 has MTU 1400 (its bridge has 1500)`);
+console.log(`  n1 holds 200 tracked connections; ${badVeth} on n3 has MTU 1400 (its bridge cbr0 takes the smallest port MTU, so it drops to 1400 too; eth0 stays 1500)`);
 console.log(`  try also: ssh -F ${lab.sshConfigPath} n1\n`);
 
 const args = [join(root, 'bin/netwatch.js'), '-F', lab.sshConfigPath, '--hosts', lab.nodes.map((n) => n.name).join(','), ...process.argv.slice(2)];

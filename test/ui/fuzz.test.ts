@@ -118,7 +118,7 @@ describe('random outside strings through every view and the renderer', () => {
         ...promptLines({
           title: randomString(r, 40),
           where: [randomString(r, 40)],
-          excludesOwnSsh: true,
+          exclusion: randomString(r, 40),
           defaultSnaplen: 128,
           prompt: { ...captureRoute(target, { kind: 'overview' }), filter: randomString(r), error: `${randomString(r)}\n${randomString(r)}` },
           width,

@@ -132,7 +132,7 @@ describe('hostile strings through every view: nothing raw reaches the frame', ()
         <CaptureScreen
           title={`${IFACES.veth2} on node${H.osc}`}
           where={[`node node${H.osc}, interface ${IFACES.veth2}`]}
-          excludesOwnSsh
+          exclusion="netwatch's own SSH connection to the node is left out of the capture"
           defaultSnaplen={262144}
           prompt={base}
           width={100}

@@ -40,7 +40,7 @@ function Capture(props: { target: CaptureTarget; onClose: () => void; starts: { 
     <CaptureScreen
       title={`${props.target.iface} on ${props.target.node}`}
       where={[`node ${props.target.node}, interface ${props.target.iface}`]}
-      excludesOwnSsh
+      exclusion="netwatch's own SSH connection to the node is left out of the capture"
       defaultSnaplen={128}
       prompt={p.route}
       onRejected={p.onRejected}

@@ -19,8 +19,8 @@ export interface CaptureScreenProps {
   readonly title: string;
   /** lines saying where the capture runs ("node node-a, interface eth0"), shown above the filter */
   readonly where: readonly string[];
-  /** the capture runs on a node's NIC: netwatch's own SSH connection is left out of it */
-  readonly excludesOwnSsh: boolean;
+  /** what the capture leaves out of every filter (netwatch's own SSH connection), as one line */
+  readonly exclusion?: string;
   /** the snap length when none is chosen (bytes; 0 = whole packet) */
   readonly defaultSnaplen: number;
   readonly prompt: CaptureRoute;
@@ -51,7 +51,7 @@ export function promptLines(p: CaptureScreenProps): Seg[][] {
     ...p.where.map((w): Seg[] => [{ text: w }]),
     [{ text: 'filter: ' }, prompt.filter.trim() ? { text: prompt.filter.trim(), tone: 'accent' } : { text: 'everything (no filter)', tone: 'dim' }],
   ];
-  if (p.excludesOwnSsh) lines.push([{ text: "netwatch's own SSH connection to the node is left out of the capture", tone: 'dim' }]);
+  if (p.exclusion) lines.push([{ text: p.exclusion, tone: 'dim' }]);
   lines.push(
     [{ text: 'snap length: ' }, { text: snaplenText(snap), tone: 'accent' }, { text: `  (tab: ${choices.map(snaplenText).join(' / ')})`, tone: 'dim' }],
     [],
