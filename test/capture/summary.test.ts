@@ -75,6 +75,11 @@ describe('summary of en10mb-mixed', () => {
     expect(s.avgPps).toBeCloseTo(s.packets / (s.last! - s.first!), 6);
     const quiet = m.summary(s.last! + 60);
     expect(quiet.pps).toBe(0);
+    // the average is over the whole capture: started 25 s before its first packet
+    const late = m.summary(s.last!, s.first! - 25);
+    expect(late.avgPps).toBeCloseTo(s.packets / (s.last! - s.first! + 25), 6);
+    // a start after the first packet (clock jitter) never shortens the span
+    expect(m.summary(s.last!, s.first! + 1).avgPps).toBeCloseTo(s.avgPps, 6);
   });
 
   it('formats packet lines', () => {

@@ -85,8 +85,9 @@ export class CaptureModel {
     return out;
   }
 
-  summary(now?: number): CaptureSummary {
-    return this.tracker.snapshot(now);
+  /** `start`: when the capture started, on the packets' clock (default: its first packet) */
+  summary(now?: number, start?: number): CaptureSummary {
+    return this.tracker.snapshot(now, start);
   }
 
   recent(): Packet[] {

@@ -82,6 +82,9 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
   private stopReason: StopReason | null = null;
   private timers: NodeJS.Timeout[] = [];
   private lastWall = 0;
+  /** wall time the capture started running, and when its first packet came (for the average) */
+  private runningWall = 0;
+  private firstWall = 0;
   private dirty = false;
   private readonly finished: Promise<CaptureStatus>;
   private finish!: (s: CaptureStatus) => void;
@@ -172,11 +175,13 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
     }
     if (this.st.kind === 'validating' && this.model.header) {
       this.setStatus({ kind: 'running', since: Date.now() });
+      this.runningWall = Date.now();
       const t = setTimeout(() => void this.stopWith('duration'), durationMs);
       this.timers.push(t);
     }
     if (packets.length) {
       this.lastWall = Date.now();
+      this.firstWall ||= this.lastWall;
       this.dirty = true;
       this.emitChange('packets', packets);
     }
@@ -269,7 +274,11 @@ export class CaptureSession extends EventEmitter implements CaptureSource {
     const last = this.model.tracker.snapshot().last;
     const ended = this.st.kind === 'stopped' || this.st.kind === 'error' ? this.st.since : Date.now();
     const now = last === undefined ? undefined : last + Math.max(0, ended - this.lastWall) / 1000;
-    return this.model.summary(now);
+    // the capture's start on the packet clock: the average is over the whole capture, not only
+    // since its first packet (2 packets after 25 s quiet are 0.07/s, not 2/s)
+    const first = this.model.tracker.snapshot().first;
+    const start = first === undefined || !this.runningWall ? undefined : first - Math.max(0, this.firstWall - this.runningWall) / 1000;
+    return this.model.summary(now, start);
   }
 
   title(): string {

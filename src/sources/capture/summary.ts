@@ -214,9 +214,10 @@ export class SummaryTracker {
 
 
   /** `now` on the packets' clock (default: the last packet's time) */
-  snapshot(now = this.last ?? 0): CaptureSummary {
+  snapshot(now = this.last ?? 0, start = this.first): CaptureSummary {
     const o = this.o;
     const span = this.first === undefined ? 0 : Math.max(0, now - this.first);
+    const since = this.first === undefined ? 0 : Math.max(0, now - Math.min(start ?? this.first, this.first));
     const window = Math.min(o.rateWindow, Math.max(span, 1));
     const inWindow = zero();
     for (const b of this.buckets) {
@@ -235,7 +236,7 @@ export class SummaryTracker {
       first: this.first,
       last: this.last,
       pps: PROTOS.reduce((a, p) => a + inWindow[p], 0) / window,
-      avgPps: span > 0 ? this.packets / span : this.packets,
+      avgPps: since > 0 ? this.packets / since : this.packets,
       protos,
       talkers: top([...this.talkers.values()], (t) => t.packets, o.top).map((t) => ({ ...t })),
       syn: {
