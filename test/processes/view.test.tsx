@@ -47,7 +47,7 @@ describe('ProcessesView', () => {
     expect(f).toMatch(/ 301 +1 +S pod +[0-9a-f]{12} \/api  \(api\)/);
     expect(f).toMatch(/ 305 +1 +S host +- +tcpdump -ni eth0/);
     expect(f).toContain('1 other netns without container processes: 104 (dnsmasq)');
-    expect(f).toContain('↑ up · ↓ down · K kill · esc close');
+    expect(f).toContain('↑ up · ↓ down · K kill · esc close · ? help · q quit');
     for (const line of f.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
     unmount();
   });

@@ -43,7 +43,7 @@ const STYLE: Record<Tone, Omit<Seg, 'text'>> = {
 
 /** "K kill · esc close" (list) or "y confirm · n/esc cancel" (dialog), from the keymap; K left out when read-only */
 export function processHint(opts: { readOnly: boolean; dialog: boolean }): string {
-  return footerHint([opts.dialog ? 'dialog' : 'processes'], { readonly: opts.readOnly });
+  return footerHint(opts.dialog ? ['dialog'] : ['processes', 'global'], { readonly: opts.readOnly });
 }
 
 export function ProcessesView(props: ProcessesViewProps) {
