@@ -212,7 +212,18 @@ describe('lab over ssh', () => {
     await lab.stop();
     expect(existsSync(`/run/netns/nwlab-${lab.id}-net`)).toBe(false);
     for (const d of cgroupDirs) expect(existsSync(d)).toBe(false);
-    for (const pid of holders) expect(existsSync(`/proc/${pid}`)).toBe(false);
+    // a killed holder is this process's child: until Node reaps it (on the event loop, after the
+    // synchronous teardown) it is a zombie, which holds nothing; it must not be alive
+    const alive = (pid: number) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 50 && holders.some(alive); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(holders.filter(alive)).toEqual([]);
     expect(existsSync(lab.dir)).toBe(false);
     expect(existsSync(`/run/nwlab/${lab.id}`)).toBe(false);
   });
