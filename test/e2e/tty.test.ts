@@ -5,7 +5,7 @@
  * read from the node's own /proc (the exact argv of its tcpdump). Root only (the lab).
  */
 import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BINDINGS, HELP_SCOPES, type ViewId } from '../../src/ui/keys.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { BIN, waitFor } from './run.js';
@@ -30,13 +30,25 @@ async function until(what: string, fn: (f: string) => boolean, ms = 15_000): Pro
   }
 }
 
-/** every tcpdump on the node that captures (-w), as its exact argv */
+/**
+ * every tcpdump on the node that a user's capture started, as its exact argv. The overview's
+ * traffic summary runs its own short tcpdump (-w -) every few seconds; both run under capture.sh
+ * (`sh -c SCRIPT TAG …`, tcpdump's parent), told apart by the tag: nw-cap-… for a capture the
+ * user started, nw-traf-… for the summary.
+ */
 async function captures(node: string): Promise<string[][]> {
-  const r = await lab.exec(node, ['sh', '-c', 'for f in /proc/[0-9]*/cmdline; do tr "\\0" "\\037" < "$f" 2>/dev/null; echo; done']);
+  const r = await lab.exec(node, [
+    'sh',
+    '-c',
+    'for d in /proc/[0-9]*; do p=$(sed -n "s/^PPid:[[:space:]]*//p" "$d/status" 2>/dev/null); tr "\\0\\n" "\\037\\035" < "$d/cmdline" 2>/dev/null; printf "\\036"; tr "\\0\\n" "\\037\\035" < "/proc/$p/cmdline" 2>/dev/null; echo; done',
+  ]);
+  // NUL separates arguments, a newline inside one (the script) comes as \x1d
+  const argv = (s: string) => s.split('\u001f').filter((a, i, all) => i < all.length - 1 || a !== '').map((a) => a.replaceAll('\u001d', '\n'));
   return r.stdout
     .split('\n')
-    .map((l) => l.split('\u001f').filter((a, i, all) => i < all.length - 1 || a !== ''))
-    .filter((argv) => (argv[0] ?? '').endsWith('tcpdump') && argv.includes('-w'));
+    .map((l) => l.split('\u001e'))
+    .filter(([self = '', parent = '']) => (argv(self)[0] ?? '').endsWith('tcpdump') && argv(self).includes('-w') && (argv(parent)[3] ?? '').startsWith('nw-cap-'))
+    .map(([self = '']) => argv(self));
 }
 
 /** the help of a view lists every key of its scopes: each binding's help text is on the screen */
@@ -59,6 +71,16 @@ afterAll(async () => {
     // already gone
   }
   await lab?.stop();
+});
+
+// each test starts from the overview, also after one that failed inside another view
+beforeEach(async () => {
+  if (!lab) return;
+  for (let i = 0; i < 4 && !/nodes 1–3 of 3/.test(screen()); i++) {
+    key('Escape');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await until('overview', (f) => f.includes('nodes 1–3 of 3') && !f.includes('netwatch keys:'), 10_000);
 });
 
 const header = (f: string) => f.split('\n').filter((l) => l.startsWith('netwatch 3 nodes'));
