@@ -179,10 +179,108 @@ export interface NodeSample {
   facts?: Collected<NodeFacts>;
   /** pod UIDs with their processes, from /proc/PID/cgroup */
   podCgroups?: Collected<PodCgroup[]>;
+  /** slow collectors (remote/slow.sh): at most once per --slow-every and on demand; undefined otherwise */
+  iptables?: Collected<IptablesState>;
+  ipvs?: Collected<IpvsState>;
+  agents?: Collected<AgentProc[]>;
+  hairpin?: Collected<HairpinConn[]>;
   /** kernel log lines about conntrack seen since the last sample */
   kernelEvents: KernelEvent[];
   /** how long the node took to answer, ms */
   latencyMs: number;
+}
+
+/* ---------- slow collectors (issue 10) ---------- */
+
+export type IptablesBackend = 'legacy' | 'nft';
+
+/** one `-A CHAIN …` line of iptables-save, with the fields the checks use picked out */
+export interface IptRule {
+  /** the rule as iptables-save prints it after "-A CHAIN " */
+  spec: string;
+  /** -j / -g target */
+  target?: string;
+  /** -m comment --comment (unquoted) */
+  comment?: string;
+  /** -s / -d (as printed: "10.96.0.10/32"), "!" kept in front when negated */
+  source?: string;
+  dest?: string;
+  /** -p */
+  proto?: string;
+  /** --dport */
+  dport?: string;
+  /** -i / -o */
+  inIface?: string;
+  outIface?: string;
+  /** DNAT --to-destination (ip:port) */
+  toDestination?: string;
+}
+
+export interface IptChain {
+  /** built-in chains: ACCEPT / DROP; user chains: undefined */
+  policy?: string;
+  rules: IptRule[];
+}
+
+/** one backend's rule set: table -> chain -> chain */
+export interface IptRuleset {
+  /** the hash the node computed over the save output (unchanged hash: the text is not shipped again) */
+  hash: string;
+  tables: Record<string, Record<string, IptChain>>;
+  /** all -A lines over all tables */
+  ruleCount: number;
+}
+
+export interface IptablesState {
+  /** `iptables -V` as printed, e.g. "iptables v1.8.9 (nf_tables)" */
+  version?: string;
+  /** the backend the plain `iptables` command uses (from -V) */
+  mode?: IptablesBackend;
+  /** per backend (iptables-legacy-save, iptables-nft-save): its rules, or why they could not be read */
+  backends: Partial<Record<IptablesBackend, Collected<IptRuleset>>>;
+}
+
+export interface IpvsReal {
+  addr: string;
+  port: number;
+  weight: number;
+  active: number;
+  inactive: number;
+}
+
+export interface IpvsService {
+  proto: string;
+  addr: string;
+  port: number;
+  scheduler: string;
+  reals: IpvsReal[];
+}
+
+export interface IpvsState {
+  /** /proc/net/ip_vs */
+  services: IpvsService[];
+  /** /proc/net/ip_vs_conn counted on the node: virtual server "PROTO ADDR:PORT" -> state -> count */
+  conns: Record<string, Record<string, number>>;
+}
+
+/** a running process whose name is a known node agent (kube-proxy, calico-node, cilium-agent, …) */
+export interface AgentProc {
+  /** /proc/PID/comm */
+  name: string;
+  pid: number;
+  /** seconds since it started */
+  ageSec?: number;
+}
+
+/** a conntrack entry whose reply comes from the client itself (a pod reaching itself through its Service) that is not answered */
+export interface HairpinConn {
+  proto: string;
+  src: string;
+  /** the address it was sent to (the Service VIP) */
+  dst: string;
+  dport: number;
+  /** conntrack state (SYN_SENT, …) or UNREPLIED */
+  state: string;
 }
 
 export interface PodCgroup {
@@ -223,6 +321,8 @@ export interface PodInfo {
   terminating?: boolean;
   /** status.hostIP */
   hostIP?: string;
+  /** the controller in metadata.ownerReferences (DaemonSet for node agents) */
+  owner?: { kind: string; name: string };
 }
 
 export interface NodeInfo {

@@ -17,6 +17,10 @@ import type {
   NodeSample,
   PodCgroup,
   Route,
+  IptablesState,
+  IpvsState,
+  AgentProc,
+  HairpinConn,
   TcpCounters,
   TcpStates,
 } from '../sources/types.js';
@@ -32,11 +36,24 @@ export interface CollectorValues {
   tcpStates: TcpStates;
   facts: NodeFacts;
   podCgroups: PodCgroup[];
+  /** slow collectors: read every --slow-every seconds (SLOW_EVERY_MS by default) and on demand */
+  iptables: IptablesState;
+  ipvs: IpvsState;
+  agents: AgentProc[];
+  hairpin: HairpinConn[];
 }
 
 export type CollectorName = keyof CollectorValues;
 
-/** how many ticks apart each collector is read */
+/** the slow collectors' default period (--slow-every) */
+export const SLOW_EVERY_MS = 60_000;
+
+/** the collectors read on time (--slow-every), not every N ticks */
+export const SLOW_COLLECTORS = ['iptables', 'ipvs', 'agents', 'hairpin'] as const satisfies readonly CollectorName[];
+export type SlowCollector = (typeof SLOW_COLLECTORS)[number];
+export const isSlowCollector = (c: CollectorName): c is SlowCollector => (SLOW_COLLECTORS as readonly string[]).includes(c);
+
+/** how many ticks apart each fast collector is read (slow collectors: 0, their period is time) */
 export const COLLECTOR_EVERY: Record<CollectorName, number> = {
   conntrack: 1,
   interfaces: 1,
@@ -48,7 +65,16 @@ export const COLLECTOR_EVERY: Record<CollectorName, number> = {
   podCgroups: EVERY.r,
   routes6: EVERY.s,
   facts: EVERY.s,
+  iptables: 0,
+  ipvs: 0,
+  agents: 0,
+  hairpin: 0,
 };
+
+/** a collector's period in ms */
+export function periodOf(c: CollectorName, intervalMs: number, slowMs = SLOW_EVERY_MS): number {
+  return isSlowCollector(c) ? slowMs : COLLECTOR_EVERY[c] * intervalMs;
+}
 
 export const COLLECTORS = Object.keys(COLLECTOR_EVERY) as CollectorName[];
 
@@ -74,9 +100,9 @@ export type NodeModel = { [K in CollectorName]: Collector<CollectorValues[K]> };
 /** a value counts as stale past this many periods (plus one tick of slack) */
 export const STALE_PERIODS = 2;
 
-export function emptyModel(intervalMs = 1000): NodeModel {
+export function emptyModel(intervalMs = 1000, slowMs = SLOW_EVERY_MS): NodeModel {
   const m = {} as Record<CollectorName, Collector<unknown>>;
-  for (const c of COLLECTORS) m[c] = { periodMs: COLLECTOR_EVERY[c] * intervalMs, status: 'pending' };
+  for (const c of COLLECTORS) m[c] = { periodMs: periodOf(c, intervalMs, slowMs), status: 'pending' };
   return m as NodeModel;
 }
 
@@ -102,7 +128,8 @@ export function foldModel(m: NodeModel, s: NodeSample, intervalMs: number): Node
   const next = { ...m } as Record<CollectorName, Collector<unknown>>;
   for (const c of COLLECTORS) {
     const got = sectionOf(s, c);
-    if (got) next[c] = foldOne(m[c] as Collector<unknown>, got, s.at, COLLECTOR_EVERY[c] * intervalMs);
+    // a slow collector keeps the period it was given (emptyModel); a fast one follows the interval
+    if (got) next[c] = foldOne(m[c] as Collector<unknown>, got, s.at, isSlowCollector(c) ? m[c].periodMs : COLLECTOR_EVERY[c] * intervalMs);
   }
   return next as NodeModel;
 }
@@ -112,7 +139,7 @@ export function modelWith(values: Partial<CollectorValues>, at: number, interval
   const m = emptyModel(intervalMs);
   for (const c of Object.keys(values) as CollectorName[]) {
     if (values[c] === undefined) continue;
-    (m[c] as Collector<unknown>) = { value: values[c], at, periodMs: COLLECTOR_EVERY[c] * intervalMs, status: 'ok', statusAt: at };
+    (m[c] as Collector<unknown>) = { value: values[c], at, periodMs: periodOf(c, intervalMs), status: 'ok', statusAt: at };
   }
   return m;
 }
