@@ -14,6 +14,8 @@ import { emptyModel, foldModel } from './model.js';
 import { linkPods } from './podlinks.js';
 import { isSlowLink, sec, slowLinkText } from './link.js';
 import type { PodPeer } from './topology.js';
+import { diffFacts, nodeFacts, poolOf, type Difference, type FactValue } from './outliers.js';
+import type { Problem } from './types.js';
 
 export const HISTORY = 120;
 
@@ -124,7 +126,12 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
 
 export function createAppStore(opts: { interval?: number; readonly?: boolean; now?: () => number } = {}): Store {
   const now = opts.now ?? Date.now;
-  return createStore<AppState & Actions>()((set) => ({
+  const pool = poolPass();
+  return createStore<AppState & Actions>()((rawSet) => {
+  // every update passes the pool diff: it needs all nodes, so it runs here, not in evaluate()
+  const set = (u: Partial<AppState & Actions> | ((st: AppState & Actions) => Partial<AppState & Actions> | AppState & Actions)) =>
+    rawSet((st) => pool(st, typeof u === 'function' ? u(st) : u));
+  return {
     order: [],
     nodes: {},
     interval: opts.interval ?? 1,
@@ -132,6 +139,7 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
     ticks: 0,
     startedAt: now(),
     readonly: opts.readonly ?? false,
+    differences: [],
 
     addNode: (name, address) =>
       set((st) =>
@@ -216,5 +224,96 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         if (next.kube) next = { ...next, kube: { ...next.kube, ...linkPods(next) } };
         return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
       }),
-  }));
+  };
+  });
+}
+
+/* ---------- the pool outlier diff (outliers.ts), kept current by every update ---------- */
+
+const NO_PROBLEMS: Problem[] = [];
+const RANK = { crit: 0, warn: 1, info: 2 } as const;
+
+interface FactCache {
+  /** what the facts were taken from: they are taken again only when one of these changed */
+  refs: unknown[];
+  facts: ReadonlyMap<string, FactValue>;
+  sig: string;
+}
+
+const refsOf = (n: NodeState): unknown[] => [
+  n.status.kind,
+  n.kube?.node?.pool,
+  n.connectedAddress,
+  n.model.facts,
+  n.model.interfaces,
+  n.model.routes4,
+  n.model.routes6,
+  n.model.conntrack,
+  n.model.iptables,
+  n.model.agents,
+];
+
+/**
+ * The store's pool pass: after an update, the facts of each node whose collectors changed are
+ * taken again (nodeFacts); the diff runs again only when some node's facts (or the node list)
+ * really changed; each node's problems are its own (evaluate) plus its pool-outlier problems.
+ * The interfaces and conntrack collectors change every tick, but their facts (MTU, hairpin,
+ * nf_conntrack_max) rarely: the diff itself then does not run.
+ */
+function poolPass() {
+  const cache = new Map<string, FactCache>();
+  let lastKey = '';
+  let byNode = new Map<string, Problem[]>();
+  let differences: Difference[] = [];
+  return (prev: AppState, part: Partial<AppState>): Partial<AppState> => {
+    if (!part.nodes && !part.order) return part;
+    const order = part.order ?? prev.order;
+    const nodes = part.nodes ?? prev.nodes;
+    let changed = false;
+    const sigs: string[] = [];
+    for (const name of order) {
+      const n = nodes[name];
+      if (!n) continue;
+      const refs = refsOf(n);
+      let c = cache.get(name);
+      if (!c || c.refs.some((r, i) => r !== refs[i])) {
+        const facts = nodeFacts(n);
+        const sig = `${poolOf(n) ?? ''}\u0000${[...facts].map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
+        c = c && c.sig === sig ? { ...c, refs } : { refs, facts, sig };
+        cache.set(name, c);
+      }
+      sigs.push(`${name}\u0001${c.sig}`);
+    }
+    if (cache.size > order.length) for (const k of cache.keys()) if (!nodes[k]) cache.delete(k);
+    const key = sigs.join('\u0002');
+    if (key !== lastKey) {
+      lastKey = key;
+      const d = diffFacts(order.flatMap((name) => (nodes[name] ? [{ name, pool: poolOf(nodes[name]!), facts: cache.get(name)!.facts }] : [])));
+      const before = byNode;
+      byNode = d.problems;
+      changed = JSON.stringify(d.differences) !== JSON.stringify(differences);
+      if (changed) differences = d.differences;
+      // a node whose pool problems are the same keeps the same array (its row does not change)
+      for (const [k, v] of byNode) {
+        const old = before.get(k);
+        if (old && JSON.stringify(old) === JSON.stringify(v)) byNode.set(k, old);
+      }
+      for (const k of before.keys()) if (!byNode.has(k)) changed = true;
+    }
+    // each node: its own problems plus its pool problems, when either changed
+    let out: Record<string, NodeState> | undefined;
+    for (const name of order) {
+      const n = nodes[name];
+      if (!n) continue;
+      const want = byNode.get(name) ?? NO_PROBLEMS;
+      const have = n.problems.filter((p) => p.code === 'pool-outlier');
+      if (have.length === want.length && have.every((p, i) => p === want[i])) continue;
+      const own = n.problems.filter((p) => p.code !== 'pool-outlier');
+      const problems = [...own, ...want].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+      out ??= { ...nodes };
+      out[name] = { ...n, problems };
+    }
+    if (!out && !changed) return part;
+    return { ...part, ...(out ? { nodes: out } : {}), ...(changed ? { differences } : {}) };
+  };
 }

@@ -4,6 +4,7 @@ import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo } from '../sources/types.js';
 import type { NodeModel } from './model.js';
 import type { PodPeer } from './topology.js';
+import type { Difference } from './outliers.js';
 
 export type Severity = 'crit' | 'warn' | 'info';
 
@@ -108,6 +109,8 @@ export interface AppState {
   ticks: number;
   startedAt: number;
   readonly: boolean;
+  /** the pool outlier diff over the nodes (outliers.ts): facts most nodes of a pool agree on and a few do not */
+  differences: Difference[];
 }
 
 export type { Collected };

@@ -103,6 +103,7 @@ export function appState(nodes: NodeState[], extra: Partial<AppState> = {}): App
     ticks: 7,
     startedAt: NOW - 60_000,
     readonly: false,
+    differences: [],
     ...extra,
   };
 }
