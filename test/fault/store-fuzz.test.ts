@@ -9,6 +9,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/state/rules.js';
+import { poolDiff } from '../../src/state/outliers.js';
 import { createAppStore, HISTORY, type Store } from '../../src/state/store.js';
 import type { SampleOutcome } from '../../src/sources/sampler.js';
 import type { Iface, NodeSample, PodInfo } from '../../src/sources/types.js';
@@ -83,6 +84,9 @@ function violations(store: Store, counts: Map<string, { ok: number; failed: numb
   const st = store.getState();
   check(new Set(st.order).size === st.order.length, 'order has duplicates');
   check(isDeepStrictEqual([...st.order].sort(), Object.keys(st.nodes).sort()), 'order differs from nodes');
+  // the pool outlier diff over the nodes as they are now (it needs all of them: the store adds it)
+  const pool = poolDiff(st.order.map((x) => st.nodes[x]!));
+  check(isDeepStrictEqual(st.differences, pool.differences), 'differences are not poolDiff(nodes)');
   for (const name of st.order) {
     const n = st.nodes[name]!;
     for (const [k, h] of Object.entries(n.history)) {
@@ -91,7 +95,8 @@ function violations(store: Store, counts: Map<string, { ok: number; failed: numb
     }
     check(n.tableFull.recent.length <= 20, `${name}: tableFull.recent holds ${n.tableFull.recent.length}`);
     // problems are the rules applied to the node as it is now: nothing stale, nothing invented
-    check(isDeepStrictEqual(n.problems, evaluate(n)), `${name}: problems are not evaluate(node)`);
+    check(isDeepStrictEqual(n.problems.filter((p) => p.code !== 'pool-outlier'), evaluate(n)), `${name}: problems are not evaluate(node)`);
+    check(isDeepStrictEqual(n.problems.filter((p) => p.code === 'pool-outlier'), pool.problems.get(name) ?? []), `${name}: pool problems are not poolDiff(nodes)'s`);
     const codes = n.problems.map((p) => p.code);
     check(codes.includes('node-failed') === (n.status.kind === 'failed'), `${name}: node-failed vs status ${n.status.kind}`);
     check(codes.includes('node-unreachable') === (n.status.kind === 'reconnecting'), `${name}: node-unreachable vs status ${n.status.kind}`);
