@@ -94,6 +94,20 @@ export const NodeReport = Obj({
   processes: Opt(Type.Unknown({ description: 'with --processes: the stale-process view of the node, or {error} (not described here)' })),
 });
 
+const FactValue = Type.Union([Type.String(), Type.Number()], { description: 'a string, or a number for counts, MTU and nf_conntrack_max' });
+export const Difference = Obj(
+  {
+    pool: Type.Union([Type.String(), Type.Null()], { description: 'the node pool; null: the nodes without a pool label (all nodes shown when none has one)' }),
+    fact: Type.String({ description: 'sysctl:KEY, kernel, os, mtu:primary, hairpin, conntrack-max, iptables-backend, kube-svc-chains, kube-sep-chains, nat-rules, agents' }),
+    label: Type.String(),
+    numeric: Type.Boolean({ description: 'a rule count: the majority value is the median and its count the nodes within 10% of it' }),
+    nodes: Int('nodes of the pool that have the fact'),
+    majority: Obj({ value: FactValue, count: Int() }),
+    outliers: Type.Array(Obj({ node: Type.String(), value: FactValue })),
+  },
+  'a fact most nodes of a pool agree on (at least 2/3 of at least 3 that have it) and a few do not; each outlier also has a pool-outlier problem',
+);
+
 /** the whole document */
 export function onceJsonSchema() {
   return Obj(
@@ -102,6 +116,7 @@ export function onceJsonSchema() {
       takenAt: Type.String({ format: 'date-time' }),
       kube: KubeStatus,
       nodes: Type.Array(NodeReport),
+      differences: Type.Array(Difference, { description: 'the pool outlier diff' }),
       local: Opt(
         Obj(
           { root: Type.Boolean(), needsRoot: Type.Array(Obj({ what: Type.String(), path: Type.String(), code: Type.String() })) },

@@ -71,9 +71,40 @@ export function safeJson(v: unknown, space?: number): string {
 
 export function jsonReport(st: AppState, extra: Record<string, unknown> = {}, now = Date.now()): string {
   return safeJson(
-    { version: 1, takenAt: new Date(now).toISOString(), kube: st.kube, nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!, now), ...(extra[name] ? { processes: extra[name] } : {}) })) },
+    {
+      version: 1,
+      takenAt: new Date(now).toISOString(),
+      kube: st.kube,
+      nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!, now), ...(extra[name] ? { processes: extra[name] } : {}) })),
+      differences: differencesReport(st),
+    },
     2,
   );
+}
+
+/** the pool outlier diff (state/outliers.ts): per pool and fact, the majority and the nodes that differ */
+export function differencesReport(st: Pick<AppState, 'differences'>) {
+  return (st.differences ?? []).map((d) => ({
+    pool: d.pool,
+    fact: d.fact,
+    label: d.label,
+    numeric: d.numeric,
+    nodes: d.nodes,
+    majority: { value: d.majority.value, count: d.majority.count },
+    outliers: d.outliers.map((o) => ({ node: o.node, value: o.value })),
+  }));
+}
+
+/** "pool-a  ip_forward (sysctl:net.ipv4.ip_forward): 1 on 9 of 10; cl-a2 0" per difference */
+export function differencesText(st: Pick<AppState, 'differences'>): string[] {
+  const ds = st.differences ?? [];
+  if (!ds.length) return [];
+  const lines = ds.map((d) => {
+    const group = d.pool ?? 'nodes without a pool label';
+    const maj = `${d.numeric ? 'median ' : ''}${d.majority.value} on ${d.majority.count} of ${d.nodes}${d.numeric ? ' (within 10%)' : ''}`;
+    return oneLine(`  ${group}: ${d.label} (${d.fact}): ${maj}; ${d.outliers.map((o) => `${o.node} ${o.value}`).join(', ')}`);
+  });
+  return ['', 'POOL DIFFERENCES', ...lines];
 }
 
 export function textReport(st: AppState): string {
@@ -98,7 +129,7 @@ export function textReport(st: AppState): string {
     const e = collectorErrors(st.nodes[name]!);
     return e.length ? [oneLine(`${name}: collector errors: ${e.map((x) => `${x.name}: ${oneLine(x.error).slice(0, 120)}`).join('; ')}`)] : [];
   });
-  return [...table, ...errors].join('\n');
+  return [...table, ...errors, ...differencesText(st)].join('\n');
 }
 
 /** a node counts as sampled when its last tick produced a sample */

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { jsonReport, type nodeReport } from '../../src/cli/report.js';
-import { NodeReport, onceJsonSchema } from '../../src/cli/report-schema.js';
+import { jsonReport, type differencesReport, type nodeReport } from '../../src/cli/report.js';
+import { Difference, NodeReport, onceJsonSchema } from '../../src/cli/report-schema.js';
 import { SCHEMA_DOCS, schemaText, withSettingsTable } from '../../src/cli/schemas-doc.js';
 import { SETTINGS } from '../../src/cli/schema.js';
 import { createAppStore } from '../../src/state/store.js';
@@ -22,6 +22,8 @@ const schema = onceJsonSchema();
 // compile-time: every report nodeReport() can produce is of the schema's type
 const fits = (r: ReturnType<typeof nodeReport>): Static<typeof NodeReport> => r;
 void fits;
+const fitsDiff = (r: ReturnType<typeof differencesReport>[number]): Static<typeof Difference> => r;
+void fitsDiff;
 
 function errors(doc: unknown): string[] {
   return [...Value.Errors(schema, doc)].slice(0, 10).map((e) => `${e.path}: ${e.message}`);
@@ -53,6 +55,21 @@ describe('--once --json schema', () => {
     expect(doc.nodes[1].pods.status.kind).toBe('forbidden');
     expect(doc.nodes).toHaveLength(2);
     expect(errors(doc)).toEqual([]);
+  });
+
+  it('validates the pool differences (a pool and the unlabelled group), and refuses a difference without its majority', () => {
+    const st = {
+      ...createAppStore().getState(),
+      differences: [
+        { pool: 'pool-a', fact: 'sysctl:net.ipv4.ip_forward', label: 'ip_forward', numeric: false, nodes: 10, majority: { value: '1', count: 9 }, outliers: [{ node: 'cl-a2', value: '0' }] },
+        { pool: null, fact: 'kube-svc-chains', label: 'KUBE-SVC-* chains', numeric: true, nodes: 4, majority: { value: 100.5, count: 3 }, outliers: [{ node: 'x', value: 3 }] },
+      ],
+    };
+    const doc = JSON.parse(jsonReport(st));
+    expect(doc.differences).toHaveLength(2);
+    expect(errors(doc)).toEqual([]);
+    const { majority: _m, ...noMajority } = doc.differences[0];
+    expect(errors({ ...doc, differences: [noMajority] }).length).toBeGreaterThan(0);
   });
 
   it('publishes docs/once-json.schema.json and docs/config.schema.json as generated (node scripts/schemas.mjs)', () => {
