@@ -102,7 +102,7 @@ export function differencesText(st: Pick<AppState, 'differences'>): string[] {
   const lines = ds.map((d) => {
     const group = d.pool ?? 'nodes without a pool label';
     const maj = `${d.numeric ? 'median ' : ''}${d.majority.value} on ${d.majority.count} of ${d.nodes}${d.numeric ? ' (within 10%)' : ''}`;
-    return oneLine(`  ${group}: ${d.label} (${d.fact}): ${maj}; ${d.outliers.map((o) => `${o.node} ${o.value}`).join(', ')}`);
+    return '  ' + oneLine(`${group}: ${d.label} (${d.fact}): ${maj}; ${d.outliers.map((o) => `${o.node} ${o.value}`).join(', ')}`);
   });
   return ['', 'POOL DIFFERENCES', ...lines];
 }

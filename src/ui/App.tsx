@@ -21,6 +21,7 @@ import { captureRoute, capturePrompt, initialUi, type Move, type UiAction, type 
 import { Help, helpPage } from './screens/Help.js';
 import { NodeDetail } from './screens/NodeDetail.js';
 import { Overview } from './screens/Overview.js';
+import { PoolDiff } from './screens/PoolDiff.js';
 import type { AppProps } from './types.js';
 import { useTermSize } from './useTermSize.js';
 import { captureAllTarget, captureTarget, processTarget, type Snapshot, viewModel } from './view.js';
@@ -32,6 +33,7 @@ const pick = (s: AppState): Snapshot => ({
   kube: s.kube,
   ticks: s.ticks,
   readonly: s.readonly,
+  differences: s.differences,
 });
 
 const MOVES: readonly Command[] = ['up', 'down', 'top', 'bottom', 'pageUp', 'pageDown'];
@@ -55,7 +57,7 @@ function useIdleClock(periodMs = 1000) {
 export function viewOf(ui: UiState, router: ViewKeyRouter): ViewId {
   const r = ui.route;
   if (ui.editing) return 'filter';
-  if (r.kind === 'overview' || r.kind === 'detail') return r.kind;
+  if (r.kind === 'overview' || r.kind === 'detail' || r.kind === 'pool') return r.kind;
   if (router.current()?.view() === 'message') return 'message';
   if (r.kind === 'capture' && r.phase === 'prompt') return 'capturePrompt';
   return router.current()?.view() ?? (r.kind === 'capture' ? 'capture' : 'processes');
@@ -124,12 +126,17 @@ export function App(props: AppProps) {
     const ui = uiRef.current;
     const vm = viewModel(snap, ui, size, (props.now ?? Date.now)());
     if (MOVES.includes(cmd)) {
-      if (vm.kind === 'overview' || vm.kind === 'detail') dispatch({ type: 'move', move: cmd as Move, keys: vm.keys, page: vm.page });
+      if (vm.kind === 'overview' || vm.kind === 'detail' || vm.kind === 'pool') dispatch({ type: 'move', move: cmd as Move, keys: vm.keys, page: vm.page });
       return;
     }
     switch (cmd) {
       case 'open':
         if (vm.kind === 'overview' && vm.selected) dispatch({ type: 'open', node: vm.selected.name });
+        // a difference opens its first odd node on its checks, where its pool-outlier problem is
+        if (vm.kind === 'pool' && vm.selected?.outliers[0] && snap.nodes[vm.selected.outliers[0].node]) dispatch({ type: 'open', node: vm.selected.outliers[0].node, pane: 'checks' });
+        return;
+      case 'differences':
+        dispatch({ type: 'pool' });
         return;
       case 'pods':
         if (vm.kind === 'overview' && vm.selected) dispatch({ type: 'open', node: vm.selected.name, pane: 'pods' });
@@ -215,7 +222,7 @@ export function App(props: AppProps) {
     }
     if (ui.editing) return promptKey(ev, 'filter');
     if (capturePrompt(ui)) return promptKey(ev, 'capturePrompt');
-    if (ui.route.kind === 'overview' || ui.route.kind === 'detail') return run(resolveKey(ev, VIEW_SCOPES[ui.route.kind]));
+    if (ui.route.kind === 'overview' || ui.route.kind === 'detail' || ui.route.kind === 'pool') return run(resolveKey(ev, VIEW_SCOPES[ui.route.kind]));
     // a plugged-in view: global keys here, the rest to the view (queued until it is mounted)
     const v = router.current();
     if (!v || router.pending()) {
@@ -260,7 +267,7 @@ export function App(props: AppProps) {
 function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows: number }, now: number, readonly: boolean): ReactNode {
   const width = size.columns;
   const vm = viewModel(snap, ui, size, now);
-  const crumb = vm.kind === 'detail' ? `${vm.name} › ${vm.pane}` : undefined;
+  const crumb = vm.kind === 'detail' ? `${vm.name} › ${vm.pane}` : vm.kind === 'pool' ? 'pool differences' : undefined;
   const podsFailing = snap.order.flatMap((name) => {
     const st = snap.nodes[name]?.kube?.status;
     return st && st.kind !== 'ok' && st.kind !== 'off' ? [{ node: name, status: st }] : [];
@@ -285,6 +292,19 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         filter={vm.filter}
         editing={ui.editing === vm.id}
         hint={footerHint(['global', 'overview', 'list'], opts)}
+      />
+    );
+  } else if (vm.kind === 'pool') {
+    body = (
+      <PoolDiff
+        rows={vm.rows}
+        total={vm.total}
+        list={vm.list}
+        page={vm.page}
+        width={width}
+        filter={vm.filter}
+        editing={ui.editing === vm.id}
+        hint={footerHint(['global', 'pool', 'list'], opts)}
       />
     );
   } else if (vm.kind === 'detail') {

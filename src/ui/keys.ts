@@ -20,6 +20,7 @@ export type Scope =
   | 'capturePrompt'
   | 'capture'
   | 'processes'
+  | 'pool'
   | 'dialog'
   | 'message'
   | 'help';
@@ -40,6 +41,7 @@ export type Command =
   | 'capture'
   | 'captureAll'
   | 'processes'
+  | 'differences'
   | 'nextPane'
   | 'prevPane'
   | 'pause'
@@ -98,6 +100,9 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the node', hint: 'capture' },
   { scope: 'overview', command: 'captureAll', keys: [{ ch: 'C' }], help: 'same capture on every node shown (a pcap each)' },
   { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
+  { scope: 'overview', command: 'differences', keys: [{ ch: 'D' }], help: 'pool differences: facts most nodes of a pool agree on and a few do not', hint: 'pool diff' },
+
+  { scope: 'pool', command: 'open', keys: [{ name: 'return' }], help: "open the difference's first odd node (its checks)", hint: 'open node' },
 
   { scope: 'detail', command: 'nextPane', keys: [{ name: 'tab' }], help: 'next pane', hint: 'panes' },
   { scope: 'detail', command: 'prevPane', keys: [{ name: 'tab', shift: true }], help: 'previous pane' },
@@ -153,11 +158,12 @@ export const BINDINGS: readonly Binding[] = [
 ];
 
 /** the views, each with the scopes its keys resolve in (earlier scopes win) */
-export type ViewId = 'overview' | 'detail' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message';
+export type ViewId = 'overview' | 'detail' | 'pool' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message';
 
 export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   overview: ['overview', 'list', 'global'],
   detail: ['detail', 'list', 'global'],
+  pool: ['pool', 'list', 'global'],
   filter: ['prompt'],
   capturePrompt: ['capturePrompt'],
   capture: ['capture', 'global'],
@@ -170,6 +176,7 @@ export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
 export const HELP_SCOPES: Record<ViewId, readonly Scope[]> = {
   overview: ['global', 'list', 'overview'],
   detail: ['global', 'list', 'detail'],
+  pool: ['global', 'list', 'pool'],
   filter: ['global', 'prompt', 'list'],
   capturePrompt: ['global', 'capturePrompt'],
   capture: ['global', 'capture'],
@@ -187,6 +194,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   capturePrompt: 'Capture filter prompt (text goes in whole, also pasted)',
   capture: 'Capture',
   processes: 'Stale processes',
+  pool: 'Pool differences',
   dialog: 'Kill dialog',
   message: 'Message',
   help: 'Help',

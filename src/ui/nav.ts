@@ -16,6 +16,8 @@ export const PANES: readonly Pane[] = ['interfaces', 'pods', 'checks'];
 export type Route =
   | { kind: 'overview' }
   | { kind: 'detail'; node: string; pane: Pane }
+  /** the pool outlier diff: facts most nodes of a pool agree on and a few do not */
+  | { kind: 'pool' }
   | CaptureRoute
   | { kind: 'processes'; node: string; pod?: PodInfo; back: Route };
 
@@ -64,6 +66,7 @@ export type UiAction =
   | { type: 'move'; move: Move; keys: readonly string[]; page: number }
   | { type: 'open'; node: string; pane?: Pane }
   | { type: 'pane'; pane: Pane }
+  | { type: 'pool' }
   | { type: 'cyclePane'; dir: 1 | -1 }
   | { type: 'back' }
   | { type: 'help' }
@@ -96,6 +99,7 @@ function editPrompt(ui: UiState, edit: (text: string) => string): UiState {
 export function listId(route: Route): string | undefined {
   if (route.kind === 'overview') return 'overview';
   if (route.kind === 'detail') return `detail:${route.pane}`;
+  if (route.kind === 'pool') return 'pool';
   return undefined;
 }
 
@@ -160,6 +164,8 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
       const base = ui.route.kind === 'detail' && ui.route.node === a.node ? ui : resetDetail(ui);
       return { ...base, editing: undefined, route: { kind: 'detail', node: a.node, pane: a.pane ?? 'interfaces' } };
     }
+    case 'pool':
+      return ui.route.kind === 'overview' ? { ...ui, editing: undefined, route: { kind: 'pool' } } : ui;
     case 'pane':
       return ui.route.kind === 'detail' ? { ...ui, editing: undefined, route: { ...ui.route, pane: a.pane } } : ui;
     case 'cyclePane': {
@@ -177,7 +183,7 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
       if (ui.editing) return { ...setFilter(ui, ui.editing, ''), editing: undefined };
       if (ui.route.kind === 'capture' || ui.route.kind === 'processes') return { ...ui, route: ui.route.back };
       if (id && ui.filters[id]) return setFilter(ui, id, '');
-      if (ui.route.kind === 'detail') return { ...resetDetail(ui), route: { kind: 'overview' } };
+      if (ui.route.kind === 'detail' || ui.route.kind === 'pool') return { ...resetDetail(ui), route: { kind: 'overview' } };
       return ui;
     case 'filterStart':
       return id ? { ...ui, editing: id } : ui;

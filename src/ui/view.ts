@@ -23,8 +23,9 @@ import {
 } from './select.js';
 import type { IfaceRow } from './tables.js';
 import type { CaptureTarget } from './types.js';
+import type { Difference } from '../state/outliers.js';
 
-export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly'>;
+export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly'> & { differences?: readonly Difference[] };
 
 export interface Size {
   columns: number;
@@ -54,7 +55,15 @@ export type ViewModel =
   | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'interfaces'; selected?: IfaceRow } & ListView<IfaceRow>)
   | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'pods'; selected?: PodRow } & ListView<PodRow>)
   | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'checks'; selected?: Problem } & ListView<Problem>)
+  | ({ kind: 'pool'; selected?: Difference } & ListView<Difference>)
   | { kind: 'other' };
+
+export const differenceKey = (d: Difference) => `${d.pool ?? ''}\u0000${d.fact}`;
+
+/** what the pool view's filter matches: pool, fact, values and the odd nodes */
+export function differenceFilterText(d: Difference): string {
+  return [d.pool ?? 'no pool', d.fact, d.label, String(d.majority.value), ...d.outliers.flatMap((o) => [o.node, String(o.value)])].join(' ');
+}
 
 function listView<R>(id: string, all: R[], text: (r: R) => string, key: (r: R) => string, ui: UiState, page: number): ListView<R> {
   const filter = ui.filters[id] ?? '';
@@ -78,8 +87,10 @@ export function ifaceRows(node: NodeState, now = Date.now()): IfaceRow[] {
   }));
 }
 
-export function pageFor(pane: Pane | 'overview', termRows: number): number {
+export function pageFor(pane: Pane | 'overview' | 'pool', termRows: number): number {
   if (pane === 'overview') return Math.max(1, termRows - OVERVIEW_CHROME);
+  // header, column header, footer, spare, and the explanation line
+  if (pane === 'pool') return Math.max(1, termRows - OVERVIEW_CHROME - 1);
   // a check takes two lines (message, remedy) and has no column header
   if (pane === 'checks') return Math.max(1, Math.floor((termRows - DETAIL_CHROME + 1) / 2));
   return Math.max(1, termRows - DETAIL_CHROME);
@@ -91,6 +102,10 @@ export function viewModel(snap: Snapshot, ui: UiState, size: Size, now: number):
     const nodes = snap.order.map((n) => snap.nodes[n]).filter((n): n is NodeState => !!n);
     const v = listView('overview', nodes, (n) => nodeFilterText(n, now), (n) => n.name, ui, pageFor('overview', size.rows));
     return { kind: 'overview', ...v, selected: v.rows[v.list.cursor] };
+  }
+  if (r.kind === 'pool') {
+    const v = listView('pool', [...(snap.differences ?? [])], differenceFilterText, differenceKey, ui, pageFor('pool', size.rows));
+    return { kind: 'pool', ...v, selected: v.rows[v.list.cursor] };
   }
   if (r.kind !== 'detail') return { kind: 'other' };
   const node = snap.nodes[r.node];
