@@ -237,7 +237,7 @@ interface FactCache {
   /** what the facts were taken from: they are taken again only when one of these changed */
   refs: unknown[];
   facts: ReadonlyMap<string, FactValue>;
-  sig: string;
+  pool: string | null;
 }
 
 const refsOf = (n: NodeState): unknown[] => [
@@ -253,6 +253,14 @@ const refsOf = (n: NodeState): unknown[] => [
   n.model.agents,
 ];
 
+function sameFacts(a: ReadonlyMap<string, FactValue>, b: ReadonlyMap<string, FactValue>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+const sameProblems = (a: readonly Problem[], b: readonly Problem[]) => a.length === b.length && JSON.stringify(a) === JSON.stringify(b);
+
 /**
  * The store's pool pass: after an update, the facts of each node whose collectors changed are
  * taken again (nodeFacts); the diff runs again only when some node's facts (or the node list)
@@ -262,43 +270,48 @@ const refsOf = (n: NodeState): unknown[] => [
  */
 function poolPass() {
   const cache = new Map<string, FactCache>();
-  let lastKey = '';
+  let lastOrder: readonly string[] | undefined;
   let byNode = new Map<string, Problem[]>();
   let differences: Difference[] = [];
+  /** per node: the problems array the pass wrote and the pool problems it holds */
+  const produced = new Map<string, { problems: Problem[]; want: Problem[] }>();
   return (prev: AppState, part: Partial<AppState>): Partial<AppState> => {
     if (!part.nodes && !part.order) return part;
     const order = part.order ?? prev.order;
     const nodes = part.nodes ?? prev.nodes;
-    let changed = false;
-    const sigs: string[] = [];
+    let dirty = order !== lastOrder;
+    lastOrder = order;
     for (const name of order) {
       const n = nodes[name];
       if (!n) continue;
       const refs = refsOf(n);
-      let c = cache.get(name);
-      if (!c || c.refs.some((r, i) => r !== refs[i])) {
-        const facts = nodeFacts(n);
-        const sig = `${poolOf(n) ?? ''}\u0000${[...facts].map(([k, v]) => `${k}=${v}`).join('\u0000')}`;
-        c = c && c.sig === sig ? { ...c, refs } : { refs, facts, sig };
-        cache.set(name, c);
+      const c = cache.get(name);
+      if (c && c.refs.every((r, i) => r === refs[i])) continue;
+      const facts = nodeFacts(n);
+      const pool = poolOf(n);
+      if (c && c.pool === pool && sameFacts(c.facts, facts)) {
+        c.refs = refs;
+        continue;
       }
-      sigs.push(`${name}\u0001${c.sig}`);
+      cache.set(name, { refs, facts, pool });
+      dirty = true;
     }
-    if (cache.size > order.length) for (const k of cache.keys()) if (!nodes[k]) cache.delete(k);
-    const key = sigs.join('\u0002');
-    if (key !== lastKey) {
-      lastKey = key;
-      const d = diffFacts(order.flatMap((name) => (nodes[name] ? [{ name, pool: poolOf(nodes[name]!), facts: cache.get(name)!.facts }] : [])));
+    let changed = false;
+    if (dirty) {
+      for (const k of cache.keys()) if (!nodes[k]) cache.delete(k);
+      for (const k of produced.keys()) if (!nodes[k]) produced.delete(k);
+      const d = diffFacts(order.flatMap((name) => (nodes[name] && cache.has(name) ? [{ name, pool: cache.get(name)!.pool, facts: cache.get(name)!.facts }] : [])));
       const before = byNode;
       byNode = d.problems;
-      changed = JSON.stringify(d.differences) !== JSON.stringify(differences);
-      if (changed) differences = d.differences;
       // a node whose pool problems are the same keeps the same array (its row does not change)
       for (const [k, v] of byNode) {
         const old = before.get(k);
-        if (old && JSON.stringify(old) === JSON.stringify(v)) byNode.set(k, old);
+        if (old && sameProblems(old, v)) byNode.set(k, old);
       }
-      for (const k of before.keys()) if (!byNode.has(k)) changed = true;
+      if (JSON.stringify(d.differences) !== JSON.stringify(differences)) {
+        differences = d.differences;
+        changed = true;
+      }
     }
     // each node: its own problems plus its pool problems, when either changed
     let out: Record<string, NodeState> | undefined;
@@ -306,10 +319,15 @@ function poolPass() {
       const n = nodes[name];
       if (!n) continue;
       const want = byNode.get(name) ?? NO_PROBLEMS;
-      const have = n.problems.filter((p) => p.code === 'pool-outlier');
-      if (have.length === want.length && have.every((p, i) => p === want[i])) continue;
-      const own = n.problems.filter((p) => p.code !== 'pool-outlier');
-      const problems = [...own, ...want].sort((a, b) => RANK[a.severity] - RANK[b.severity]);
+      const p = produced.get(name);
+      if (p && p.problems === n.problems && p.want === want) continue;
+      const own = n.problems.filter((x) => x.code !== 'pool-outlier');
+      if (want.length === 0 && own.length === n.problems.length) {
+        produced.set(name, { problems: n.problems, want });
+        continue;
+      }
+      const problems = want.length ? [...own, ...want].sort((a, b) => RANK[a.severity] - RANK[b.severity]) : own;
+      produced.set(name, { problems, want });
       out ??= { ...nodes };
       out[name] = { ...n, problems };
     }

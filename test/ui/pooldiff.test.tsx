@@ -14,6 +14,16 @@ import { KEY, renderSized } from './render.js';
 
 afterEach(() => cleanup());
 
+/** the raw frame once `ok` holds for it (renders are asynchronous; a loaded machine is slow) */
+async function until(ui: { lastFrame: () => string | undefined }, ok: (f: string) => boolean, ms = 5000): Promise<string | undefined> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const f = ui.lastFrame() ?? '';
+    if (ok(f) || Date.now() > end) return f;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 const ODD = `cl-a2${H.osc}`;
 
 function diffs(): Difference[] {
@@ -38,7 +48,7 @@ describe('pool differences view', () => {
     ] as const) {
       const ui = await renderSized(<App store={store()} now={() => NOW} />, w, h);
       await ui.press('D');
-      const f = expectClean(ui.lastFrame(), `pool ${w}`);
+      const f = expectClean(await until(ui, (x) => x.includes('differences 1–3')), `pool ${w}`);
       for (const l of f.split('\n')) expect(l.length, l).toBeLessThanOrEqual(w);
       expect(f).toContain('pool differences');
       expect(f).toMatch(/POOL\s+FACT\s+MAJORITY\s+ODD NODES/);
@@ -60,21 +70,22 @@ describe('pool differences view', () => {
   it('enter opens the first odd node on its checks, with its pool-outlier problem; esc goes back; / filters', async () => {
     const ui = await renderSized(<App store={store()} now={() => NOW} />, 160, 40);
     await ui.press('D');
+    await until(ui, (x) => x.includes('differences 1–3'));
     await ui.press('/');
     await ui.press('chains');
     await ui.press(KEY.enter);
-    let f = expectClean(ui.lastFrame(), 'filtered');
+    let f = expectClean(await until(ui, (x) => x.includes('(3 unfiltered)') && !x.includes('enter keeps')), 'filtered');
     expect(f).toContain('differences 1–1 of 1 (3 unfiltered)');
     expect(f).not.toContain('ip_forward');
     await ui.press(KEY.esc);
-    f = expectClean(ui.lastFrame(), 'unfiltered');
+    f = expectClean(await until(ui, (x) => x.includes('differences 1–3 of 3')), 'unfiltered');
     expect(f).toContain('differences 1–3 of 3');
     await ui.press(KEY.enter);
-    f = expectClean(ui.lastFrame(), 'checks');
+    f = expectClean(await until(ui, (x) => x.includes('[checks')), 'checks');
     expect(f).toContain('[checks');
     expect(f).toContain(`ip_forward 0 on cl-a2${shown('osc')}; 1 on the other 9 nodes of pool${shown('bidi')}`);
     await ui.press(KEY.esc);
-    f = expectClean(ui.lastFrame(), 'back');
+    f = expectClean(await until(ui, (x) => x.includes('D pool diff')), 'back');
     expect(f).toContain('cl-a1');
     expect(f).toContain('D pool diff');
     ui.unmount();
@@ -83,9 +94,9 @@ describe('pool differences view', () => {
   it('says when there is no difference, and D and the view are in the help', async () => {
     const ui = await renderSized(<App store={testStore([bridgeNode('a')])} now={() => NOW} />, 120, 30);
     await ui.press('D');
-    expect(expectClean(ui.lastFrame(), 'empty')).toContain('no differences');
+    expect(expectClean(await until(ui, (x) => x.includes('no differences')), 'empty')).toContain('no differences');
     await ui.press('?');
-    expect(expectClean(ui.lastFrame(), 'help')).toContain("open the difference's first odd node");
+    expect(expectClean(await until(ui, (x) => x.includes('netwatch keys')), 'help')).toContain("open the difference's first odd node");
     ui.unmount();
     expect(helpSections('overview', { readonly: false }).flatMap((s) => s.rows).find((r) => r.keys === 'D')!.help).toMatch(/pool differences/);
   });
