@@ -56,6 +56,8 @@ export interface EndpointSliceOptions {
   /** default: SERVICE-xxxxx as the controller names them */
   name?: string;
   endpoints: { ip: string; ready?: boolean; node?: string; pod?: string }[];
+  /** endpoints.kubernetes.io/last-change-trigger-time, ms (default now) */
+  changedAt?: number;
   /** the endpoint ports (the Service's targetPorts, resolved) */
   ports: { name?: string; port: number; protocol?: string }[];
 }

@@ -145,6 +145,7 @@ export function makeEndpointSlice(o) {
       name: o.name ?? `${o.service}-${randomBytes(3).toString('hex').slice(0, 5)}`,
       namespace,
       generateName: `${o.service}-`,
+      annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': new Date(o.changedAt ?? Date.now()).toISOString().replace(/\.\d+Z$/, 'Z') },
       labels: { 'kubernetes.io/service-name': o.service, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
       ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: o.service, uid: randomUUID(), controller: true, blockOwnerDeletion: true }],
     },

@@ -210,10 +210,13 @@ describe('services in the store', () => {
 
 describe('Service and EndpointSlice conversion', () => {
   it('merges ready endpoints across slices, keeps changedAt while the set is the same', () => {
-    const s1 = makeEndpointSlice({ service: 'web', namespace: 'shop', endpoints: [{ ip: '10.1.0.1', node: 'n1', pod: 'web-a' }, { ip: '10.1.0.2', ready: false }], ports: [{ name: 'http', port: 8080 }] });
-    const s2 = makeEndpointSlice({ service: 'web', namespace: 'shop', endpoints: [{ ip: '10.1.0.3' }], ports: [{ name: 'http', port: 8080 }] });
+    const s1 = makeEndpointSlice({ service: 'web', namespace: 'shop', changedAt: 5000, endpoints: [{ ip: '10.1.0.1', node: 'n1', pod: 'web-a' }, { ip: '10.1.0.2', ready: false }], ports: [{ name: 'http', port: 8080 }] });
+    const s2 = makeEndpointSlice({ service: 'web', namespace: 'shop', changedAt: 3000, endpoints: [{ ip: '10.1.0.3' }], ports: [{ name: 'http', port: 8080 }] });
     expect(readyEndpoints([s1, s2]).map((e) => `${e.ip}:${e.port}`)).toEqual(['10.1.0.1:8080', '10.1.0.3:8080']);
     const first = mergeEndpoints([s1, s2], new Map(), 1000);
+    // first seen: the controller's last-change-trigger-time (the latest of the slices), never after now
+    expect(mergeEndpoints([s2], new Map(), 10_000).get('shop/web')!.changedAt).toBe(3000);
+    expect(mergeEndpoints([s1, s2], new Map(), 10_000).get('shop/web')!.changedAt).toBe(5000);
     expect(first.get('shop/web')).toMatchObject({ changedAt: 1000, endpoints: [{ ip: '10.1.0.1', node: 'n1', pod: { namespace: 'shop', name: 'web-a' } }, { ip: '10.1.0.3' }] });
     expect(mergeEndpoints([s2, s1], first, 2000).get('shop/web')!.changedAt).toBe(1000);
     expect(mergeEndpoints([s1], first, 3000).get('shop/web')!.changedAt).toBe(3000);

@@ -73,8 +73,23 @@ export function endpointKey(e: ServiceEndpoint): string {
 
 /**
  * Merges the slices per Service; keeps changedAt from `prev` for Services whose ready set did
- * not change. Pure: `now` is the local time of this update.
+ * not change. Pure: `now` is the local time of this update. A Service seen for the first time
+ * (netwatch just started) takes the slices' last-change-trigger-time when they carry one (never
+ * later than now): otherwise endpoints that changed an hour ago would count as just changed and
+ * a lagging node would get a slow period of grace it does not deserve.
  */
+/** endpoints.kubernetes.io/last-change-trigger-time of the slices (the controller's clock), ms */
+export const TRIGGER_TIME = 'endpoints.kubernetes.io/last-change-trigger-time';
+
+function triggerTime(slices: readonly V1EndpointSlice[]): number | undefined {
+  let best: number | undefined;
+  for (const sl of slices) {
+    const t = Date.parse(sl.metadata?.annotations?.[TRIGGER_TIME] ?? '');
+    if (Number.isFinite(t) && (best === undefined || t > best)) best = t;
+  }
+  return best;
+}
+
 export function mergeEndpoints(
   slices: readonly V1EndpointSlice[],
   prev: ReadonlyMap<string, ServiceEndpoints>,
@@ -93,7 +108,8 @@ export function mergeEndpoints(
     const endpoints = readyEndpoints(list);
     const was = prev.get(k);
     const same = was && was.endpoints.length === endpoints.length && was.endpoints.every((e, i) => endpointKey(e) === endpointKey(endpoints[i]!));
-    out.set(k, same ? was : { endpoints, changedAt: now });
+    const first = was ? undefined : triggerTime(list);
+    out.set(k, same ? was : { endpoints, changedAt: first !== undefined ? Math.min(first, now) : now });
   }
   // a Service whose last slice went away: no endpoints since now
   for (const [k, was] of prev) if (!out.has(k)) out.set(k, was.endpoints.length ? { endpoints: [], changedAt: now } : was);
