@@ -22,7 +22,8 @@ export type Scope =
   | 'processes'
   | 'dialog'
   | 'message'
-  | 'help';
+  | 'help'
+  | 'services';
 
 export type Command =
   | 'up'
@@ -52,7 +53,8 @@ export type Command =
   | 'accept'
   | 'erase'
   | 'clear'
-  | 'snaplen';
+  | 'snaplen'
+  | 'podServices';
 
 /** one key: a printable character, or a named key; ctrl/shift as modifiers */
 export interface KeySpec {
@@ -104,6 +106,12 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'detail', command: 'pods', keys: [{ ch: 'p' }], help: 'pods pane', hint: 'pods' },
   { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
+  { scope: 'detail', command: 'podServices', keys: [{ ch: 'v' }], help: "pods pane: the Services of the selected pod, per node: do kube-proxy's rules match the API's endpoints", hint: 'services' },
+
+  { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
+  { scope: 'services', command: 'down', keys: down, help: 'next Service' },
+  { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port (host VIP and port PORT, on the node's primary interface; the filter can be edited)", hint: 'capture VIP' },
+  { scope: 'services', command: 'close', keys: esc, help: 'back to the node', hint: 'back' },
 
   { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },
   { scope: 'prompt', command: 'back', keys: esc, help: 'clear the filter', hint: 'clears' },
@@ -153,7 +161,7 @@ export const BINDINGS: readonly Binding[] = [
 ];
 
 /** the views, each with the scopes its keys resolve in (earlier scopes win) */
-export type ViewId = 'overview' | 'detail' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message';
+export type ViewId = 'overview' | 'detail' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message' | 'services';
 
 export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   overview: ['overview', 'list', 'global'],
@@ -164,6 +172,7 @@ export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   processes: ['processes', 'global'],
   dialog: ['dialog', 'global'],
   message: ['message', 'global'],
+  services: ['services', 'global'],
 };
 
 /** what the help shows for a view: its scopes, then what works everywhere */
@@ -176,6 +185,7 @@ export const HELP_SCOPES: Record<ViewId, readonly Scope[]> = {
   processes: ['global', 'processes', 'dialog'],
   dialog: ['global', 'processes', 'dialog'],
   message: ['global', 'message'],
+  services: ['global', 'services'],
 };
 
 export const SCOPE_TITLES: Record<Scope, string> = {
@@ -190,6 +200,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   dialog: 'Kill dialog',
   message: 'Message',
   help: 'Help',
+  services: "A pod's Services",
 };
 
 const NAMED_LABELS: Partial<Record<KeyName, string>> = {

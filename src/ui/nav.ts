@@ -17,7 +17,17 @@ export type Route =
   | { kind: 'overview' }
   | { kind: 'detail'; node: string; pane: Pane }
   | CaptureRoute
-  | { kind: 'processes'; node: string; pod?: PodInfo; back: Route };
+  | { kind: 'processes'; node: string; pod?: PodInfo; back: Route }
+  /** the Services of a pod (key v): `sel` is the selected Service */
+  | ServicesRoute;
+
+export interface ServicesRoute {
+  kind: 'services';
+  node: string;
+  pod: PodInfo;
+  sel: number;
+  back: Route;
+}
 
 /** snap lengths the capture prompt offers (tab cycles): the host's default first, 0 = whole packet */
 export const SNAPLENS: readonly (number | undefined)[] = [undefined, 96, 262144, 0];
@@ -76,7 +86,8 @@ export type UiAction =
   | { type: 'snaplen' }
   | { type: 'captureStart' }
   | { type: 'captureRejected'; message: string }
-  | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' }> }
+  | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' | 'services' }> }
+  | { type: 'serviceSel'; delta: number; count: number }
   | { type: 'close' };
 
 export const initialUi: UiState = { route: { kind: 'overview' }, help: false, helpOffset: 0, lists: {}, filters: {} };
@@ -175,7 +186,7 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
     case 'back':
       if (ui.help) return { ...ui, help: false };
       if (ui.editing) return { ...setFilter(ui, ui.editing, ''), editing: undefined };
-      if (ui.route.kind === 'capture' || ui.route.kind === 'processes') return { ...ui, route: ui.route.back };
+      if (ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services') return { ...ui, route: ui.route.back };
       if (id && ui.filters[id]) return setFilter(ui, id, '');
       if (ui.route.kind === 'detail') return { ...resetDetail(ui), route: { kind: 'overview' } };
       return ui;
@@ -202,7 +213,11 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
     case 'show':
       return { ...ui, help: false, helpOffset: 0, editing: undefined, route: a.route };
     case 'close':
-      return ui.route.kind === 'capture' || ui.route.kind === 'processes' ? { ...ui, route: ui.route.back } : ui;
+      return ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services' ? { ...ui, route: ui.route.back } : ui;
+    case 'serviceSel':
+      return ui.route.kind === 'services'
+        ? { ...ui, route: { ...ui.route, sel: Math.max(0, Math.min(a.count - 1, ui.route.sel + a.delta)) } }
+        : ui;
   }
 }
 

@@ -24,7 +24,7 @@ import {
 import type { IfaceRow } from './tables.js';
 import type { CaptureTarget } from './types.js';
 
-export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly'>;
+export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly' | 'services'>;
 
 export interface Size {
   columns: number;
