@@ -106,11 +106,11 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'detail', command: 'pods', keys: [{ ch: 'p' }], help: 'pods pane', hint: 'pods' },
   { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
-  { scope: 'detail', command: 'podServices', keys: [{ ch: 'v' }], help: "pods pane: the Services of the selected pod, per node: do kube-proxy's rules match the API's endpoints", hint: 'services' },
+  { scope: 'detail', command: 'podServices', keys: [{ ch: 'v' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },
 
   { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
   { scope: 'services', command: 'down', keys: down, help: 'next Service' },
-  { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port (host VIP and port PORT, on the node's primary interface; the filter can be edited)", hint: 'capture VIP' },
+  { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port", hint: 'capture VIP' },
   { scope: 'services', command: 'close', keys: esc, help: 'back to the node', hint: 'back' },
 
   { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },

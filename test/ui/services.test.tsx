@@ -76,9 +76,9 @@ describe("a pod's Services (v)", () => {
     expect(onCapture).toHaveBeenLastCalledWith({ kind: 'node', node: 'node-a', iface: 'eth0' });
     // the shell's capture prompt, its filter typed in for the VIP (editable before enter)
     expect(ui.frame()).toBe('CAPTURE VIEW node-a:eth0 prompt [host 10.96.0.80 and tcp port 80]');
-    await ui.press(KEY.esc);
+    await ui.press(KEY.esc, 200);
     expect(ui.frame()).toContain('Services of pod default/web-1');
-    await ui.press(KEY.esc);
+    await ui.press(KEY.esc, 200);
     expect(ui.frame()).toContain('[pods 3]');
   });
 
