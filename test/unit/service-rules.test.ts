@@ -109,6 +109,16 @@ describe('service-rules, iptables mode (kube-proxy proxier_test output)', () => 
     expect(serviceRules(nextRead, recent).map((p) => p.subject)).toEqual(['ns4/svc4']);
   });
 
+  it('real iptables-save output (nf_tables 1.8.9, -d VIP/32): in sync, then one endpoint gone from the API', () => {
+    const saved = parseIptablesSave(readFileSync(join(__dirname, '..', 'fixtures', 'kube-proxy', 'lab-netns-iptables-nft-1.8.9-one-service.iptables-save'), 'utf8'));
+    const web: ServiceInfo = { namespace: 'shop', name: 'web', type: 'ClusterIP', clusterIPs: ['198.18.200.10'], ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] };
+    const eps = (ips: string[]): ServiceEndpoints => ({ endpoints: ips.map((ip) => ({ ip, port: 8080, protocol: 'TCP', portName: 'http' })), changedAt: AT - 2 * PERIOD });
+    const n = nodeWith({ ipt: saved });
+    const c = (ips: string[]): ClusterServices => ({ services: new Map([['shop/web', web]]), endpoints: new Map([['shop/web', eps(ips)]]), status: { kind: 'ok' } });
+    expect(serviceRules(n, c(['198.19.0.10', '198.19.0.11']))).toEqual([]);
+    expect(serviceRules(n, c(['198.19.0.10']))[0]!.message).toContain('198.18.200.10:80/TCP: stale 198.19.0.11:8080');
+  });
+
   it('rules written by iptables-save (-d VIP/32 -p tcp … --dport) read the same', () => {
     const saved = parseIptablesSave([
       '*nat',
