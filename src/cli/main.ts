@@ -120,6 +120,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write((opts.json ? safeJson(serviceViewJson(view), 2) : printable(serviceViewLines(view, Date.now()).join('\n'))) + '\n');
     monitor.stop();
     kube.source.stop();
+    for (const n of failedNodes(st)) {
+      const node = st.nodes[n]!;
+      const why = node.status.kind === 'failed' || node.status.kind === 'reconnecting' ? node.status.reason : node.lastError ?? 'no sample';
+      process.stderr.write(printable(`netwatch: ${n}: ${why}\n`));
+    }
     // 1: the Service is not there or the API did not say; 3 with --fail-on: a node's rules differ
     if (!view.service || view.status.kind !== 'ok') return EXIT_NODE_FAILED;
     const differs = view.nodes.some((n) => n.ports.some((p) => p.state === 'missing-vip' || p.state === 'mismatch'));

@@ -35,7 +35,8 @@ export function serviceView(st: Pick<AppState, 'services' | 'order' | 'nodes'>, 
       const n = st.nodes[name];
       if (!n) continue;
       const live = n.status.kind === 'live';
-      nodes.push({ node: name, ...checkService(n, service, eps), ...(live ? {} : { notLive: n.status.kind }) });
+      const why = 'reason' in n.status ? `${n.status.kind}: ${n.status.reason}` : n.status.kind;
+      nodes.push({ node: name, ...checkService(n, service, eps), ...(live ? {} : { notLive: why }) });
     }
   }
   return {
@@ -85,7 +86,7 @@ export function serviceViewLines(v: ServiceView, now: number): string[] {
     const read = n.rulesAt !== undefined ? `, rules read ${ago(now - n.rulesAt)} ago` : '';
     const live = n.notLive ? ` [node ${n.notLive}: last known rules]` : '';
     if (!n.mode) {
-      out.push(`  ${n.node}: cannot tell — ${n.cannotTell ?? 'no rules read'}${live}`);
+      out.push(`  ${n.node}: cannot tell — ${n.notLive ? `node ${n.notLive}` : (n.cannotTell ?? 'no rules read')}`);
       continue;
     }
     out.push(`  ${n.node}: kube-proxy ${n.mode}${read}${live}`);
