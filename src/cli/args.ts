@@ -15,6 +15,8 @@ export interface Options {
   json: boolean;
   readonly: boolean;
   processes: boolean;
+  /** --service NS/NAME: per node, what kube-proxy's rules say about this Service (implies --once) */
+  service?: string;
   /** Kubernetes selection */
   nodes?: string;
   selector?: string;
@@ -69,7 +71,9 @@ Nodes
 Display
   --interval SECONDS      sampling interval (default 1, 0.2 to 60; also 500ms, 2s)
   --once                  sample every node once, print and exit (exit status below)
-  --json                  with --once: JSON output
+  --json                  with --once or --service: JSON output
+  --service NS/NAME       with --nodes/-l: per node, the Service's VIP, ports, the API's endpoints
+                          and what the node's kube-proxy rules (iptables or IPVS) say; one read, exits
   --fail-on warn|crit     with --once: exit 3 when a problem at or above this level was found
   --processes             with --once --json: include the stale-process view
   --readonly              refuse destructive actions (kill)
@@ -159,6 +163,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
         readonly: { type: 'boolean' },
         processes: { type: 'boolean' },
         nodes: { type: 'string' },
+        service: { type: 'string' },
         selector: { type: 'string', short: 'l' },
         kubeconfig: { type: 'string' },
         context: { type: 'string' },
@@ -199,10 +204,18 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
   const hosts = (v.hosts ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   if (v.hosts !== undefined && !hosts.length) throw new UsageError('--hosts needs at least one host');
   if (hosts.length && (v.nodes || v.selector)) throw new UsageError('--hosts cannot be combined with --nodes or --selector');
-  if (v.json && !v.once && command === 'watch') throw new UsageError('--json goes with --once');
+  const service = v.service;
+  if (service !== undefined) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(service) || service.length > 317) {
+      throw new UsageError(`--service takes NAMESPACE/NAME (Kubernetes names: lower case letters, digits, -), not ${JSON.stringify(service)}`);
+    }
+    if (!v.nodes && !v.selector) throw new UsageError('--service needs the Kubernetes API: give --nodes or -l to pick the nodes');
+    if (command !== 'watch') throw new UsageError('--service does not go with capture');
+  }
+  if (v.json && !v.once && !service && command === 'watch') throw new UsageError('--json goes with --once');
   const failOn = v['fail-on'];
   if (failOn !== undefined && failOn !== 'warn' && failOn !== 'crit') throw new UsageError(`--fail-on must be warn or crit, not ${JSON.stringify(failOn)}`);
-  if (failOn && !v.once) throw new UsageError('--fail-on goes with --once');
+  if (failOn && !v.once && !service) throw new UsageError('--fail-on goes with --once');
   const S = resolveSettings(v, layers);
   return {
     command,
@@ -210,7 +223,8 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     sshConfig: S.sshConfig as string | undefined,
     acceptNewHostKeys: S.acceptNewHostKeys as boolean,
     intervalMs: ms(S.interval)!,
-    once: v.once ?? false,
+    once: (v.once ?? false) || service !== undefined,
+    ...(service !== undefined ? { service } : {}),
     json: v.json ?? false,
     // read-only is a policy: a file's true is not turned off by the environment
     readonly: S.readonly === true || layers.file?.readonly === true,

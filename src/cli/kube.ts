@@ -11,6 +11,7 @@ import type { Monitor } from '../sources/monitor.js';
 import { resolveSshHost } from '../sources/ssh/configFiles.js';
 import type { NodeInfo } from '../sources/types.js';
 import type { Store } from '../state/store.js';
+import type { KubeStatus } from '../state/types.js';
 import type { Options } from './args.js';
 import type { Logger } from './log.js';
 import { sshTarget } from './targets.js';
@@ -42,6 +43,8 @@ export interface Kube {
   source: KubeSource;
   /** resolves when every selected node has had its pod list (or a status) once, or after ms */
   podsSettled(ms: number): Promise<void>;
+  /** resolves when the Services and EndpointSlices were listed (or failed) once, or after ms */
+  servicesSettled(ms: number): Promise<void>;
 }
 
 export async function startKube(opts: Options, store: Store, monitor: Monitor, log: Logger): Promise<Kube> {
@@ -55,6 +58,8 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
     hasSshHostEntry: sshEntryPredicate(opts),
     logger: kubeLogger(log),
     timing: { listTimeoutMs: opts.requestTimeoutMs, watchConnectTimeoutMs: opts.requestTimeoutMs },
+    // the services path: the service-rules check and --service (one watch each, cluster-wide)
+    services: true,
   });
   const st = store.getState();
   const addNode = (n: NodeInfo) => {
@@ -101,6 +106,21 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
       if (n) store.getState().setPods(scope, n.kube?.pods ?? [], status);
     }
   });
+  // a delivery made once both lists are in (the reflector says ok before it hands over the items)
+  let servicesListed = false;
+  const svcStatus = new Map<string, KubeStatus>();
+  source.onServices((set) => {
+    if (svcStatus.size === 2 && [...svcStatus.values()].every((x) => x.kind === 'ok')) servicesListed = true;
+    store.getState().setServices(set.services, set.endpoints);
+  });
+  source.onServicesStatus((what, s) => {
+    svcStatus.set(what, s);
+    if (s.kind !== 'ok') log(`kube: ${what}: ${s.message ?? s.kind}${s.detail ? ` (${s.detail})` : ''}`);
+    // both watches must be ok for the check to tell anything
+    const bad = [...svcStatus.values()].find((x) => x.kind !== 'ok');
+    const both = svcStatus.size === 2;
+    store.getState().setServicesStatus(bad ? { kind: bad.kind, ...(bad.message ? { message: bad.message } : {}) } : both ? { kind: 'ok' } : { kind: 'off', message: 'waiting for the first list' });
+  });
   source.start();
   const nodes = await source.ready();
   for (const n of nodes) addNode(n);
@@ -109,6 +129,11 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
     podsSettled: async (ms) => {
       const end = Date.now() + ms;
       while (Date.now() < end && !source.nodes().every((n) => heard.has(n.name))) await new Promise((r) => setTimeout(r, 50));
+    },
+    servicesSettled: async (ms) => {
+      const end = Date.now() + ms;
+      const settled = () => [...svcStatus.values()].some((s) => s.kind !== 'ok') || servicesListed;
+      while (Date.now() < end && !settled()) await new Promise((r) => setTimeout(r, 50));
     },
   };
 }

@@ -109,6 +109,29 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  if (opts.service && kube) {
+    // one read per node (the slow collectors' iptables/IPVS read comes with it) and the Service
+    const bound = opts.requestTimeoutMs || Infinity; // 0: no timeout, as kubectl
+    await Promise.all([kube.podsSettled(bound), kube.servicesSettled(bound)]);
+    await monitor.once();
+    const st = store.getState();
+    const { serviceView, serviceViewJson, serviceViewLines } = await import('../state/servicesView.js');
+    const view = serviceView(st, opts.service);
+    process.stdout.write((opts.json ? safeJson(serviceViewJson(view), 2) : printable(serviceViewLines(view, Date.now()).join('\n'))) + '\n');
+    monitor.stop();
+    kube.source.stop();
+    for (const n of failedNodes(st)) {
+      const node = st.nodes[n]!;
+      const why = node.status.kind === 'failed' || node.status.kind === 'reconnecting' ? node.status.reason : node.lastError ?? 'no sample';
+      process.stderr.write(printable(`netwatch: ${n}: ${why}\n`));
+    }
+    // 1: the Service is not there or the API did not say; 3 with --fail-on: a node's rules differ
+    if (!view.service || view.status.kind !== 'ok') return EXIT_NODE_FAILED;
+    const differs = view.nodes.some((n) => n.ports.some((p) => p.state === 'missing-vip' || p.state === 'mismatch'));
+    if (opts.failOn && differs) return EXIT_PROBLEMS;
+    return failedNodes(st).length ? EXIT_NODE_FAILED : EXIT_OK;
+  }
+
   if (opts.once) {
     await kube?.podsSettled(opts.requestTimeoutMs || Infinity); // 0: no timeout, as kubectl
     await monitor.once();

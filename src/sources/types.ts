@@ -344,3 +344,44 @@ export interface NodeInfo {
   /** spec.unschedulable (cordoned) */
   unschedulable?: boolean;
 }
+
+/* ---------- Services (issue 10, the services path) ---------- */
+
+export interface ServicePort {
+  name?: string;
+  port: number;
+  /** TCP, UDP, SCTP */
+  protocol: string;
+  /** a number or a container port's name */
+  targetPort?: number | string;
+}
+
+/** a v1 Service, the fields kube-proxy reads */
+export interface ServiceInfo {
+  namespace: string;
+  name: string;
+  /** ClusterIP, NodePort, LoadBalancer, ExternalName */
+  type: string;
+  /** spec.clusterIPs (or [spec.clusterIP]); "None" for headless Services is left out */
+  clusterIPs: string[];
+  ports: ServicePort[];
+}
+
+/** one ready endpoint address with one of its slice's ports */
+export interface ServiceEndpoint {
+  ip: string;
+  port: number;
+  protocol: string;
+  /** the EndpointSlice port's name: matches the Service port's name */
+  portName?: string;
+  node?: string;
+  /** targetRef of kind Pod */
+  pod?: { namespace: string; name: string };
+}
+
+/** a Service's ready endpoints, merged across its EndpointSlices */
+export interface ServiceEndpoints {
+  endpoints: ServiceEndpoint[];
+  /** local time (ms) the set of ready endpoints last changed as seen here (first seen: when listed) */
+  changedAt: number;
+}

@@ -9,13 +9,14 @@ import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { NodeInfo, PodInfo } from '../sources/types.js';
 import { computeRates } from './rates.js';
 import { evaluate } from './rules.js';
-import type { AppState, KubeStatus, NodeState, NodeStatus } from './types.js';
+import type { Problem } from './types.js';
+import type { AppState, ClusterServices, KubeStatus, NodeState, NodeStatus } from './types.js';
+import { serviceRulesCached } from './services.js';
 import { emptyModel, foldModel } from './model.js';
 import { linkPods } from './podlinks.js';
 import { isSlowLink, sec, slowLinkText } from './link.js';
 import type { PodPeer } from './topology.js';
 import { diffFacts, nodeFacts, poolOf, type Difference, type FactValue } from './outliers.js';
-import type { Problem } from './types.js';
 
 export const HISTORY = 120;
 
@@ -34,6 +35,10 @@ export interface Actions {
   /** what netwatch misses on the node for want of root (an info problem on its row) */
   setNeedsRoot(name: string, list: readonly NeedsRoot[]): void;
   setTraffic(name: string, sample: TrafficSample): void;
+  /** the cluster's Services and endpoints (the Service and EndpointSlice watches) */
+  setServices(services: ClusterServices['services'], endpoints: ClusterServices['endpoints']): void;
+  /** the status of those watches; anything but ok makes service-rules "cannot tell" */
+  setServicesStatus(status: KubeStatus): void;
 }
 
 export type Store = StoreApi<AppState & Actions>;
@@ -60,8 +65,21 @@ export function newNode(name: string, address?: string, now = Date.now(), interv
   };
 }
 
+/**
+ * A node's problems: evaluate()'s per-node checks and the cluster-aware service-rules check
+ * (memoized on the node's slow reads and the Services: cheap on every tick), worst first.
+ */
+export function problemsOf(node: NodeState, cluster?: ClusterServices): Problem[] {
+  const own = evaluate(node);
+  const svc = serviceRulesCached(node, cluster);
+  if (!svc.length) return own;
+  const rank = { crit: 0, warn: 1, info: 2 } as const;
+  return [...own, ...svc].sort((a, b) => rank[a.severity] - rank[b.severity]);
+}
+
 /** folds one outcome into a node; pure */
-export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number, intervalMs = 1000): NodeState {
+export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number, intervalMs = 1000, cluster?: ClusterServices): NodeState {
+  const evaluate = (n: NodeState) => problemsOf(n, cluster);
   if (outcome.kind === 'busy') {
     // the previous request is still out
     const age = node.sample ? now - node.sample.at : 0;
@@ -124,6 +142,20 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
   return { ...next, problems: evaluate(next) };
 }
 
+/** the new Services, and every node's service-rules problems with them */
+function withServices(st: AppState, services: ClusterServices): Partial<AppState> {
+  const nodes: Record<string, NodeState> = {};
+  const rank = { crit: 0, warn: 1, info: 2 } as const;
+  for (const [name, n] of Object.entries(st.nodes)) {
+    // only the cluster-aware check changes: the node's own checks stay as evaluated
+    const svc = serviceRulesCached(n, services);
+    const had = n.problems.some((p) => p.code === 'service-rules');
+    if (!had && !svc.length) nodes[name] = n;
+    else nodes[name] = { ...n, problems: [...n.problems.filter((p) => p.code !== 'service-rules'), ...svc].sort((a, b) => rank[a.severity] - rank[b.severity]) };
+  }
+  return { services, nodes };
+}
+
 export function createAppStore(opts: { interval?: number; readonly?: boolean; now?: () => number } = {}): Store {
   const now = opts.now ?? Date.now;
   const pool = poolPass();
@@ -164,7 +196,7 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         if (keep) return st;
         // the status decides which checks can run (no pod checks on a node that is not live)
         const next = { ...n, status };
-        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: problemsOf(next, st.services) } } };
       }),
     applyTick: (outcomes) =>
       set((st) => {
@@ -172,11 +204,19 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         const nodes = { ...st.nodes };
         for (const [name, o] of outcomes) {
           const n = nodes[name];
-          if (n) nodes[name] = foldOutcome(n, o, t, st.interval * 1000);
+          if (n) nodes[name] = foldOutcome(n, o, t, st.interval * 1000, st.services);
         }
         return { nodes, ticks: st.ticks + 1 };
       }),
     setKube: (status) => set({ kube: status }),
+    setServices: (services, endpoints) =>
+      set((st) => withServices(st, { services, endpoints, status: st.services?.status ?? { kind: 'ok' } })),
+    setServicesStatus: (status) =>
+      set((st) => {
+        const cur = st.services ?? { services: new Map(), endpoints: new Map(), status };
+        if (cur.status.kind === status.kind && cur.status.message === status.message && st.services) return st;
+        return withServices(st, { ...cur, status });
+      }),
     setNodeInfo: (name, info) =>
       set((st) => {
         const n = st.nodes[name];
@@ -191,7 +231,7 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         const kube = { ...(n.kube ?? { links: [], strayVeths: [] }), pods, status };
         let next: NodeState = { ...n, kube };
         next = { ...next, kube: { ...kube, ...linkPods(next) } };
-        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: problemsOf(next, st.services) } } };
       }),
     setTraffic: (name, sample) =>
       set((st) => {
@@ -203,14 +243,14 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         const n = st.nodes[name];
         if (!n || n.connectedAddress === address) return st;
         const next = { ...n, connectedAddress: address };
-        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: problemsOf(next, st.services) } } };
       }),
     setNeedsRoot: (name, list) =>
       set((st) => {
         const n = st.nodes[name];
         if (!n) return st;
         const next = { ...n, needsRoot: list.length ? list : undefined };
-        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: problemsOf(next, st.services) } } };
       }),
     setPodPeers: (name, peers) =>
       set((st) => {
@@ -222,7 +262,7 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
         const kept = Object.fromEntries(Object.entries(n.podPeers).filter(([uid]) => onNode.has(uid)));
         let next: NodeState = { ...n, podPeers: { ...kept, ...peers } };
         if (next.kube) next = { ...next, kube: { ...next.kube, ...linkPods(next) } };
-        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: problemsOf(next, st.services) } } };
       }),
   };
   });

@@ -1,7 +1,7 @@
 /** The shape of netwatch's state: what the UI reads. Written only through store.ts actions. */
 import type { NeedsRoot } from '../sources/transport/privileges.js';
 import type { TrafficSample } from '../sources/capture/sampler.js';
-import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo } from '../sources/types.js';
+import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo, ServiceEndpoints, ServiceInfo } from '../sources/types.js';
 import type { NodeModel } from './model.js';
 import type { PodPeer } from './topology.js';
 import type { Difference } from './outliers.js';
@@ -98,6 +98,14 @@ export interface NodeState {
   link?: { rttMs: number; slow: boolean; /** age of the last sample while the next one is out */ ageMs?: number };
 }
 
+/** the cluster's Services and their ready endpoints (the services path), by 'ns/name' */
+export interface ClusterServices {
+  services: ReadonlyMap<string, ServiceInfo>;
+  endpoints: ReadonlyMap<string, ServiceEndpoints>;
+  /** the Service and EndpointSlice watches together: ok only when both are */
+  status: KubeStatus;
+}
+
 export interface AppState {
   /** node names in display order */
   order: string[];
@@ -111,6 +119,8 @@ export interface AppState {
   readonly: boolean;
   /** the pool outlier diff over the nodes (outliers.ts): facts most nodes of a pool agree on and a few do not */
   differences: Difference[];
+  /** Services and EndpointSlices, when watched (--service, the live UI with the API) */
+  services?: ClusterServices;
 }
 
 export type { Collected };

@@ -12,6 +12,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { AppState } from '../state/types.js';
 import { CapturePromptContext } from './capture/prompt.js';
 import { headerSegs } from './chrome.js';
+import { clipSegs } from './columns.js';
 import { Lines } from './components/Lines.js';
 import type { KeyEvent } from './input/keypress.js';
 import { ViewKeyRouter } from './input/router.js';
@@ -25,6 +26,7 @@ import { PoolDiff } from './screens/PoolDiff.js';
 import type { AppProps } from './types.js';
 import { useTermSize } from './useTermSize.js';
 import { captureAllTarget, captureTarget, processTarget, type Snapshot, viewModel } from './view.js';
+import { podServices, serviceCapture, servicesLines } from './services.js';
 
 const pick = (s: AppState): Snapshot => ({
   order: s.order,
@@ -34,6 +36,7 @@ const pick = (s: AppState): Snapshot => ({
   ticks: s.ticks,
   readonly: s.readonly,
   differences: s.differences,
+  services: s.services,
 });
 
 const MOVES: readonly Command[] = ['up', 'down', 'top', 'bottom', 'pageUp', 'pageDown'];
@@ -58,6 +61,7 @@ export function viewOf(ui: UiState, router: ViewKeyRouter): ViewId {
   const r = ui.route;
   if (ui.editing) return 'filter';
   if (r.kind === 'overview' || r.kind === 'detail' || r.kind === 'pool') return r.kind;
+  if (r.kind === 'services') return 'services';
   if (router.current()?.view() === 'message') return 'message';
   if (r.kind === 'capture' && r.phase === 'prompt') return 'capturePrompt';
   return router.current()?.view() ?? (r.kind === 'capture' ? 'capture' : 'processes');
@@ -162,6 +166,11 @@ export function App(props: AppProps) {
         if (props.renderCapture) dispatch({ type: 'show', route: captureRoute(target, ui.route) });
         return;
       }
+      case 'podServices': {
+        const pod = vm.kind === 'detail' && vm.pane === 'pods' ? vm.selected?.pod : undefined;
+        if (vm.kind === 'detail' && pod) dispatch({ type: 'show', route: { kind: 'services', node: vm.name, pod, sel: 0, back: ui.route } });
+        return;
+      }
       case 'processes': {
         const t = processTarget(vm);
         if (!t) return;
@@ -197,6 +206,30 @@ export function App(props: AppProps) {
     }
   };
 
+  /** the Services of a pod: its own keys, then the global ones */
+  const servicesKey = (ev: KeyEvent) => {
+    const r = uiRef.current.route;
+    if (r.kind !== 'services') return;
+    const b = resolveBinding(ev, VIEW_SCOPES.services);
+    if (!b) return;
+    if (b.scope === 'global') return run(b.command);
+    const { snap, props } = live.current;
+    switch (b.command) {
+      case 'up':
+      case 'down':
+        return dispatch({ type: 'serviceSel', delta: b.command === 'up' ? -1 : 1, count: podServices(snap, r.pod).length });
+      case 'capture': {
+        const c = serviceCapture(snap, r.node, r.pod, r.sel);
+        if (!c) return;
+        props.onCapture?.(c.target);
+        if (props.renderCapture) dispatch({ type: 'show', route: captureRoute(c.target, r, c.filter) });
+        return;
+      }
+      case 'close':
+        return dispatch({ type: 'close' });
+    }
+  };
+
   const helpKey = (ev: KeyEvent) => {
     const cmd = resolveKey(ev, ['help', 'global']);
     const { size, props, readonly } = live.current;
@@ -223,6 +256,7 @@ export function App(props: AppProps) {
     if (ui.editing) return promptKey(ev, 'filter');
     if (capturePrompt(ui)) return promptKey(ev, 'capturePrompt');
     if (ui.route.kind === 'overview' || ui.route.kind === 'detail' || ui.route.kind === 'pool') return run(resolveKey(ev, VIEW_SCOPES[ui.route.kind]));
+    if (ui.route.kind === 'services') return servicesKey(ev);
     // a plugged-in view: global keys here, the rest to the view (queued until it is mounted)
     const v = router.current();
     if (!v || router.pending()) {
@@ -280,7 +314,11 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
   );
   let body: ReactNode = null;
   const opts = { readonly };
-  if (vm.kind === 'overview') {
+  if (ui.route.kind === 'services') {
+    const r = ui.route;
+    const lines = [...servicesLines(snap, r.node, r.pod, r.sel, width, size.rows - 3, now), clipSegs([{ text: footerHint(['global', 'services'], opts), tone: 'dim' }], width)];
+    body = <Lines lines={lines} width={width} />;
+  } else if (vm.kind === 'overview') {
     body = (
       <Overview
         rows={vm.rows}

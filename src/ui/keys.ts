@@ -23,7 +23,8 @@ export type Scope =
   | 'pool'
   | 'dialog'
   | 'message'
-  | 'help';
+  | 'help'
+  | 'services';
 
 export type Command =
   | 'up'
@@ -54,7 +55,8 @@ export type Command =
   | 'accept'
   | 'erase'
   | 'clear'
-  | 'snaplen';
+  | 'snaplen'
+  | 'podServices';
 
 /** one key: a printable character, or a named key; ctrl/shift as modifiers */
 export interface KeySpec {
@@ -109,6 +111,12 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'detail', command: 'pods', keys: [{ ch: 'p' }], help: 'pods pane', hint: 'pods' },
   { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
+  { scope: 'detail', command: 'podServices', keys: [{ ch: 'v' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },
+
+  { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
+  { scope: 'services', command: 'down', keys: down, help: 'next Service' },
+  { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port", hint: 'capture VIP' },
+  { scope: 'services', command: 'close', keys: esc, help: 'back to the node', hint: 'back' },
 
   { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },
   { scope: 'prompt', command: 'back', keys: esc, help: 'clear the filter', hint: 'clears' },
@@ -158,7 +166,7 @@ export const BINDINGS: readonly Binding[] = [
 ];
 
 /** the views, each with the scopes its keys resolve in (earlier scopes win) */
-export type ViewId = 'overview' | 'detail' | 'pool' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message';
+export type ViewId = 'overview' | 'detail' | 'pool' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message' | 'services';
 
 export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   overview: ['overview', 'list', 'global'],
@@ -170,6 +178,7 @@ export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   processes: ['processes', 'global'],
   dialog: ['dialog', 'global'],
   message: ['message', 'global'],
+  services: ['services', 'global'],
 };
 
 /** what the help shows for a view: its scopes, then what works everywhere */
@@ -183,6 +192,7 @@ export const HELP_SCOPES: Record<ViewId, readonly Scope[]> = {
   processes: ['global', 'processes', 'dialog'],
   dialog: ['global', 'processes', 'dialog'],
   message: ['global', 'message'],
+  services: ['global', 'services'],
 };
 
 export const SCOPE_TITLES: Record<Scope, string> = {
@@ -198,6 +208,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   dialog: 'Kill dialog',
   message: 'Message',
   help: 'Help',
+  services: "A pod's Services",
 };
 
 const NAMED_LABELS: Partial<Record<KeyName, string>> = {

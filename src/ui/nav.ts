@@ -19,7 +19,17 @@ export type Route =
   /** the pool outlier diff: facts most nodes of a pool agree on and a few do not */
   | { kind: 'pool' }
   | CaptureRoute
-  | { kind: 'processes'; node: string; pod?: PodInfo; back: Route };
+  | { kind: 'processes'; node: string; pod?: PodInfo; back: Route }
+  /** the Services of a pod (key v): `sel` is the selected Service */
+  | ServicesRoute;
+
+export interface ServicesRoute {
+  kind: 'services';
+  node: string;
+  pod: PodInfo;
+  sel: number;
+  back: Route;
+}
 
 /** snap lengths the capture prompt offers (tab cycles): the host's default first, 0 = whole packet */
 export const SNAPLENS: readonly (number | undefined)[] = [undefined, 96, 262144, 0];
@@ -79,7 +89,8 @@ export type UiAction =
   | { type: 'snaplen' }
   | { type: 'captureStart' }
   | { type: 'captureRejected'; message: string }
-  | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' }> }
+  | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' | 'services' }> }
+  | { type: 'serviceSel'; delta: number; count: number }
   | { type: 'close' };
 
 export const initialUi: UiState = { route: { kind: 'overview' }, help: false, helpOffset: 0, lists: {}, filters: {} };
@@ -181,7 +192,7 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
     case 'back':
       if (ui.help) return { ...ui, help: false };
       if (ui.editing) return { ...setFilter(ui, ui.editing, ''), editing: undefined };
-      if (ui.route.kind === 'capture' || ui.route.kind === 'processes') return { ...ui, route: ui.route.back };
+      if (ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services') return { ...ui, route: ui.route.back };
       if (id && ui.filters[id]) return setFilter(ui, id, '');
       if (ui.route.kind === 'detail' || ui.route.kind === 'pool') return { ...resetDetail(ui), route: { kind: 'overview' } };
       return ui;
@@ -208,7 +219,11 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
     case 'show':
       return { ...ui, help: false, helpOffset: 0, editing: undefined, route: a.route };
     case 'close':
-      return ui.route.kind === 'capture' || ui.route.kind === 'processes' ? { ...ui, route: ui.route.back } : ui;
+      return ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services' ? { ...ui, route: ui.route.back } : ui;
+    case 'serviceSel':
+      return ui.route.kind === 'services'
+        ? { ...ui, route: { ...ui.route, sel: Math.max(0, Math.min(a.count - 1, ui.route.sel + a.delta)) } }
+        : ui;
   }
 }
 

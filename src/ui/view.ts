@@ -25,7 +25,7 @@ import type { IfaceRow } from './tables.js';
 import type { CaptureTarget } from './types.js';
 import type { Difference } from '../state/outliers.js';
 
-export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly'> & { differences?: readonly Difference[] };
+export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly' | 'services'> & { differences?: readonly Difference[] };
 
 export interface Size {
   columns: number;

@@ -64,10 +64,16 @@ export declare class TestApiServer {
   deletePod(namespace: string, name: string): boolean;
   nodes(): Obj[];
   pods(): Obj[];
+  /** create or replace a Service (v1) */
+  putService(obj: Obj): Obj;
+  deleteService(namespace: string, name: string): boolean;
+  /** create or replace an EndpointSlice (discovery.k8s.io/v1) */
+  putEndpointSlice(obj: Obj): Obj;
+  deleteEndpointSlice(namespace: string, name: string): boolean;
 
   /** 403 for this resource, optionally only for pod requests with fieldSelector spec.nodeName=node */
-  forbid(resource: 'nodes' | 'pods', opts?: { node?: string; verbs?: string[] }): void;
-  allow(resource: 'nodes' | 'pods'): void;
+  forbid(resource: 'nodes' | 'pods' | 'services' | 'endpointslices', opts?: { node?: string; verbs?: string[] }): void;
+  allow(resource: 'nodes' | 'pods' | 'services' | 'endpointslices'): void;
   /** accept only this token from now on: clients with the old one get 401 (an expired token) */
   setToken(token: string): void;
   /** forget the event history: watches resuming from an older resourceVersion get 410 Gone */

@@ -1,5 +1,6 @@
 // A small Kubernetes API server for tests and the benchmark: HTTPS with a self-signed
-// certificate, bearer-token auth, and the real REST + watch protocol for nodes and pods, enough
+// certificate, bearer-token auth, and the real REST + watch protocol for nodes, pods, services
+// and discovery.k8s.io/v1 endpointslices, enough
 // for @kubernetes/client-node 1.x and kubectl-style clients. Only 127.0.0.1.
 //
 // Protocol: GET /api/v1/nodes[/NAME], /api/v1/pods, /api/v1/namespaces/NS/pods[/NAME] with
@@ -12,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, keyOf, status } from './store.mjs';
+import { API_VERSIONS, Store, keyOf, status } from './store.mjs';
 import { serveWatch } from './watch.mjs';
 import { SelectorError, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.mjs';
 
@@ -44,7 +45,15 @@ const ROUTES = [
   { re: /^\/api\/v1\/pods$/, resource: 'pods' },
   { re: /^\/api\/v1\/namespaces\/([^/]+)\/pods$/, resource: 'pods', namespaced: true },
   { re: /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/, resource: 'pods', namespaced: true, named: true },
+  { re: /^\/api\/v1\/services$/, resource: 'services' },
+  { re: /^\/api\/v1\/namespaces\/([^/]+)\/services$/, resource: 'services', namespaced: true },
+  { re: /^\/api\/v1\/namespaces\/([^/]+)\/services\/([^/]+)$/, resource: 'services', namespaced: true, named: true },
+  { re: /^\/apis\/discovery\.k8s\.io\/v1\/endpointslices$/, resource: 'endpointslices', group: 'discovery.k8s.io' },
+  { re: /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices$/, resource: 'endpointslices', group: 'discovery.k8s.io', namespaced: true },
+  { re: /^\/apis\/discovery\.k8s\.io\/v1\/namespaces\/([^/]+)\/endpointslices\/([^/]+)$/, resource: 'endpointslices', group: 'discovery.k8s.io', namespaced: true, named: true },
 ];
+
+const LIST_KINDS = { nodes: 'NodeList', pods: 'PodList', services: 'ServiceList', endpointslices: 'EndpointSliceList' };
 
 export class TestApiServer {
   /**
@@ -125,7 +134,7 @@ export class TestApiServer {
     if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
     if (req.method !== 'GET') return send(405, status(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'));
     if (!route || !route.m) return this.discovery(u.pathname, send);
-    const resource = /** @type {'nodes' | 'pods'} */ (route.r.resource);
+    const resource = /** @type {import('./store.mjs').Resource} */ (route.r.resource);
     const ns = route.r.namespaced ? decodeURIComponent(route.m[1] ?? '') : undefined;
     const name = route.r.named ? decodeURIComponent(route.m[route.r.namespaced ? 2 : 1] ?? '') : undefined;
     const fieldSel = q.get('fieldSelector') ?? '';
@@ -133,7 +142,7 @@ export class TestApiServer {
       && (!f.node || fieldSel.split(',').some((p) => p.replace('==', '=') === `spec.nodeName=${f.node}`)));
     if (rule) {
       const scope = ns ? `in the namespace "${ns}"` : 'at the cluster scope';
-      const what = `User "${this.user}" cannot ${verb} resource "${resource}" in API group "" ${scope}`;
+      const what = `User "${this.user}" cannot ${verb} resource "${resource}" in API group "${route.r.group ?? ''}" ${scope}`;
       const msg = name ? `${resource} "${name}" is forbidden: ${what}` : `${resource} is forbidden: ${what}`;
       return send(403, status(403, 'Forbidden', msg, { ...(name ? { name } : {}), kind: resource }));
     }
@@ -155,7 +164,7 @@ export class TestApiServer {
       return serveWatch(this, res, { resource, match, query: q });
     }
     const items = this.store.list(resource).filter(match).map(({ kind: _k, apiVersion: _a, ...rest }) => rest);
-    send(200, { kind: resource === 'pods' ? 'PodList' : 'NodeList', apiVersion: 'v1', metadata: { resourceVersion: String(this.store.rv) }, items });
+    send(200, { kind: LIST_KINDS[resource], apiVersion: API_VERSIONS[resource], metadata: { resourceVersion: String(this.store.rv) }, items });
   }
 
   /** @param {string} path @param {(code: number, body: unknown) => void} send */
@@ -167,12 +176,19 @@ export class TestApiServer {
     if (path === '/api') {
       return send(200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${this.port}` }] });
     }
-    if (path === '/apis') return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [] });
+    const discoveryV1 = { groupVersion: 'discovery.k8s.io/v1', version: 'v1' };
+    if (path === '/apis') return send(200, { kind: 'APIGroupList', apiVersion: 'v1', groups: [{ name: 'discovery.k8s.io', versions: [discoveryV1], preferredVersion: discoveryV1 }] });
+    if (path === '/apis/discovery.k8s.io/v1') {
+      return send(200, { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'discovery.k8s.io/v1', resources: [
+        { name: 'endpointslices', singularName: 'endpointslice', namespaced: true, kind: 'EndpointSlice', verbs: ['get', 'list', 'watch'] },
+      ] });
+    }
     if (path === '/api/v1') {
       const verbs = ['get', 'list', 'watch'];
       return send(200, { kind: 'APIResourceList', groupVersion: 'v1', resources: [
         { name: 'nodes', singularName: 'node', namespaced: false, kind: 'Node', verbs, shortNames: ['no'] },
         { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs, shortNames: ['po'] },
+        { name: 'services', singularName: 'service', namespaced: true, kind: 'Service', verbs, shortNames: ['svc'] },
       ] });
     }
     send(404, status(404, 'NotFound', 'the server could not find the requested resource', {}));
@@ -186,11 +202,17 @@ export class TestApiServer {
   /** @param {any} obj */ updatePod(obj) { return this.store.put('pods', obj); }
   /** @param {string} namespace @param {string} name */
   deletePod(namespace, name) { return this.store.remove('pods', `${namespace}/${name}`); }
+  /** @param {any} obj */ putService(obj) { return this.store.put('services', obj); }
+  /** @param {string} namespace @param {string} name */
+  deleteService(namespace, name) { return this.store.remove('services', `${namespace}/${name}`); }
+  /** @param {any} obj */ putEndpointSlice(obj) { return this.store.put('endpointslices', obj); }
+  /** @param {string} namespace @param {string} name */
+  deleteEndpointSlice(namespace, name) { return this.store.remove('endpointslices', `${namespace}/${name}`); }
   /** @param {string} name @param {(node: any) => void} fn */
   patchNode(name, fn) { return this.patch('nodes', name, fn); }
   /** @param {string} namespace @param {string} name @param {(pod: any) => void} fn */
   patchPod(namespace, name, fn) { return this.patch('pods', `${namespace}/${name}`, fn); }
-  /** @param {'nodes' | 'pods'} resource @param {string} key @param {(o: any) => void} fn */
+  /** @param {import('./store.mjs').Resource} resource @param {string} key @param {(o: any) => void} fn */
   patch(resource, key, fn) {
     const cur = this.store.objects[resource].get(key);
     if (!cur) throw new Error(`${resource} ${key} not found`);
@@ -203,9 +225,9 @@ export class TestApiServer {
   /** @param {any} obj */ static key(obj) { return keyOf(obj); }
 
   /* ---------- faults ---------- */
-  /** @param {'nodes' | 'pods'} resource @param {{ node?: string, verbs?: string[] }} [opts] */
+  /** @param {import('./store.mjs').Resource} resource @param {{ node?: string, verbs?: string[] }} [opts] */
   forbid(resource, opts = {}) { this.forbidden.push({ resource, ...opts }); }
-  /** @param {'nodes' | 'pods'} resource */
+  /** @param {import('./store.mjs').Resource} resource */
   allow(resource) { this.forbidden = this.forbidden.filter((f) => f.resource !== resource); }
   /** Accept only this token from now on (the old one gets 401, as an expired token). */
   /** @param {string} token */ setToken(token) { this.token = token; }

@@ -37,3 +37,30 @@ export declare const POD_TEMPLATES: Record<'gke' | 'eks' | 'hostnetwork' | 'pend
 export declare function fixture(name: string): Obj;
 export declare function makeNode(template: keyof typeof NODE_TEMPLATES, opts: NodeOptions): Obj;
 export declare function makePod(template: keyof typeof POD_TEMPLATES, opts: PodOptions): Obj;
+
+export interface ServiceOptions {
+  name: string;
+  namespace?: string;
+  clusterIP: string;
+  clusterIPs?: string[];
+  type?: string;
+  labels?: Record<string, string>;
+  selector?: Record<string, string>;
+  ports: { name?: string; port: number; protocol?: string; targetPort?: number | string }[];
+}
+
+export interface EndpointSliceOptions {
+  /** the Service it belongs to (label kubernetes.io/service-name) */
+  service: string;
+  namespace?: string;
+  /** default: SERVICE-xxxxx as the controller names them */
+  name?: string;
+  endpoints: { ip: string; ready?: boolean; node?: string; pod?: string }[];
+  /** endpoints.kubernetes.io/last-change-trigger-time, ms (default now) */
+  changedAt?: number;
+  /** the endpoint ports (the Service's targetPorts, resolved) */
+  ports: { name?: string; port: number; protocol?: string }[];
+}
+
+export declare function makeService(o: ServiceOptions): Obj;
+export declare function makeEndpointSlice(o: EndpointSliceOptions): Obj;

@@ -110,3 +110,52 @@ export function makePod(template, o) {
   if (o.phase) pod.status.phase = o.phase;
   return pod;
 }
+
+/**
+ * A ClusterIP Service as the API server returns it (the fields kube-proxy reads).
+ * @param {import('./objects.d.mts').ServiceOptions} o
+ */
+export function makeService(o) {
+  const namespace = o.namespace ?? 'default';
+  return {
+    metadata: { name: o.name, namespace, labels: o.labels ?? { app: o.name } },
+    spec: {
+      type: o.type ?? 'ClusterIP',
+      clusterIP: o.clusterIP,
+      clusterIPs: o.clusterIPs ?? [o.clusterIP],
+      ipFamilies: ['IPv4'],
+      ipFamilyPolicy: 'SingleStack',
+      internalTrafficPolicy: 'Cluster',
+      sessionAffinity: 'None',
+      selector: o.selector ?? { app: o.name },
+      ports: o.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP', targetPort: p.targetPort ?? p.port })),
+    },
+    status: { loadBalancer: {} },
+  };
+}
+
+/**
+ * An EndpointSlice of a Service, as the endpointslice controller writes it.
+ * @param {import('./objects.d.mts').EndpointSliceOptions} o
+ */
+export function makeEndpointSlice(o) {
+  const namespace = o.namespace ?? 'default';
+  return {
+    metadata: {
+      name: o.name ?? `${o.service}-${randomBytes(3).toString('hex').slice(0, 5)}`,
+      namespace,
+      generateName: `${o.service}-`,
+      annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': new Date(o.changedAt ?? Date.now()).toISOString().replace(/\.\d+Z$/, 'Z') },
+      labels: { 'kubernetes.io/service-name': o.service, 'endpointslice.kubernetes.io/managed-by': 'endpointslice-controller.k8s.io' },
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Service', name: o.service, uid: randomUUID(), controller: true, blockOwnerDeletion: true }],
+    },
+    addressType: 'IPv4',
+    endpoints: o.endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: e.ready ?? true, serving: e.ready ?? true, terminating: false },
+      ...(e.node ? { nodeName: e.node } : {}),
+      ...(e.pod ? { targetRef: { kind: 'Pod', namespace, name: e.pod, uid: randomUUID() } } : {}),
+    })),
+    ports: o.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol ?? 'TCP' })),
+  };
+}

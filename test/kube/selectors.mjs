@@ -135,6 +135,15 @@ const FIELDS = {
     'status.podIP': (/** @type {any} */ o) => o.status?.podIP ?? '',
     'status.nominatedNodeName': (/** @type {any} */ o) => o.status?.nominatedNodeName ?? '',
   },
+  services: {
+    'metadata.name': (/** @type {any} */ o) => o.metadata?.name ?? '',
+    'metadata.namespace': (/** @type {any} */ o) => o.metadata?.namespace ?? '',
+  },
+  endpointslices: {
+    'metadata.name': (/** @type {any} */ o) => o.metadata?.name ?? '',
+    'metadata.namespace': (/** @type {any} */ o) => o.metadata?.namespace ?? '',
+    addressType: (/** @type {any} */ o) => o.addressType ?? '',
+  },
   nodes: {
     'metadata.name': (/** @type {any} */ o) => o.metadata?.name ?? '',
     'spec.unschedulable': (/** @type {any} */ o) => String(o.spec?.unschedulable ?? false),
@@ -144,7 +153,7 @@ const FIELDS = {
 /**
  * @typedef {{ field: string, op: '=' | '!=', value: string }} FieldRequirement
  * @param {string} selector
- * @param {'pods' | 'nodes'} resource
+ * @param {'pods' | 'nodes' | 'services' | 'endpointslices'} resource
  * @returns {FieldRequirement[]}
  */
 export function parseFieldSelector(selector, resource) {
@@ -187,7 +196,7 @@ export function parseFieldSelector(selector, resource) {
 
 /**
  * @param {FieldRequirement[]} reqs
- * @param {'pods' | 'nodes'} resource
+ * @param {'pods' | 'nodes' | 'services' | 'endpointslices'} resource
  * @param {any} obj
  */
 export function matchFields(reqs, resource, obj) {

@@ -4,12 +4,16 @@
 
 import { randomUUID } from 'node:crypto';
 
-/** @typedef {'nodes' | 'pods'} Resource */
+/** @typedef {'nodes' | 'pods' | 'services' | 'endpointslices'} Resource */
 /** @typedef {'ADDED' | 'MODIFIED' | 'DELETED'} EventType */
 /** @typedef {{ rv: number, resource: Resource, type: EventType, object: any, prev: any }} StoreEvent */
 /** @typedef {{ resource: Resource, onEvent: (ev: StoreEvent) => void }} Subscriber */
 
-export const KINDS = /** @type {const} */ ({ nodes: 'Node', pods: 'Pod' });
+export const KINDS = /** @type {const} */ ({ nodes: 'Node', pods: 'Pod', services: 'Service', endpointslices: 'EndpointSlice' });
+/** apiVersion of each resource's objects */
+export const API_VERSIONS = /** @type {const} */ ({ nodes: 'v1', pods: 'v1', services: 'v1', endpointslices: 'discovery.k8s.io/v1' });
+/** namespaced resources */
+export const NAMESPACED = new Set(['pods', 'services', 'endpointslices']);
 
 /**
  * A Status object as the API server sends with errors.
@@ -37,7 +41,7 @@ export class Store {
     /** events with rv > floor are all in history; a watch from an older rv gets 410 */
     this.floor = this.rv;
     /** @type {Record<Resource, Map<string, any>>} */
-    this.objects = { nodes: new Map(), pods: new Map() };
+    this.objects = { nodes: new Map(), pods: new Map(), services: new Map(), endpointslices: new Map() };
     /** @type {StoreEvent[]} */
     this.history = [];
     /** @type {Set<Subscriber>} */
@@ -52,10 +56,10 @@ export class Store {
   put(resource, input) {
     const obj = structuredClone(input);
     obj.kind = KINDS[resource];
-    obj.apiVersion = 'v1';
+    obj.apiVersion = API_VERSIONS[resource];
     obj.metadata = obj.metadata ?? {};
     if (!obj.metadata.name) throw new Error(`${resource}: metadata.name is required`);
-    if (resource === 'pods') obj.metadata.namespace = obj.metadata.namespace || 'default';
+    if (NAMESPACED.has(resource)) obj.metadata.namespace = obj.metadata.namespace || 'default';
     else delete obj.metadata.namespace;
     const key = keyOf(obj);
     const prev = this.objects[resource].get(key);
@@ -70,7 +74,7 @@ export class Store {
 
   /**
    * @param {Resource} resource
-   * @param {string} key  'ns/name' for pods, 'name' for nodes
+   * @param {string} key  'ns/name' for namespaced resources, 'name' for nodes
    * @returns {boolean} whether it existed
    */
   remove(resource, key) {

@@ -6,12 +6,12 @@
 // history: one ERROR event with a 410 Expired Status, then the stream ends.
 // An object that starts or stops matching the selectors arrives as ADDED or DELETED.
 
-import { KINDS, status } from './store.mjs';
+import { API_VERSIONS, KINDS, status } from './store.mjs';
 
 /**
  * @param {import('./apiserver.mjs').TestApiServer} server
  * @param {import('node:http').ServerResponse} res
- * @param {{ resource: 'nodes' | 'pods', match: (o: any) => boolean, query: URLSearchParams }} w
+ * @param {{ resource: import('./store.mjs').Resource, match: (o: any) => boolean, query: URLSearchParams }} w
  */
 export function serveWatch(server, res, { resource, match, query }) {
   const store = server.store;
@@ -69,7 +69,7 @@ export function serveWatch(server, res, { resource, match, query }) {
   if (bookmarks) {
     const every = server.opts.bookmarkIntervalMs ?? 60_000;
     const tick = () => {
-      send('BOOKMARK', { kind: KINDS[resource], apiVersion: 'v1', metadata: { resourceVersion: String(store.rv) } });
+      send('BOOKMARK', { kind: KINDS[resource], apiVersion: API_VERSIONS[resource], metadata: { resourceVersion: String(store.rv) } });
       timers[1] = setTimeout(tick, every);
     };
     timers[1] = setTimeout(tick, every);

@@ -8,16 +8,20 @@
  * One watch of the nodes, one watch of pods per selected node (fieldSelector=spec.nodeName).
  * Pod updates are batched per node over debounceMs, so a thousand pods arriving make one
  * callback per node. Status scopes: 'nodes' for the node watch, the node name for its pods.
+ * With `services: true`, also one watch of all Services and one of all EndpointSlices
+ * (discovery.k8s.io/v1, those labelled kubernetes.io/service-name), batched the same way into
+ * onServices; their status goes to onServicesStatus (scopes 'services' and 'endpointslices').
  * Nothing is written to the console; pass a logger.
  */
-import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import type { NodeInfo, PodInfo } from '../types.js';
+import { CoreV1Api, DiscoveryV1Api, KubeConfig, type V1EndpointSlice, type V1Pod, type V1Service } from '@kubernetes/client-node';
+import type { NodeInfo, PodInfo, ServiceEndpoints, ServiceInfo } from '../types.js';
 import type { AddressType } from './address.js';
 import { DEFAULT_TIMING, type Logger, noopLogger, sameStatus, type SourceStatus, type Timing } from './common.js';
 import type { LoadedKubeConfig } from './kubeconfig.js';
 import { NodeWatcher, type NodeSetChange } from './nodes.js';
 import { byNamespaceName, podReflector, toPodInfo } from './pods.js';
 import type { Reflector, WatchLike } from './reflector.js';
+import { endpointSliceReflector, mergeEndpoints, serviceReflector, toServiceInfo } from './services.js';
 import { AbortableWatch } from './watch.js';
 
 export class KubeError extends Error {
@@ -42,12 +46,22 @@ export interface KubeSourceOptions {
   random?: () => number;
   /** another watch implementation (default: client-node's Watch, made abortable) */
   watch?: WatchLike;
+  /** also watch Services and EndpointSlices (the services path) */
+  services?: boolean;
+}
+
+/** the cluster's Services and their ready endpoints, by 'ns/name' */
+export interface ServiceSet {
+  services: Map<string, ServiceInfo>;
+  endpoints: Map<string, ServiceEndpoints>;
 }
 
 export type Scope = 'nodes' | string;
 type NodesCb = (nodes: NodeInfo[], change: NodeSetChange) => void;
 type PodsCb = (node: string, pods: PodInfo[]) => void;
 type StatusCb = (scope: Scope, status: SourceStatus) => void;
+type ServicesCb = (set: ServiceSet) => void;
+type ServicesStatusCb = (what: 'services' | 'endpointslices', status: SourceStatus) => void;
 
 export class KubeSource {
   private readonly api: CoreV1Api;
@@ -61,7 +75,17 @@ export class KubeSource {
   private readonly statuses = new Map<Scope, SourceStatus>();
   private readonly dirty = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly cbs = { nodes: new Set<NodesCb>(), pods: new Set<PodsCb>(), status: new Set<StatusCb>() };
+  private readonly cbs = {
+    nodes: new Set<NodesCb>(),
+    pods: new Set<PodsCb>(),
+    status: new Set<StatusCb>(),
+    services: new Set<ServicesCb>(),
+    servicesStatus: new Set<ServicesStatusCb>(),
+  };
+  private svcWatch: { services: Reflector<V1Service>; slices: Reflector<V1EndpointSlice> } | undefined;
+  private serviceSet: ServiceSet = { services: new Map(), endpoints: new Map() };
+  private readonly svcStatuses = new Map<'services' | 'endpointslices', SourceStatus>();
+  private svcTimer: NodeJS.Timeout | undefined;
   private settle: { resolve: (n: NodeInfo[]) => void; reject: (e: Error) => void } | undefined;
   private readonly readyPromise: Promise<NodeInfo[]>;
   private running = false;
@@ -91,12 +115,27 @@ export class KubeSource {
       onChange: (c) => this.nodesChanged(c),
       onStatus: (s) => this.setStatus('nodes', s),
     });
+    if (opts.services) {
+      const o = {
+        core: this.api,
+        discovery: kc.makeApiClient(DiscoveryV1Api),
+        watch: this.watch,
+        timing: this.timing,
+        logger: this.logger,
+        ...(opts.random ? { random: opts.random } : {}),
+        onChange: () => this.servicesChanged(),
+        onStatus: (what: 'services' | 'endpointslices', s: SourceStatus) => this.setServicesStatus(what, s),
+      };
+      this.svcWatch = { services: serviceReflector(o), slices: endpointSliceReflector(o) };
+    }
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
     this.nodeWatcher.start();
+    this.svcWatch?.services.start();
+    this.svcWatch?.slices.start();
   }
 
   stop(): void {
@@ -104,6 +143,10 @@ export class KubeSource {
     this.nodeWatcher.stop();
     for (const r of this.podWatches.values()) r.stop();
     this.podWatches.clear();
+    this.svcWatch?.services.stop();
+    this.svcWatch?.slices.stop();
+    clearTimeout(this.svcTimer);
+    this.svcTimer = undefined;
     clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
     this.settle?.reject(new KubeError('stopped'));
@@ -130,6 +173,25 @@ export class KubeSource {
     return () => this.cbs.status.delete(cb);
   }
 
+  onServices(cb: ServicesCb): () => void {
+    this.cbs.services.add(cb);
+    return () => this.cbs.services.delete(cb);
+  }
+
+  onServicesStatus(cb: ServicesStatusCb): () => void {
+    this.cbs.servicesStatus.add(cb);
+    return () => this.cbs.servicesStatus.delete(cb);
+  }
+
+  /** the Services and endpoints last delivered (empty before the first list) */
+  services(): ServiceSet {
+    return this.serviceSet;
+  }
+
+  servicesStatus(what: 'services' | 'endpointslices'): SourceStatus | undefined {
+    return this.svcStatuses.get(what);
+  }
+
   nodes(): NodeInfo[] {
     return this.nodeWatcher.current();
   }
@@ -151,6 +213,31 @@ export class KubeSource {
     if (sameStatus(this.statuses.get(scope), s)) return;
     this.statuses.set(scope, s);
     for (const cb of this.cbs.status) cb(scope, s);
+  }
+
+  private setServicesStatus(what: 'services' | 'endpointslices', s: SourceStatus): void {
+    if (sameStatus(this.svcStatuses.get(what), s)) return;
+    this.svcStatuses.set(what, s);
+    for (const cb of this.cbs.servicesStatus) cb(what, s);
+  }
+
+  private servicesChanged(): void {
+    if (this.svcTimer || !this.running) return;
+    this.svcTimer = setTimeout(() => this.flushServices(), this.debounceMs);
+  }
+
+  private flushServices(): void {
+    this.svcTimer = undefined;
+    const w = this.svcWatch;
+    if (!w) return;
+    const services = new Map<string, ServiceInfo>();
+    for (const s of w.services.items()) {
+      const info = toServiceInfo(s);
+      services.set(`${info.namespace}/${info.name}`, info);
+    }
+    const endpoints = mergeEndpoints(w.slices.items(), this.serviceSet.endpoints, Date.now());
+    this.serviceSet = { services, endpoints };
+    for (const cb of this.cbs.services) cb(this.serviceSet);
   }
 
   private nodesChanged(c: NodeSetChange): void {
