@@ -40,7 +40,7 @@ export const Iface = Obj({
   ifindex: Type.Integer(), iflink: Type.Integer(),
   kind: Lit('loopback', 'device', 'veth', 'bridge', 'vxlan', 'geneve', 'bond', 'vlan', 'macvlan', 'ipvlan', 'tun', 'wireguard', 'dummy', 'other'),
   master: Opt(Type.String()), mtu: Int(), operstate: Type.String(), flags: Int('IFF_* flags'), adminUp: Type.Boolean(), promisc: Type.Boolean(),
-  mac: Opt(Type.String()), linkNetnsId: Opt(Type.Integer()), hairpin: Opt(Type.Boolean()), counters: Opt(IfaceCounters),
+  mac: Opt(Type.String()), linkNetnsId: Opt(Type.Integer()), linkNetns: Opt(Type.String({ description: 'named namespace of the peer (ip -d link: link-netns NAME)' })), hairpin: Opt(Type.Boolean()), counters: Opt(IfaceCounters),
 });
 export const Route = Obj({
   dst: Type.String({ description: "'default' or a CIDR" }), gateway: Opt(Type.String()), dev: Opt(Type.String()), proto: Opt(Type.String()),
