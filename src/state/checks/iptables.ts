@@ -64,19 +64,24 @@ export function podCidrsOf(node: NodeState): PodCidrs | undefined {
 
 /* ---------- does a chain accept a CIDR ---------- */
 
-// matches that keep an ACCEPT "for the CIDR": comments, -s/-d, -i/-o, a mark (kube-proxy's and Calico's "vetted" marks)
+// matches that keep an ACCEPT "for the CIDR": comments, -s/-d, -i/-o. A mark is not one (kube-proxy's
+// KUBE-FORWARD accepts only its 0x4000 masquerade mark), except in Calico's chains, whose policy marks
+// (0x10000) accepted pod traffic.
 const HARMLESS = [
   /-m comment --comment (?:"(?:[^"\\]|\\.)*"|\S+)/g,
   /(?:! )?-[sd] \S+/g,
   /(?:! )?-[io] \S+/g,
-  /-[jg] \S+(?: --[\w-]+ \S+)*/g,
-  /-m mark --mark \S+/g,
+  /-[jg] \S+.*$/g,
 ];
+const MARK = /-m mark --mark \S+/g;
 
-/** the rule's conditions other than the harmless ones ('' = none): -p, --ctstate, -m set … */
-export function otherConditions(r: IptRule): string {
+const isCalico = (chain: string, r: IptRule) => chain.startsWith('cali-') || !!r.comment?.startsWith('cali:');
+
+/** the rule's conditions other than the harmless ones ('' = none): -p, --ctstate, -m set, a mark … */
+export function otherConditions(r: IptRule, chain = ''): string {
   let s = ` ${r.spec} `;
   for (const re of HARMLESS) s = s.replace(re, ' ');
+  if (isCalico(chain, r)) s = s.replace(MARK, ' ');
   return s.trim();
 }
 
@@ -94,8 +99,8 @@ function devicesFor(node: NodeState, cidr: Cidr4): Set<string> {
 }
 
 /** an ACCEPT rule lets traffic of the CIDR through */
-function covers(r: IptRule, cidr: Cidr4, devs: Set<string>): boolean {
-  if (otherConditions(r)) return false;
+function covers(r: IptRule, chain: string, cidr: Cidr4, devs: Set<string>): boolean {
+  if (otherConditions(r, chain)) return false;
   const s = r.source && !r.source.startsWith('!') ? parseCidr4(r.source) : undefined;
   const d = r.dest && !r.dest.startsWith('!') ? parseCidr4(r.dest) : undefined;
   if (r.source?.startsWith('!') || r.dest?.startsWith('!')) return false;
@@ -115,7 +120,7 @@ function walk(table: Record<string, IptChain>, chain: string, cidr: Cidr4, devs:
   if (!c || depth > 4) return { result: 'fall' };
   for (const r of c.rules) {
     const t = r.target;
-    if (t === 'ACCEPT' && covers(r, cidr, devs)) return { result: 'accept', via: path };
+    if (t === 'ACCEPT' && covers(r, chain, cidr, devs)) return { result: 'accept', via: path };
     if ((t === 'DROP' || t === 'REJECT') && unconditional(r)) return { result: 'drop', via: path };
     if (t === 'RETURN' && unconditional(r)) return { result: 'fall' };
     if (t && table[t] && t !== chain && table[t]!.policy === undefined) {
