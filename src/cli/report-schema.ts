@@ -91,6 +91,14 @@ export const NodeReport = Obj({
   kernelTableFull: Obj({ sinceStart: Int(), lastText: Opt(Type.String()), lastAt: Opt(Type.Number()), recent: Type.Array(KernelEvent) }),
   pods: Opt(Obj({ status: KubeStatus, items: Type.Array(PodItem), strayVeths: Type.Array(Type.String()) })),
   problems: Type.Array(Problem),
+  checks: Type.Array(
+    Obj({
+      id: Type.String({ description: 'the check (= problem code), as in docs/checks.md' }),
+      verdict: Lit('ok', 'flagged', 'n/a', 'cannot-tell'),
+      reason: Opt(Type.String({ description: 'flagged: the messages; n/a and cannot-tell: why' })),
+    }),
+    { description: 'every check of the catalogue on this node' },
+  ),
   processes: Opt(Type.Unknown({ description: 'with --processes: the stale-process view of the node, or {error} (not described here)' })),
 });
 
