@@ -8,6 +8,9 @@ import type { AppState, NodeState, Problem } from '../state/types.js';
 import type { PodInfo } from '../sources/types.js';
 import { clampList, followKey, type ListState, listId, matchesFilter, type Pane, type UiState } from './nav.js';
 import {
+  checkFilterText,
+  type CheckRow,
+  checkRows,
   ifaceFilterText,
   interfacesOf,
   nodeFilterText,
@@ -17,9 +20,7 @@ import {
   type PodRow,
   primaryIface,
   problemsAbout,
-  problemFilterText,
   sortIfaces,
-  sortProblems,
 } from './select.js';
 import type { IfaceRow } from './tables.js';
 import type { CaptureTarget } from './types.js';
@@ -53,7 +54,7 @@ export type ViewModel =
   | ({ kind: 'overview'; selected?: NodeState } & ListView<NodeState>)
   | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'interfaces'; selected?: IfaceRow } & ListView<IfaceRow>)
   | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'pods'; selected?: PodRow } & ListView<PodRow>)
-  | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'checks'; selected?: Problem } & ListView<Problem>)
+  | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'checks'; selected?: CheckRow } & ListView<CheckRow>)
   | { kind: 'other' };
 
 function listView<R>(id: string, all: R[], text: (r: R) => string, key: (r: R) => string, ui: UiState, page: number): ListView<R> {
@@ -105,7 +106,7 @@ export function viewModel(snap: Snapshot, ui: UiState, size: Size, now: number):
     const v = listView(id, node ? podRows(node) : [], podFilterText, (r) => r.key, ui, page);
     return { ...base, pane: 'pods', ...v, selected: v.rows[v.list.cursor] };
   }
-  const v = listView(id, node ? sortProblems(node.problems) : [], problemFilterText, problemKey, ui, page);
+  const v = listView(id, node ? checkRows(node) : [], checkFilterText, (r) => r.key, ui, page);
   return { ...base, pane: 'checks', ...v, selected: v.rows[v.list.cursor] };
 }
 
@@ -124,7 +125,7 @@ export function captureTarget(vm: ViewModel): CaptureTarget | undefined {
     return nodeTarget;
   }
   // a check about an interface captures on it
-  const subject = vm.selected?.subject;
+  const subject = vm.selected?.problem?.subject;
   if (subject && interfacesOf(vm.node).some((i) => i.name === subject)) return { kind: 'interface', node: vm.name, iface: subject };
   return nodeTarget;
 }
