@@ -14,6 +14,9 @@ import { linkPods } from '../../src/state/podlinks.js';
 import { evaluate, verdicts } from '../../src/state/rules.js';
 import { newNode } from '../../src/state/store.js';
 import type { NodeState } from '../../src/state/types.js';
+import { checkLines } from '../../src/ui/detail.js';
+import { checkRows } from '../../src/ui/select.js';
+import { textReport } from '../../src/cli/report.js';
 
 /** iptables-save text → IptRuleset (tables, chains with policies, rules with the fields the checks read) */
 function ruleset(text: string): IptRuleset {
@@ -367,5 +370,33 @@ describe('CIDR helpers', () => {
     expect(cidrContains(parseCidr4('10.244.1.0/24')!, parseCidr4('10.0.0.0/8')!)).toBe(false);
     expect(parseCidr4('fd00::/64')).toBeUndefined();
     expect(parseCidr4('10.0.0.300')).toBeUndefined();
+  });
+});
+
+describe('the checks pane and --once text', () => {
+  const text = (segs: { text: string }[]) => segs.map((x) => x.text).join('');
+  it('lists every check: flagged ones first with ✗, then ? cannot tell, – n/a, ✓ ok, each with why; outside text sanitized', () => {
+    const n = node({ values: { iptables: ipt(undefined, DOCKER_FORWARD), agents: [] }, podCIDRs: ['10.244.1.0/24'], pods: [pod('web\u001b[2J', { podIPs: ['10.244.1.9'] })] });
+    const rows = checkRows(n);
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(CATALOGUE.map((c) => c.id)));
+    const order = rows.map((r) => r.verdict);
+    expect(order).toEqual([...order].sort((a, b) => ['flagged', 'cannot-tell', 'n/a', 'ok'].indexOf(a) - ['flagged', 'cannot-tell', 'n/a', 'ok'].indexOf(b)));
+    const lines = rows.map((r) => checkLines(r, 200, false).map(text));
+    const drop = lines[rows.findIndex((r) => r.id === 'iptables-forward-drop')]!;
+    expect(drop[0]).toMatch(/^  ✗ CRIT iptables-forward-drop/);
+    expect(drop[1]).toMatch(/→ iptables -P FORWARD ACCEPT/);
+    const split = lines[rows.findIndex((r) => r.id === 'iptables-backend-split')]!;
+    expect(split[0]).toMatch(/^  \? CANNOT TELL iptables-backend-split/);
+    expect(split[1]).toMatch(/iptables-legacy-save not found/);
+    expect(lines[rows.findIndex((r) => r.id === 'kube-proxy-chains')]![0]).toMatch(/^  – N\/A {2}kube-proxy-chains/);
+    expect(lines[rows.findIndex((r) => r.id === 'bridge-down')]![0]).toMatch(/^  ✓ OK {3}bridge-down/);
+    for (const l of lines.flat()) expect(l).not.toContain('\u001b');
+  });
+  it('--once text: problems as before, then how many checks cannot tell', () => {
+    const n = { ...node({ values: { iptables: ipt(undefined, DOCKER_FORWARD) }, podCIDRs: ['10.244.1.0/24'], pods: [] }), sample: { at: 1000 } as NodeState['sample'] };
+    const t = textReport({ order: ['n1'], nodes: { n1: n }, interval: 1, kube: { kind: 'ok' }, ticks: 1, startedAt: 0, readonly: false }).split('\n');
+    expect(t[1]).toMatch(/crit: filter FORWARD policy DROP/);
+    const cannot = verdicts(n).filter((v) => v.verdict === 'cannot-tell').length;
+    expect(t.at(-1)).toMatch(new RegExp(`^n1: ${cannot} check\\(s\\) cannot tell \\(`));
   });
 });
