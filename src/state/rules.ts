@@ -336,7 +336,7 @@ const GATES: Record<string, (node: NodeState) => Skip> = {
   'br-nf-call-iptables': (n) => needs(n, 'facts') ?? needs(n, 'interfaces') ?? (hasKind(n, 'bridge') && n.kube ? undefined : { na: 'not a bridge CNI node with pods' }),
   'tw-recycle': (n) => sysctl(n, 'net.ipv4.tcp_tw_recycle'),
   selinux: (n) => needs(n, 'facts') ?? (valueOf(n, 'facts')!.selinuxEnforcing === undefined ? { na: 'no SELinux' } : n.kube ? undefined : { na: 'not a Kubernetes node' }),
-  'neigh-failed': (n) => needsLive(n) ?? (n.kube ? needs(n, 'neighbours') : { cannot: 'no pod IPs (no Kubernetes API)' }),
+  'neigh-failed': (n) => needsLive(n) ?? (n.kube && (n.kube.status.kind === 'ok' || n.kube.pods.length) ? needs(n, 'neighbours') : { cannot: 'no pod IPs (no Kubernetes API)' }),
   'pod-no-veth': podGate,
   'pod-mtu': podGate,
   'pod-veth-down': podGate,

@@ -3,6 +3,7 @@
  * The committed docs/checks.md must be what the code generates (node scripts/checks-doc.mjs after
  * npm run build); the plain listing names every check, the JSON carries the whole catalogue.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,5 +33,14 @@ describe('netwatch checks', () => {
     expect(parseCli(['checks', '--json'], { env }).command).toBe('checks');
     expect(parseCli(['checks'], { env })).toMatchObject({ command: 'checks', json: false });
     expect(() => parseCli(['checks', 'extra'], { env })).toThrow(/checks takes no argument/);
+  });
+  it('the binary prints it (needs npm run build): plain text by default, JSON with --json, exit 0', () => {
+    const run = (...a: string[]) => spawnSync(process.execPath, [join(ROOT, 'bin/netwatch.js'), 'checks', ...a], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, XDG_CONFIG_HOME: '/nonexistent' } });
+    const plain = run();
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stdout).toBe(`${checksText()}\n`);
+    const json = run('--json');
+    expect(json.status, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).checks).toHaveLength(CATALOGUE.length);
   });
 });
