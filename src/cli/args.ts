@@ -6,7 +6,7 @@ import { flagName, SETTINGS, settingValue, type Setting, type SettingKey, type S
 export { parseRequestTimeout, UsageError };
 
 export interface Options {
-  command: 'watch' | 'capture';
+  command: 'watch' | 'capture' | 'checks';
   hosts: string[];
   sshConfig?: string;
   acceptNewHostKeys: boolean;
@@ -52,6 +52,7 @@ export interface Options {
 
 export const USAGE = `usage: netwatch [--hosts H1,H2 | --nodes POOL|NAMES|GLOB | -l SELECTOR] [options]
        netwatch capture TARGET [--filter EXPR] [--seconds N] [--count N] -w FILE [options]
+       netwatch checks [--json]   every check netwatch makes: id, severity, what it reads, source
 
 With no target netwatch watches this machine (no SSH).
 
@@ -198,6 +199,9 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     if (pos.length !== 2) throw new UsageError('capture takes one TARGET: namespace/pod, NODE or NODE:INTERFACE');
     target = pos[1];
     if (!v.w) throw new UsageError('capture needs -w FILE');
+  } else if (pos[0] === 'checks') {
+    command = 'checks';
+    if (pos.length !== 1) throw new UsageError(`checks takes no argument, not ${JSON.stringify(pos[1])}`);
   } else if (pos.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(pos[0])}`);
   }

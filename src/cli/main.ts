@@ -68,6 +68,10 @@ export async function main(argv: string[]): Promise<number> {
   log(`start: ${argv.join(' ')}`);
   for (const k of unknownEnv(process.env)) log(`ignored: ${k} is no netwatch setting (docs/config.md)`);
 
+  if (opts.command === 'checks') {
+    const { checksCommand } = await import('./checks.js');
+    return checksCommand(opts.json);
+  }
   if (opts.command === 'capture') {
     const { captureCommand } = await import('./capture.js');
     const { KubeConfigError } = await import('../sources/k8s/kubeconfig.js');

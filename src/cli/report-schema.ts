@@ -40,7 +40,7 @@ export const Iface = Obj({
   ifindex: Type.Integer(), iflink: Type.Integer(),
   kind: Lit('loopback', 'device', 'veth', 'bridge', 'vxlan', 'geneve', 'bond', 'vlan', 'macvlan', 'ipvlan', 'tun', 'wireguard', 'dummy', 'other'),
   master: Opt(Type.String()), mtu: Int(), operstate: Type.String(), flags: Int('IFF_* flags'), adminUp: Type.Boolean(), promisc: Type.Boolean(),
-  mac: Opt(Type.String()), linkNetnsId: Opt(Type.Integer()), hairpin: Opt(Type.Boolean()), counters: Opt(IfaceCounters),
+  mac: Opt(Type.String()), linkNetnsId: Opt(Type.Integer()), linkNetns: Opt(Type.String({ description: 'named namespace of the peer (ip -d link: link-netns NAME)' })), hairpin: Opt(Type.Boolean()), counters: Opt(IfaceCounters),
 });
 export const Route = Obj({
   dst: Type.String({ description: "'default' or a CIDR" }), gateway: Opt(Type.String()), dev: Opt(Type.String()), proto: Opt(Type.String()),
@@ -91,6 +91,14 @@ export const NodeReport = Obj({
   kernelTableFull: Obj({ sinceStart: Int(), lastText: Opt(Type.String()), lastAt: Opt(Type.Number()), recent: Type.Array(KernelEvent) }),
   pods: Opt(Obj({ status: KubeStatus, items: Type.Array(PodItem), strayVeths: Type.Array(Type.String()) })),
   problems: Type.Array(Problem),
+  checks: Type.Array(
+    Obj({
+      id: Type.String({ description: 'the check (= problem code), as in docs/checks.md' }),
+      verdict: Lit('ok', 'flagged', 'n/a', 'cannot-tell'),
+      reason: Opt(Type.String({ description: 'flagged: the messages; n/a and cannot-tell: why' })),
+    }),
+    { description: 'every check of the catalogue on this node' },
+  ),
   processes: Opt(Type.Unknown({ description: 'with --processes: the stale-process view of the node, or {error} (not described here)' })),
 });
 

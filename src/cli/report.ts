@@ -1,5 +1,6 @@
 /** --once output: JSON for scripts and incident channels, or a short text table. Pure. */
 import { collectorErrors, collectorsReport, routesOf, type CollectorName } from '../state/model.js';
+import { verdicts } from '../state/rules.js';
 import { nodeAddresses, primaryChoice } from '../state/topology.js';
 import type { AppState, Collected, NodeState } from '../state/types.js';
 import { oneLine } from '../ui/format.js';
@@ -57,6 +58,8 @@ export function nodeReport(n: NodeState, now = Date.now()) {
         }
       : undefined,
     problems: n.problems,
+    /** every check of the catalogue on this node: ok, flagged, n/a or cannot-tell (with why) */
+    checks: verdicts(n).map((v) => ({ id: v.id, verdict: v.verdict, ...(v.reason !== undefined && v.verdict !== 'ok' ? { reason: v.reason } : {}) })),
   };
 }
 
@@ -129,7 +132,16 @@ export function textReport(st: AppState): string {
     const e = collectorErrors(st.nodes[name]!);
     return e.length ? [oneLine(`${name}: collector errors: ${e.map((x) => `${x.name}: ${oneLine(x.error).slice(0, 120)}`).join('; ')}`)] : [];
   });
-  return [...table, ...errors, ...differencesText(st)].join('\n');
+  // checks that could not tell on a node (tool missing, permission, no API, pending), one count line per node
+  const cannot = st.order.flatMap((name) => {
+    const n = st.nodes[name]!;
+    if (!n.sample) return [];
+    const c = verdicts(n).filter((v) => v.verdict === 'cannot-tell');
+    if (!c.length) return [];
+    const shown = c.slice(0, 3).map((v) => `${v.id}: ${oneLine(v.reason ?? '').slice(0, 60)}`).join('; ');
+    return [oneLine(`${name}: ${c.length} check(s) cannot tell (${shown}${c.length > 3 ? '; …' : ''})`)];
+  });
+  return [...table, ...errors, ...cannot, ...differencesText(st)].join('\n');
 }
 
 /** a node counts as sampled when its last tick produced a sample */

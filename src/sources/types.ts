@@ -81,6 +81,8 @@ export interface Iface {
   mac?: string;
   /** `ip -d link`: link-netnsid of a veth whose peer is in another namespace */
   linkNetnsId?: number;
+  /** `ip -d link`: link-netns NAME, when the peer's namespace is a named one (ip prints the name instead of the id) */
+  linkNetns?: string;
   /** /sys/class/net/BR/brif/X/hairpin_mode, for bridge ports */
   hairpin?: boolean;
   counters?: IfaceCounters;

@@ -11,7 +11,7 @@
  */
 import type { Iface, PodInfo } from '../sources/types.js';
 import { interfacesOf, routesOf, valueOf } from './model.js';
-import { peerIface } from './topology.js';
+import { peerElsewhere, peerIface } from './topology.js';
 import type { NodeState, PodLink } from './types.js';
 
 export function linkPods(node: NodeState): { links: PodLink[]; strayVeths: Iface[] } {
@@ -57,7 +57,7 @@ export function linkPods(node: NodeState): { links: PodLink[]; strayVeths: Iface
   // uplink (the default route's device) can be a veth too, when the node is itself a container
   const uplinks = new Set(routes.filter((r) => r.dst === 'default' && r.dev).map((r) => r.dev));
   const strayVeths = pods.length
-    ? ifaces.filter((i) => i.kind === 'veth' && !used.has(i.name) && !uplinks.has(i.name) && i.linkNetnsId !== undefined)
+    ? ifaces.filter((i) => i.kind === 'veth' && !used.has(i.name) && !uplinks.has(i.name) && peerElsewhere(i))
     : [];
   return { links, strayVeths };
 }

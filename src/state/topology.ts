@@ -51,7 +51,7 @@ export function primaryChoice(n: TopologyNode): { iface: Iface; via: PrimaryVia 
   const byAddr = addr ? named(deviceOfAddress(routes, addr)) : undefined;
   if (byAddr) return { iface: byAddr, via: 'address' };
   const devices = ifaces.filter((i) => i.kind === 'device');
-  const other = ifaces.filter((i) => i.kind !== 'loopback' && !(i.kind === 'veth' && i.linkNetnsId !== undefined));
+  const other = ifaces.filter((i) => i.kind !== 'loopback' && !(i.kind === 'veth' && peerElsewhere(i)));
   const pick = devices.find(isUp) ?? devices[0] ?? other.find(isUp) ?? other[0];
   return pick ? { iface: pick, via: 'device' } : undefined;
 }
@@ -144,6 +144,11 @@ export function peerIface(byIndex: ReadonlyMap<number, Iface>, p: PodPeer): { if
   if (p.eth0Index !== undefined && i.iflink !== 0 && i.iflink !== p.eth0Index) {
     return { reason: `eth0's peer index ${p.peer} is ${i.name}, whose peer is index ${i.iflink}, not the pod's eth0 (${p.eth0Index})` };
   }
-  if (i.linkNetnsId === undefined && i.iflink === i.ifindex) return { reason: `${i.name} has no peer in another namespace` };
+  if (!peerElsewhere(i) && i.iflink === i.ifindex) return { reason: `${i.name} has no peer in another namespace` };
   return { iface: i };
+}
+
+/** a veth whose peer is in another network namespace: `ip -d link` printed link-netnsid N or link-netns NAME */
+export function peerElsewhere(i: Iface): boolean {
+  return i.linkNetnsId !== undefined || i.linkNetns !== undefined;
 }

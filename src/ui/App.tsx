@@ -146,6 +146,10 @@ export function App(props: AppProps) {
         if (vm.kind === 'overview' && vm.selected) dispatch({ type: 'open', node: vm.selected.name, pane: 'pods' });
         else dispatch({ type: 'pane', pane: 'pods' });
         return;
+      case 'checks':
+        if (vm.kind === 'overview' && vm.selected) dispatch({ type: 'open', node: vm.selected.name, pane: 'checks' });
+        else if (vm.kind === 'detail') dispatch({ type: 'pane', pane: 'checks' });
+        return;
       case 'nextPane':
       case 'prevPane':
         dispatch({ type: 'cyclePane', dir: cmd === 'nextPane' ? 1 : -1 });

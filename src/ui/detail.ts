@@ -5,7 +5,8 @@ import { clipSegs, type Seg, segsWidth } from './columns.js';
 import { oneLine, truncate } from './format.js';
 import { type Pane, PANES } from './nav.js';
 import { selected } from './ansi.js';
-import { podRows, podsProblem, type Tone, worstProblem } from './select.js';
+import { type CheckRow, podRows, podsProblem, type Tone, worstProblem } from './select.js';
+import type { Verdict } from '../state/catalogue.js';
 import { SEVERITY_TONE } from './tables.js';
 
 const SEVERITY_LABEL = { crit: 'CRIT', warn: 'WARN', info: 'INFO' } as const;
@@ -28,15 +29,36 @@ export function tabSegs(node: NodeState | undefined, active: Pane, width: number
   return clipSegs(segs, width);
 }
 
-/** two lines per problem: severity, subject and message; then the remedy */
-export function checkLines(p: Problem, width: number, isSelected: boolean): [Seg[], Seg[]] {
+const VERDICT_MARK: Record<Exclude<Verdict, 'flagged'>, { mark: string; tone: Tone; label: string }> = {
+  ok: { mark: '✓', tone: 'ok', label: 'ok' },
+  'n/a': { mark: '–', tone: 'dim', label: 'n/a' },
+  'cannot-tell': { mark: '?', tone: 'warn', label: 'cannot tell' },
+};
+
+/** two lines per problem: ✗, severity, subject and message; then the remedy */
+export function problemLines(p: Problem, width: number, isSelected: boolean): [Seg[], Seg[]] {
   const subject = p.subject && !p.message.includes(p.subject) ? `${p.subject}: ` : '';
   const first: Seg[] = [
     { text: isSelected ? '> ' : '  ' },
+    { text: '✗ ', tone: SEVERITY_TONE[p.severity] },
     { text: SEVERITY_LABEL[p.severity], tone: SEVERITY_TONE[p.severity] },
-    { text: ` ${p.code}  ${oneLine(subject + p.message)}` },
+    { text: ` ${oneLine(p.code)}  ${oneLine(subject + p.message)}` },
   ];
-  const second: Seg[] = [{ text: `       → ${p.remedy ? oneLine(p.remedy) : 'no remedy recorded'}`, tone: 'dim' }];
+  const second: Seg[] = [{ text: `         → ${p.remedy ? oneLine(p.remedy) : 'no remedy recorded'}`, tone: 'dim' }];
+  return [isSelected ? selected(clipSegs(first, width), width) : clipSegs(first, width), clipSegs(second, width)];
+}
+
+/** two lines per check: a flagged one as its problem; else ✓ ok, – n/a or ? cannot tell, the check, and why */
+export function checkLines(r: CheckRow, width: number, isSelected: boolean): [Seg[], Seg[]] {
+  if (r.problem) return problemLines(r.problem, width, isSelected);
+  const m = VERDICT_MARK[r.verdict as Exclude<Verdict, 'flagged'>];
+  const first: Seg[] = [
+    { text: isSelected ? '> ' : '  ' },
+    { text: `${m.mark} `, tone: m.tone },
+    { text: m.label.toUpperCase().padEnd(4), tone: m.tone },
+    { text: ` ${r.id}  ${oneLine(r.title)}` },
+  ];
+  const second: Seg[] = [{ text: `         ${r.reason ? oneLine(r.reason) : ''}`, tone: 'dim' }];
   return [isSelected ? selected(clipSegs(first, width), width) : clipSegs(first, width), clipSegs(second, width)];
 }
 

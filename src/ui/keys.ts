@@ -39,6 +39,7 @@ export type Command =
   | 'help'
   | 'quit'
   | 'pods'
+  | 'checks'
   | 'capture'
   | 'captureAll'
   | 'processes'
@@ -99,6 +100,7 @@ export const BINDINGS: readonly Binding[] = [
 
   { scope: 'overview', command: 'open', keys: [{ name: 'return' }], help: 'open the node', hint: 'open' },
   { scope: 'overview', command: 'pods', keys: [{ ch: 'p' }], help: "open the node's pods", hint: 'pods' },
+  { scope: 'overview', command: 'checks', keys: [{ ch: 'v' }], help: "open the node's checks" },
   { scope: 'overview', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the node', hint: 'capture' },
   { scope: 'overview', command: 'captureAll', keys: [{ ch: 'C' }], help: 'same capture on every node shown (a pcap each)' },
   { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
@@ -109,6 +111,7 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'detail', command: 'nextPane', keys: [{ name: 'tab' }], help: 'next pane', hint: 'panes' },
   { scope: 'detail', command: 'prevPane', keys: [{ name: 'tab', shift: true }], help: 'previous pane' },
   { scope: 'detail', command: 'pods', keys: [{ ch: 'p' }], help: 'pods pane', hint: 'pods' },
+  { scope: 'detail', command: 'checks', keys: [{ ch: 'v' }], help: 'checks pane (every check and its verdict)', hint: 'checks' },
   { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
   { scope: 'detail', command: 'podServices', keys: [{ ch: 'v' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },

@@ -6,6 +6,8 @@ import type { Iface, PodInfo } from '../sources/types.js';
 import type { IfaceRates, KubeStatus, NodeState, NodeStatus, PodLink, Problem, Severity } from '../state/types.js';
 import { interfacesOf as modelInterfaces, isLive } from '../state/model.js';
 import { primaryInterface } from '../state/topology.js';
+import { CATALOGUE, type Verdict } from '../state/catalogue.js';
+import { verdicts } from '../state/rules.js';
 import { fmtAge, oneLine } from './format.js';
 
 export const SEVERITY_RANK: Record<Severity, number> = { crit: 0, warn: 1, info: 2 };
@@ -212,4 +214,39 @@ export function podFilterText(r: PodRow): string {
 
 export function problemFilterText(p: Problem): string {
   return [p.severity, p.code, p.subject, p.message].filter(Boolean).join(' ');
+}
+
+/** one row of the checks pane: a flagged problem, or a check's verdict when it did not flag */
+export interface CheckRow {
+  key: string;
+  id: string;
+  title: string;
+  verdict: Verdict;
+  problem?: Problem;
+  /** n/a and cannot-tell: why */
+  reason?: string;
+}
+
+const VERDICT_RANK: Record<Verdict, number> = { flagged: 0, 'cannot-tell': 1, 'n/a': 2, ok: 3 };
+const TITLES = new Map(CATALOGUE.map((c) => [c.id, c.title]));
+
+/** every check of the node: its problems worst first, then what cannot tell, what does not apply, what is ok */
+export function checkRows(node: NodeState): CheckRow[] {
+  const flagged: CheckRow[] = sortProblems(node.problems).map((p) => ({
+    key: `${p.code}:${p.subject ?? ''}:${p.message}`,
+    id: p.code,
+    title: TITLES.get(p.code) ?? p.code,
+    verdict: 'flagged',
+    problem: p,
+  }));
+  const rest: CheckRow[] = verdicts(node)
+    .filter((v) => v.verdict !== 'flagged')
+    .map((v, i) => ({ v, i }))
+    .sort((a, b) => VERDICT_RANK[a.v.verdict] - VERDICT_RANK[b.v.verdict] || a.i - b.i)
+    .map(({ v }) => ({ key: `check:${v.id}`, id: v.id, title: TITLES.get(v.id) ?? v.id, verdict: v.verdict, ...(v.reason ? { reason: v.reason } : {}) }));
+  return [...flagged, ...rest];
+}
+
+export function checkFilterText(r: CheckRow): string {
+  return [r.verdict, r.id, r.title, r.problem ? problemFilterText(r.problem) : r.reason].filter(Boolean).join(' ');
 }

@@ -8,6 +8,9 @@ import type { AppState, NodeState, Problem } from '../state/types.js';
 import type { PodInfo } from '../sources/types.js';
 import { clampList, followKey, type ListState, listId, matchesFilter, type Pane, type UiState } from './nav.js';
 import {
+  checkFilterText,
+  type CheckRow,
+  checkRows,
   ifaceFilterText,
   interfacesOf,
   nodeFilterText,
@@ -17,9 +20,7 @@ import {
   type PodRow,
   primaryIface,
   problemsAbout,
-  problemFilterText,
   sortIfaces,
-  sortProblems,
 } from './select.js';
 import type { IfaceRow } from './tables.js';
 import type { CaptureTarget } from './types.js';
@@ -54,7 +55,7 @@ export type ViewModel =
   | ({ kind: 'overview'; selected?: NodeState } & ListView<NodeState>)
   | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'interfaces'; selected?: IfaceRow } & ListView<IfaceRow>)
   | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'pods'; selected?: PodRow } & ListView<PodRow>)
-  | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'checks'; selected?: Problem } & ListView<Problem>)
+  | ({ kind: 'detail'; node?: NodeState; name: string; pane: 'checks'; selected?: CheckRow } & ListView<CheckRow>)
   | ({ kind: 'pool'; selected?: Difference } & ListView<Difference>)
   | { kind: 'other' };
 
@@ -120,7 +121,7 @@ export function viewModel(snap: Snapshot, ui: UiState, size: Size, now: number):
     const v = listView(id, node ? podRows(node) : [], podFilterText, (r) => r.key, ui, page);
     return { ...base, pane: 'pods', ...v, selected: v.rows[v.list.cursor] };
   }
-  const v = listView(id, node ? sortProblems(node.problems) : [], problemFilterText, problemKey, ui, page);
+  const v = listView(id, node ? checkRows(node) : [], checkFilterText, (r) => r.key, ui, page);
   return { ...base, pane: 'checks', ...v, selected: v.rows[v.list.cursor] };
 }
 
@@ -139,7 +140,7 @@ export function captureTarget(vm: ViewModel): CaptureTarget | undefined {
     return nodeTarget;
   }
   // a check about an interface captures on it
-  const subject = vm.selected?.subject;
+  const subject = vm.selected?.problem?.subject;
   if (subject && interfacesOf(vm.node).some((i) => i.name === subject)) return { kind: 'interface', node: vm.name, iface: subject };
   return nodeTarget;
 }

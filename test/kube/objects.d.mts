@@ -29,6 +29,8 @@ export interface PodOptions {
   uid?: string;
   labels?: Record<string, string>;
   phase?: string;
+  /** the controller, written to metadata.ownerReferences with controller: true */
+  owner?: { kind: string; name: string };
 }
 
 export declare const FIXTURES_DIR: string;

@@ -108,6 +108,8 @@ export function makePod(template, o) {
     pod.status.podIPs = ips.map((ip) => ({ ip }));
   }
   if (o.phase) pod.status.phase = o.phase;
+  // the controller (a DaemonSet for node agents): { kind, name }
+  if (o.owner) pod.metadata.ownerReferences = [{ apiVersion: o.owner.kind === 'DaemonSet' ? 'apps/v1' : 'v1', kind: o.owner.kind, name: o.owner.name, uid: randomUUID(), controller: true, blockOwnerDeletion: true }];
   return pod;
 }
 

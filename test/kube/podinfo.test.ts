@@ -4,7 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 // what the generated API uses to turn list responses into model objects
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
 import { toPodInfo } from '../../src/sources/k8s/pods.js';
-import { fixture } from './objects.mjs';
+import { fixture, makePod } from './objects.mjs';
 
 describe('toPodInfo', () => {
   it('converts a GKE pod in CrashLoopBackOff with init, sidecar and ephemeral containers', () => {
@@ -66,6 +66,11 @@ describe('toPodInfo', () => {
     expect(p.hostNetwork).toBe(true);
     expect(p.podIPs).toEqual(['192.168.12.34']);
     expect(p.containers.map((c) => c.name)).toEqual(['aws-vpc-cni-init', 'aws-node', 'aws-eks-nodeagent']);
+    // the controller of metadata.ownerReferences: aws-node's DaemonSet (a node agent)
+    expect(p.owner).toEqual({ kind: 'DaemonSet', name: 'aws-node' });
+    expect(toPodInfo(fixture('eks-pod') as V1Pod).owner).toEqual({ kind: 'ReplicaSet', name: 'ledger-api-5f6c7d8b9' });
+    // the test API server's pods can be given one (makePod's owner)
+    expect(toPodInfo(makePod('gke', { name: 'calico-node-x7k2p', owner: { kind: 'DaemonSet', name: 'calico-node' } }) as V1Pod).owner).toEqual({ kind: 'DaemonSet', name: 'calico-node' });
   });
 
   it('converts an unscheduled pod: no node, no IP, containers waiting', () => {

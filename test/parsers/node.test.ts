@@ -58,6 +58,9 @@ describe('interfaces', () => {
     expect(pod.peer).toMatch(/^if\d+$/);
     const bn = parseIpLinkDetail(fx('ip-o-d-link.bridge-netns'));
     expect(bn.find((d) => d.name === 'vp1')).toMatchObject({ kind: 'veth', peer: 'vb1' });
+    // a peer in a named namespace: `link-netns cni-…`, no id
+    const named = parseIpLinkDetail(fx('ip-o-d-link.named-netns')).find((d) => d.kind === 'veth')!;
+    expect(named).toMatchObject({ name: 'veth3a1f0c2e', linkNetns: 'cni-5f1c2a3b-0d4e-6f78-9a0b-1c2d3e4f5a6b', linkNetnsId: undefined });
   });
 });
 

@@ -77,6 +77,8 @@ export function toPodInfo(pod: V1Pod): PodInfo {
   if (st.reason) info.reason = st.reason;
   if (m.deletionTimestamp) info.terminating = true;
   if (st.hostIP) info.hostIP = st.hostIP;
+  const ctl = m.ownerReferences?.find((o) => o.controller);
+  if (ctl) info.owner = { kind: ctl.kind, name: ctl.name };
   return info;
 }
 

@@ -115,6 +115,7 @@ export class Assembler {
           promisc: (flags & IFF_PROMISC) !== 0,
           mac: id?.mac,
           linkNetnsId: det?.linkNetnsId,
+          ...(det?.linkNetns !== undefined ? { linkNetns: det.linkNetns } : {}),
           hairpin: port?.hairpin,
           counters: counters.get(name),
         });

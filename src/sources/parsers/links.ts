@@ -83,6 +83,8 @@ export interface IpLinkDetail {
   master?: string;
   kind: IfaceKind;
   linkNetnsId?: number;
+  /** `link-netns NAME`: the peer's namespace is a named one (CNI plugins name them cni-…) */
+  linkNetns?: string;
   promiscuity: number;
 }
 
@@ -141,6 +143,7 @@ export function parseIpLinkDetail(lines: readonly string[]): IpLinkDetail[] {
       master: word(/\bmaster ([^ \t]+)/, first),
       kind,
       linkNetnsId: nsid !== undefined && /^\d+$/.test(nsid) ? Number(nsid) : undefined,
+      ...(nsid !== undefined && !/^\d+$/.test(nsid) ? { linkNetns: nsid } : {}),
       promiscuity: Number(word(/promiscuity (\d+)/, linkLine) ?? 0),
     });
   }

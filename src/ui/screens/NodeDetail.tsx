@@ -2,14 +2,14 @@
  * Node detail: the summary (facts, conntrack, TCP) beside braille charts of its history, the pane
  * tabs, then the interfaces, pods or checks pane, paged to the terminal.
  */
-import type { NodeState, Problem } from '../../state/types.js';
+import type { NodeState } from '../../state/types.js';
 import { footerSegs } from '../chrome.js';
 import { fitColumns, type Seg, segsWidth } from '../columns.js';
 import { Lines } from '../components/Lines.js';
 import { besideEachOther, chartBlock, checkLines, tabSegs } from '../detail.js';
 import { fmtAge, fmtPct, fmtRate } from '../format.js';
 import type { ListState, Pane } from '../nav.js';
-import { type PodRow, podsProblem } from '../select.js';
+import { type CheckRow, type PodRow, podsProblem } from '../select.js';
 import { niceMax, summaryLines } from '../summary.js';
 import { GUTTER, tableLines } from '../table.js';
 import { ifaceColumns, type IfaceRow, podColumns } from '../tables.js';
@@ -19,7 +19,7 @@ export interface NodeDetailProps {
   readonly name: string;
   readonly node?: NodeState;
   readonly pane: Pane;
-  readonly rows: readonly IfaceRow[] | readonly PodRow[] | readonly Problem[];
+  readonly rows: readonly IfaceRow[] | readonly PodRow[] | readonly CheckRow[];
   readonly total: number;
   readonly list: ListState;
   readonly page: number;
@@ -78,8 +78,8 @@ function paneLines(props: NodeDetailProps): Seg[][] {
     const empty = failed ? failed.text : node?.kube ? 'no pod matches' : 'no Kubernetes data for this node';
     return tableLines({ columns: fitColumns(podColumns(w, rows), w), rows, list, page, empty, width });
   }
-  const rows = props.rows as readonly Problem[];
-  if (rows.length === 0) return [[{ text: props.total ? '  no check matches' : '  nothing flagged', tone: 'dim' }]];
+  const rows = props.rows as readonly CheckRow[];
+  if (rows.length === 0) return [[{ text: props.total ? '  no check matches' : '  no check yet', tone: 'dim' }]];
   return rows.slice(list.offset, list.offset + page).flatMap((p, i) => checkLines(p, width, list.offset + i === list.cursor));
 }
 
