@@ -56,6 +56,10 @@ export function nodeReport(n: NodeState, now = Date.now()) {
           strayVeths: n.kube.strayVeths.map((v) => v.name),
         }
       : undefined,
+    /** rates between the last two samples (--once --window): absent with one sample */
+    rates: n.samplesOk >= 2 ? n.rates : undefined,
+    /** the stale-process check (with the API): ok with what it found, or cannot-tell and why */
+    stale: n.stale,
     problems: n.problems,
   };
 }

@@ -6,6 +6,7 @@
 import type { Iface } from '../sources/types.js';
 import { collectorErrors, interfacesOf, isLive, valueOf } from './model.js';
 import { slowLinkText } from './link.js';
+import { staleProblems } from './stale.js';
 import { primaryInterface } from './topology.js';
 import type { NodeState, Problem } from './types.js';
 
@@ -263,7 +264,12 @@ function privileges(node: NodeState): Problem[] {
   return [{ severity: 'info', code: 'needs-root', message: `not root: ${what.join('; ')} need root`, remedy: 'sudo netwatch (netwatch never runs sudo on this machine itself)' }];
 }
 
-const CHECKS = [transport, privileges, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods];
+/** stale processes holding a pod's port (state/stale.ts): only from a live node's last check */
+function staleProcesses(node: NodeState): Problem[] {
+  return isLive(node) ? staleProblems(node.stale) : [];
+}
+
+const CHECKS = [transport, privileges, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods, staleProcesses];
 
 /** all problems of a node, worst first */
 export function evaluate(node: NodeState): Problem[] {

@@ -14,6 +14,7 @@ import { emptyModel, foldModel } from './model.js';
 import { linkPods } from './podlinks.js';
 import { isSlowLink, sec, slowLinkText } from './link.js';
 import type { PodPeer } from './topology.js';
+import type { StaleCheck } from './stale.js';
 
 export const HISTORY = 120;
 
@@ -32,6 +33,8 @@ export interface Actions {
   /** what netwatch misses on the node for want of root (an info problem on its row) */
   setNeedsRoot(name: string, list: readonly NeedsRoot[]): void;
   setTraffic(name: string, sample: TrafficSample): void;
+  /** the last stale-process check of a node (state/stale.ts) */
+  setStale(name: string, check: StaleCheck): void;
 }
 
 export type Store = StoreApi<AppState & Actions>;
@@ -189,6 +192,13 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
       set((st) => {
         const n = st.nodes[name];
         return n ? { nodes: { ...st.nodes, [name]: { ...n, traffic: sample } } } : st;
+      }),
+    setStale: (name, check) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n) return st;
+        const next = { ...n, stale: check };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
       }),
     setConnectedAddress: (name, address) =>
       set((st) => {

@@ -4,6 +4,7 @@ import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo } from '../sources/types.js';
 import type { NodeModel } from './model.js';
 import type { PodPeer } from './topology.js';
+import type { StaleCheck } from './stale.js';
 
 export type Severity = 'crit' | 'warn' | 'info';
 
@@ -86,6 +87,8 @@ export interface NodeState {
   /** node uptime when netwatch first sampled it: kernel lines before it are history */
   firstUptime?: number;
   problems: Problem[];
+  /** the last stale-process check (background, --once, or the `s` view's result): state/stale.ts */
+  stale?: StaleCheck;
   /** Kubernetes: the node object, its pods and their veths */
   kube?: { node?: NodeInfo; pods: PodInfo[]; status: KubeStatus; links: PodLink[]; strayVeths: Iface[] };
   /** the overview's short periodic capture on the primary interface (capture/sampler.ts) */
