@@ -5,16 +5,19 @@
  *   the node's own mount namespace that lists what containerd would: the pod's sidecar) does not
  *   know the old one -> `--once --json` names `stale-process` for bad and shop/web; node `good`
  *   (same setup, its pod healthy, nothing stale) has no such problem and its check says ok.
+ * - the live overview (the binary in tmux) shows it on bad's row, from the background check;
+ *   good's row does not.
  * - --window: on node `good`, a veth pair inside the node receives frames of an unknown
  *   ethertype during the window (real kernel rx_dropped) -> `--once --window 2 --json` shows a
  *   non-zero drop rate and iface-drops for it; `--window 0` shows no rates.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import { startLab, type Lab, type LabPod } from '../lab/lab.js';
-import { runNetwatch } from './run.js';
+import { BIN, runNetwatch, waitFor } from './run.js';
 
 let lab: Lab;
 let api: TestApiServer;
@@ -139,4 +142,27 @@ describe('--once: the stale-process check and --window rates, in the lab', () =>
       await sender.catch(() => undefined);
     }
   }, 120_000);
+
+  it('the live overview shows the stale process on the bad node\'s row (the background check), not on the good one', async () => {
+    const server = `nwstale-${process.pid}`;
+    const tmux = (...a: string[]) => execFileSync('tmux', ['-L', server, ...a], { encoding: 'utf8' });
+    const cmd = `TERM=xterm-256color ${process.execPath} ${BIN} --kubeconfig ${kubeconfig} -F ${lab.sshConfigPath} --nodes pool-s --no-capture-summary; echo "EXITED $?"; sleep 600`;
+    tmux('new-session', '-d', '-x', '200', '-y', '40', '-s', 't', cmd);
+    let last = '';
+    try {
+      const row = (f: string, n: string) => f.split('\n').find((l) => new RegExp(`^\\W*${n}\\b`).test(l.trim())) ?? '';
+      await waitFor('the stale process on bad\'s row', () => ((last = tmux('capture-pane', '-p', '-t', 't')), /holds :8080/.test(row(last, 'bad')) || /pid \d+ \(pod-listener\)/.test(row(last, 'bad'))), 40_000, 200);
+      expect(row(last, 'bad')).toMatch(/pid \d+ \(pod-listener\)|holds :8080/);
+      expect(row(last, 'good')).toMatch(/ live /);
+      expect(row(last, 'good')).not.toMatch(/holds :8080|pod-listener|stale-process/);
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; the screen:\n${last}`);
+    } finally {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+    }
+  }, 90_000);
 });
