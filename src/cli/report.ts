@@ -102,7 +102,17 @@ export function textReport(st: AppState): string {
     const e = collectorErrors(st.nodes[name]!);
     return e.length ? [oneLine(`${name}: collector errors: ${e.map((x) => `${x.name}: ${oneLine(x.error).slice(0, 120)}`).join('; ')}`)] : [];
   });
-  return [...table, ...errors].join('\n');
+  // rates over the --window (two samples), one line per node that has them
+  const rates = st.order.flatMap((name) => {
+    const n = st.nodes[name]!;
+    if (n.samplesOk < 2) return [];
+    const r = n.rates;
+    const ifs = Object.entries(r.ifaces).filter(([, x]) => x.dropsPerSec > 0 || x.errorsPerSec > 0).sort((a, b) => b[1].dropsPerSec - a[1].dropsPerSec);
+    const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1));
+    const top = ifs.slice(0, 3).map(([i, x]) => `${i} ${f(x.dropsPerSec)} drops/s${x.errorsPerSec > 0 ? ` ${f(x.errorsPerSec)} errors/s` : ''}`);
+    return [oneLine(`${name}: rates/s: conntrack drops ${f(r.conntrackDropsPerSec)}, TCP attempt fails ${f(r.tcpAttemptFailsPerSec)}, retrans ${f(r.tcpRetransPerSec)}; interfaces: ${top.length ? top.join(', ') : 'no drops'}`)];
+  });
+  return [...table, ...errors, ...rates].join('\n');
 }
 
 /** a node counts as sampled when its last tick produced a sample */

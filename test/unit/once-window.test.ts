@@ -7,7 +7,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { jsonReport, nodeReport } from '../../src/cli/report.js';
+import { jsonReport, nodeReport, textReport } from '../../src/cli/report.js';
 import { onceJsonSchema } from '../../src/cli/report-schema.js';
 import { parseCli } from '../../src/cli/args.js';
 import { Monitor } from '../../src/sources/monitor.js';
@@ -55,6 +55,7 @@ describe('--once --window', () => {
     expect(n.rates.tcpRetransPerSec).toBe(12);
     const codes = n.problems.map((p) => `${p.code}${p.subject ? `:${p.subject}` : ''}`);
     expect(codes).toEqual(expect.arrayContaining(['iface-drops:veth1', 'conntrack-drops', 'tcp-attempt-fails']));
+    expect(textReport(store.getState())).toContain('n1: rates/s: conntrack drops 5.0, TCP attempt fails 6.0, retrans 12.0; interfaces: veth1 20.0 drops/s');
     const doc = { ...JSON.parse(jsonReport(store.getState())), windowSec: 2 };
     expect(doc.nodes[0].rates.ifaces.veth1.dropsPerSec).toBe(20);
     expect([...Value.Errors(onceJsonSchema(), doc)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
