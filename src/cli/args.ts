@@ -12,6 +12,8 @@ export interface Options {
   acceptNewHostKeys: boolean;
   intervalMs: number;
   once: boolean;
+  /** --window: --once takes a second sample this long after the first, for rates (0 = one sample) */
+  windowMs: number;
   json: boolean;
   readonly: boolean;
   processes: boolean;
@@ -72,6 +74,10 @@ Nodes
 Display
   --interval SECONDS      sampling interval (default 1, 0.2 to 60; also 500ms, 2s)
   --once                  sample every node once, print and exit (exit status below)
+  --window SECONDS        with --once: a second sample this long after the first, so rates
+                          (drops/s, failed attempts/s) and their problems show (default 2, 0 to 60;
+                          0 = one sample, no rates). --once ends within connect timeout + first
+                          sample + window + one --interval (+ --request-timeout with the API)
   --json                  with --once or --service: JSON output
   --service NS/NAME       with --nodes/-l: per node, the Service's VIP, ports, the API's endpoints
                           and what the node's kube-proxy rules (iptables or IPVS) say; one read, exits
@@ -160,6 +166,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
         'accept-new-host-keys': { type: 'boolean' },
         interval: { type: 'string' },
         once: { type: 'boolean' },
+        window: { type: 'string' },
         json: { type: 'boolean' },
         readonly: { type: 'boolean' },
         processes: { type: 'boolean' },
@@ -217,6 +224,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     if (command !== 'watch') throw new UsageError('--service does not go with capture');
   }
   if (v.json && !v.once && !service && command === 'watch') throw new UsageError('--json goes with --once');
+  if (v.window !== undefined && !v.once && command === 'watch') throw new UsageError('--window goes with --once');
   const failOn = v['fail-on'];
   if (failOn !== undefined && failOn !== 'warn' && failOn !== 'crit') throw new UsageError(`--fail-on must be warn or crit, not ${JSON.stringify(failOn)}`);
   if (failOn && !v.once && !service) throw new UsageError('--fail-on goes with --once');
@@ -229,6 +237,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     intervalMs: ms(S.interval)!,
     once: (v.once ?? false) || service !== undefined,
     ...(service !== undefined ? { service } : {}),
+    windowMs: ms(S.window)!,
     json: v.json ?? false,
     // read-only is a policy: a file's true is not turned off by the environment
     readonly: S.readonly === true || layers.file?.readonly === true,

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { createAppStore } from '../state/store.js';
 import { Monitor } from '../sources/monitor.js';
 import { collectProcesses } from '../sources/processes/index.js';
+import { StaleChecker } from '../sources/processes/background.js';
 import { parseCli, USAGE, UsageError, type Options } from './args.js';
 import { loadConfigFile } from './config.js';
 import { unknownEnv } from './schema.js';
@@ -139,6 +140,19 @@ export async function main(argv: string[]): Promise<number> {
   if (opts.once) {
     await kube?.podsSettled(opts.requestTimeoutMs || Infinity); // 0: no timeout, as kubectl
     await monitor.once();
+    // --window: a second sample W seconds after the first, so rates and their problems show
+    let windowSec = 0;
+    if (opts.windowMs > 0 && store.getState().order.some((n) => store.getState().nodes[n]!.sample)) {
+      await new Promise((r) => setTimeout(r, opts.windowMs));
+      for (const m of await monitor.again()) log(m);
+      windowSec = opts.windowMs / 1000;
+    }
+    if (kube) {
+      // the stale-process check, once, on every sampled node with pods from the API, bounded by --request-timeout
+      const checker = new StaleChecker(store, (n) => monitor.transport(n), { log });
+      const names = store.getState().order.filter((n) => store.getState().nodes[n]!.sample && store.getState().nodes[n]!.status.kind === 'live');
+      await Promise.all(names.filter((n) => store.getState().nodes[n]!.kube?.status.kind === 'ok').map((n) => checker.check(n, opts.requestTimeoutMs || undefined)));
+    }
     const st = store.getState();
     const extra: Record<string, unknown> = {};
     if (opts.processes) {
@@ -158,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
     const meta = local ? { local: { root: (process.getuid?.() ?? 0) === 0, needsRoot: missing } } : {};
     const text = () => [textReport(st), ...needsRootText(missing)].join('\n');
     // `local` on top of the report (report.ts stays the node model's)
-    const json = () => safeJson({ ...JSON.parse(jsonReport(st, extra)), ...meta }, 2);
+    const json = () => safeJson({ ...JSON.parse(jsonReport(st, extra)), windowSec, ...meta }, 2);
     process.stdout.write((opts.json ? json() : text()) + '\n');
     monitor.stop();
     kube?.source.stop();
@@ -180,10 +194,13 @@ export async function main(argv: string[]): Promise<number> {
   for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
   monitor.start();
   const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;
+  // the stale-process check in the background, on nodes with pods from the API
+  const stale = kube ? new StaleChecker(store, (n) => monitor.transport(n), { log }) : undefined;
+  stale?.start();
   const { startUi } = await import('../ui/start.js');
   const { CaptureHost, ProcessesHost } = await import('./views.js');
   const { createElement } = await import('react');
-  const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly };
+  const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly, stale };
   const ui = startUi(store, {
     readonly: opts.readonly,
     logPath,
@@ -191,6 +208,7 @@ export async function main(argv: string[]): Promise<number> {
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
   }, { incrementalRendering: opts.incrementalRendering }); // see docs/decisions.md
   await ui.waitUntilExit();
+  stale?.stop();
   traffic?.stop();
   monitor.stop();
   kube?.source.stop();

@@ -70,6 +70,37 @@ const PodItem = Obj({
   unmapped: Opt(Type.String({ description: 'why no veth was mapped' })),
 });
 
+const IfaceRates = Obj({
+  rxBps: Type.Number({ minimum: 0 }), txBps: Type.Number({ minimum: 0 }), rxPps: Type.Number({ minimum: 0 }), txPps: Type.Number({ minimum: 0 }),
+  dropsPerSec: Type.Number({ minimum: 0, description: 'rx+tx dropped per second' }), errorsPerSec: Type.Number({ minimum: 0, description: 'rx+tx errors per second' }),
+});
+export const NodeRates = Obj(
+  {
+    ifaces: Type.Record(Type.String(), IfaceRates),
+    conntrackDropsPerSec: Opt(Type.Number({ minimum: 0, description: 'conntrack drop + early_drop per second' })),
+    conntrackInsertFailedPerSec: Opt(Type.Number({ minimum: 0 })),
+    conntrackGrowthPerSec: Opt(Type.Number({ description: 'conntrack entries per second (may be negative)' })),
+    tcpAttemptFailsPerSec: Opt(Type.Number({ minimum: 0 })),
+    tcpResetsPerSec: Opt(Type.Number({ minimum: 0 })),
+    tcpRetransPerSec: Opt(Type.Number({ minimum: 0 })),
+  },
+  'per second, between the last two samples (--once --window)',
+);
+export const StaleCheck = Obj(
+  {
+    status: Lit('ok', 'cannot-tell'),
+    at: Type.Number({ description: 'local time (ms since 1970) the check finished' }),
+    reason: Opt(Type.String({ description: 'why it cannot tell (collection failed, no runtime, no API)' })),
+    procs: Type.Array(
+      Obj({
+        pid: Int(), comm: Type.String(), proto: Lit('tcp', 'udp'), port: Int(), namespace: Type.String(), pod: Type.String(),
+        why: Lit('crashloop', 'not-ready'), container: Type.String(),
+      }),
+    ),
+  },
+  "stale processes holding a listening port of a pod whose container crash-loops or is not ready",
+);
+
 export const NodeReport = Obj({
   node: Type.String(),
   address: Opt(Type.String()),
@@ -90,6 +121,8 @@ export const NodeReport = Obj({
   facts: Opt(Collected(NodeFacts)),
   kernelTableFull: Obj({ sinceStart: Int(), lastText: Opt(Type.String()), lastAt: Opt(Type.Number()), recent: Type.Array(KernelEvent) }),
   pods: Opt(Obj({ status: KubeStatus, items: Type.Array(PodItem), strayVeths: Type.Array(Type.String()) })),
+  rates: Opt(NodeRates),
+  stale: Opt(StaleCheck),
   problems: Type.Array(Problem),
   checks: Type.Array(
     Obj({
@@ -125,6 +158,7 @@ export function onceJsonSchema() {
       kube: KubeStatus,
       nodes: Type.Array(NodeReport),
       differences: Type.Array(Difference, { description: 'the pool outlier diff' }),
+      windowSec: Opt(Type.Number({ minimum: 0, maximum: 60, description: '--window: seconds between the two samples rates come from (0: one sample, no rates)' })),
       local: Opt(
         Obj(
           { root: Type.Boolean(), needsRoot: Type.Array(Obj({ what: Type.String(), path: Type.String(), code: Type.String() })) },

@@ -57,6 +57,10 @@ export function nodeReport(n: NodeState, now = Date.now()) {
           strayVeths: n.kube.strayVeths.map((v) => v.name),
         }
       : undefined,
+    /** rates between the last two samples (--once --window): absent with one sample */
+    rates: n.samplesOk >= 2 ? n.rates : undefined,
+    /** the stale-process check (with the API): ok with what it found, or cannot-tell and why */
+    stale: n.stale,
     problems: n.problems,
     /** every check of the catalogue on this node: ok, flagged, n/a or cannot-tell (with why) */
     checks: verdicts(n).map((v) => ({ id: v.id, verdict: v.verdict, ...(v.reason !== undefined && v.verdict !== 'ok' ? { reason: v.reason } : {}) })),
@@ -141,7 +145,17 @@ export function textReport(st: AppState): string {
     const shown = c.slice(0, 3).map((v) => `${v.id}: ${oneLine(v.reason ?? '').slice(0, 60)}`).join('; ');
     return [oneLine(`${name}: ${c.length} check(s) cannot tell (${shown}${c.length > 3 ? '; …' : ''})`)];
   });
-  return [...table, ...errors, ...cannot, ...differencesText(st)].join('\n');
+  // rates over the --window (two samples), one line per node that has them
+  const rates = st.order.flatMap((name) => {
+    const n = st.nodes[name]!;
+    if (n.samplesOk < 2) return [];
+    const r = n.rates;
+    const ifs = Object.entries(r.ifaces).filter(([, x]) => x.dropsPerSec > 0 || x.errorsPerSec > 0).sort((a, b) => b[1].dropsPerSec - a[1].dropsPerSec);
+    const f = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(1));
+    const top = ifs.slice(0, 3).map(([i, x]) => `${i} ${f(x.dropsPerSec)} drops/s${x.errorsPerSec > 0 ? ` ${f(x.errorsPerSec)} errors/s` : ''}`);
+    return [oneLine(`${name}: rates/s: conntrack drops ${f(r.conntrackDropsPerSec)}, TCP attempt fails ${f(r.tcpAttemptFailsPerSec)}, retrans ${f(r.tcpRetransPerSec)}; interfaces: ${top.length ? top.join(', ') : 'no drops'}`)];
+  });
+  return [...table, ...errors, ...rates, ...cannot, ...differencesText(st)].join('\n');
 }
 
 /** a node counts as sampled when its last tick produced a sample */

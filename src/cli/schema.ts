@@ -62,6 +62,7 @@ export const SETTINGS = {
     kind: 'enum', flag: 'address-type', env: 'NETWATCH_ADDRESS_TYPE', file: true, help: 'which node address to reach it by',
     schema: Type.Union(ADDRESS_TYPES.map((a) => Type.Literal(a)), { default: 'InternalIP', description: 'which node address to reach it by' }),
   } as Setting,
+  window: { ...seconds(0, 60, 2, '--once: seconds between its two samples, so rates (drops/s) are measured; 0 = one sample, no rates', 'NETWATCH_WINDOW'), flag: 'window' },
   captureSummary: bool(true, 'a periodic short capture per node for the overview', { flag: 'no-capture-summary', negated: true, env: 'NETWATCH_CAPTURE_SUMMARY' }),
   captureSummaryEvery: { ...seconds(2, 3600, 10, 'how often the overview capture runs', 'NETWATCH_CAPTURE_SUMMARY_EVERY'), flag: 'capture-summary-every' },
   tcpdump: str('tcpdump program or wrapper on the nodes', { flag: 'tcpdump', env: 'NETWATCH_TCPDUMP' }, 'tcpdump'),

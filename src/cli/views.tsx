@@ -8,6 +8,7 @@ import { CaptureSession, FanOut } from '../sources/capture/index.js';
 import type { Monitor } from '../sources/monitor.js';
 import { collectProcesses, killProcess, onlyPod } from '../sources/processes/index.js';
 import type { ProcessView } from '../sources/processes/types.js';
+import type { StaleChecker } from '../sources/processes/background.js';
 import type { PodInfo } from '../sources/types.js';
 import { primaryInterface } from '../state/rules.js';
 import type { Store } from '../state/store.js';
@@ -31,6 +32,8 @@ export interface HostOptions {
   keepDir: string;
   readonly: boolean;
   auditPath?: string;
+  /** the background stale-process check: the view's result is stored as the node's check */
+  stale?: StaleChecker;
 }
 
 function Message(props: { text: string; onClose: () => void; tone?: 'bad' }) {
@@ -130,11 +133,22 @@ export function ProcessesHost(props: { opts: HostOptions; node: string; pod?: Po
     const n = opts.store.getState().nodes[node];
     const pods = n?.kube?.status.kind === 'ok' ? n.kube.pods : undefined;
     collectProcesses(transport, pods).then(
-      (v) => setView(pod ? onlyPod(v, pod.uid) : v),
-      (e: Error) => setError(e.message),
+      (v) => {
+        opts.stale?.fromView(node, v, pods);
+        setView(pod ? onlyPod(v, pod.uid) : v);
+      },
+      (e: Error) => {
+        opts.stale?.viewFailed(node, e.message);
+        setError(e.message);
+      },
     );
   };
   useEffect(load, [node, pod?.uid]);
+  // while this view is open on the node, the background check leaves it alone (this result counts)
+  useEffect(() => {
+    opts.stale?.viewOpened(node);
+    return () => opts.stale?.viewClosed(node);
+  }, [node]);
   if (error) return <Message text={`processes on ${node}: ${error}`} onClose={onClose} />;
   if (!view) return <Loading text={`reading processes of every pod network namespace on ${node}…`} onClose={onClose} />;
   return (

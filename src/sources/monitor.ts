@@ -112,6 +112,36 @@ export class Monitor {
    * for callers that need one; without it the per-phase bounds apply (connect timeout per
    * attempt, the sampler's progress-following first-sample window).
    */
+  /**
+   * One more sample of every node that has one and is still connected (--once --window): the
+   * second sample rates are computed from (store.ts). Each request is bounded by the sampler's
+   * later-sample bound (it follows the link's round trip). A node that does not answer keeps its
+   * first sample and no rates; it is not failed (it was sampled). Returns why nodes missed it.
+   * The wait is at most max(3 s, 4 × the node's first-sample latency).
+   */
+  async again(): Promise<string[]> {
+    const st = this.store.getState();
+    const results: Array<readonly [string, SampleOutcome]> = [];
+    const missed: string[] = [];
+    await Promise.all(
+      [...this.entries.values()].map(async (e) => {
+        if (!st.nodes[e.name]?.sample || e.transport.state().kind !== 'ready') return;
+        // bounded also on a link that keeps answering slowly: 4 × the first sample's round trip, at least 3 s
+        const capMs = Math.max(3000, 4 * (st.nodes[e.name]!.sample!.latencyMs ?? 0));
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<SampleOutcome>((r) => {
+          timer = setTimeout(() => r({ kind: 'error', error: `no answer within ${(capMs / 1000).toFixed(1)} s` }), capMs);
+        });
+        const o = await Promise.race([e.sampler.sample(this.seq++), late]);
+        clearTimeout(timer);
+        if (o.kind === 'sample') results.push([e.name, o]);
+        else missed.push(`${e.name}: no second sample (${o.kind === 'error' ? o.error : 'still answering the first'})`);
+      }),
+    );
+    if (results.length) this.store.getState().applyTick(results);
+    return missed;
+  }
+
   async once(capMs?: number): Promise<void> {
     const cap = capMs === undefined ? Infinity : Date.now() + capMs;
     const pending = new Set(this.entries.keys());

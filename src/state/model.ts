@@ -48,6 +48,9 @@ export type CollectorName = keyof CollectorValues;
 /** the slow collectors' default period (--slow-every) */
 export const SLOW_EVERY_MS = 60_000;
 
+/** the stale-process check's background period per node (state/stale.ts; to be wired to --slow-every) */
+export const STALE_EVERY_MS = SLOW_EVERY_MS;
+
 /** the collectors read on time (--slow-every), not every N ticks */
 export const SLOW_COLLECTORS = ['iptables', 'ipvs', 'agents', 'hairpin'] as const satisfies readonly CollectorName[];
 export type SlowCollector = (typeof SLOW_COLLECTORS)[number];

@@ -6,6 +6,7 @@
 import type { HairpinConn, Iface } from '../sources/types.js';
 import { collectorErrors, interfacesOf, isLive, valueOf } from './model.js';
 import { slowLinkText } from './link.js';
+import { staleProblems } from './stale.js';
 import { primaryInterface } from './topology.js';
 import type { NodeState, Problem } from './types.js';
 import { CATALOGUE, type CheckVerdict, remedyOf, severityOf } from './catalogue.js';
@@ -286,7 +287,12 @@ function failingHairpin(node: NodeState): HairpinConn[] {
   return ips.size ? conns.filter((c) => ips.has(c.src)) : conns;
 }
 
-const CHECKS = [transport, privileges, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods];
+/** stale processes holding a pod's port (state/stale.ts): only from a live node's last check */
+function staleProcesses(node: NodeState): Problem[] {
+  return isLive(node) ? staleProblems(node.stale) : [];
+}
+
+const CHECKS = [transport, privileges, conntrack, tableFull, interfaces, tcp, sysctls, neighbours, pods, staleProcesses];
 
 /** the new node rules (issue 10): each one check of the catalogue, saying n/a or cannot tell on its own */
 export const NODE_RULES: readonly NodeRule[] = [forwardDrop, backendSplit, kubeProxyChains, ipvsSynRecv, agentMissing, agentCrashloop, podNoRoute, podCidrNoRoute];

@@ -17,6 +17,7 @@ import { linkPods } from './podlinks.js';
 import { isSlowLink, sec, slowLinkText } from './link.js';
 import type { PodPeer } from './topology.js';
 import { diffFacts, nodeFacts, poolOf, type Difference, type FactValue } from './outliers.js';
+import type { StaleCheck } from './stale.js';
 
 export const HISTORY = 120;
 
@@ -39,6 +40,8 @@ export interface Actions {
   setServices(services: ClusterServices['services'], endpoints: ClusterServices['endpoints']): void;
   /** the status of those watches; anything but ok makes service-rules "cannot tell" */
   setServicesStatus(status: KubeStatus): void;
+  /** the last stale-process check of a node (state/stale.ts) */
+  setStale(name: string, check: StaleCheck): void;
 }
 
 export type Store = StoreApi<AppState & Actions>;
@@ -237,6 +240,13 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
       set((st) => {
         const n = st.nodes[name];
         return n ? { nodes: { ...st.nodes, [name]: { ...n, traffic: sample } } } : st;
+      }),
+    setStale: (name, check) =>
+      set((st) => {
+        const n = st.nodes[name];
+        if (!n) return st;
+        const next = { ...n, stale: check };
+        return { nodes: { ...st.nodes, [name]: { ...next, problems: evaluate(next) } } };
       }),
     setConnectedAddress: (name, address) =>
       set((st) => {

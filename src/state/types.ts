@@ -5,6 +5,7 @@ import type { Collected, Iface, KernelEvent, NodeSample, PodInfo, NodeInfo, Serv
 import type { NodeModel } from './model.js';
 import type { PodPeer } from './topology.js';
 import type { Difference } from './outliers.js';
+import type { StaleCheck } from './stale.js';
 
 export type Severity = 'crit' | 'warn' | 'info';
 
@@ -87,6 +88,8 @@ export interface NodeState {
   /** node uptime when netwatch first sampled it: kernel lines before it are history */
   firstUptime?: number;
   problems: Problem[];
+  /** the last stale-process check (background, --once, or the `s` view's result): state/stale.ts */
+  stale?: StaleCheck;
   /** Kubernetes: the node object, its pods and their veths */
   kube?: { node?: NodeInfo; pods: PodInfo[]; status: KubeStatus; links: PodLink[]; strayVeths: Iface[] };
   /** the overview's short periodic capture on the primary interface (capture/sampler.ts) */

@@ -49,7 +49,8 @@ async function closedPort(): Promise<number> {
 
 describe('--once bounded waits', () => {
   it('a node dropping SYNs fails within the connect timeout + 5 s, with its reason, nothing invented', async () => {
-    const r = await timed(['-F', lab.sshConfigPath, '--hosts', 'ok1,syn', '--once', '--json', '--connect-timeout', '3']);
+    // --window 0: the bound here is the failing node's; the answering one would add its window (default 2 s)
+    const r = await timed(['-F', lab.sshConfigPath, '--hosts', 'ok1,syn', '--once', '--json', '--connect-timeout', '3', '--window', '0']);
     console.log(`[figure] --once, one of 2 nodes dropping SYNs, --connect-timeout 3: ${r.ms} ms`);
     expect(r.ms).toBeLessThan(3000 + 5000);
     expect(r.code).toBe(1);
