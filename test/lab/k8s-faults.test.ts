@@ -133,6 +133,7 @@ describe('veths, hairpin, SELinux, sysctls, MTU', () => {
   it('a veth whose peer is in a named netns of the node (ip -d link: link-netns cni-…)', async () => {
     const link = await sh('ka', `ip -d link show dev ${orphan.hostVeth}`);
     expect(link).toContain(`link-netns ${orphan.netns}`);
+    expect(link).toMatch(/state UP/);
     expect(await sh('ka', 'ip netns list')).toContain(orphan.netns);
     expect(await sh('kb', 'ip netns list')).toBe('');
   });

@@ -233,11 +233,13 @@ export async function deletePodCidrRoute(lab: Lab, node: string): Promise<void> 
 // ---- a veth into a named netns with no pod ---------------------------------------------------
 
 /** In the node's mount namespace (/run is the node's own tmpfs): `ip netns add NAME`, and a veth
- *  pair with the host side HOSTVETH (up) and `eth0` in NAME (what a CNI plugin leaves behind). */
+ *  pair with the host side HOSTVETH and `eth0` in NAME, both up (what a CNI plugin leaves behind
+ *  when a pod is gone but its netns was not deleted). */
 const ORPHAN_SCRIPT = `set -e
 ip netns add "$1"
 ip link add "$2" type veth peer name eth0 netns "$1"
 ip -n "$1" link set lo up
+ip -n "$1" link set eth0 up
 ip link set "$2" up`;
 
 export async function orphanNetnsVeth(lab: Lab, node: string, opts: { netns?: string; hostVeth?: string } = {}): Promise<{ netns: string; hostVeth: string }> {
