@@ -234,12 +234,14 @@ describe('issue 10: every fault is found on its node, nothing on the healthy one
     await until('filtered to f-fwd', (s) => s.includes('nodes 1–1 of 1'));
     tmux('send-keys', '-t', 'f', 'Enter');
     await until('f-fwd detail', (s) => s.includes('f-fwd') && !s.includes('nodes 1–1 of 1'));
-    let shown = '';
-    for (let i = 0; i < 4 && !shown; i++) {
+    // tab to the checks pane: the active pane's tab is drawn as [name N]
+    const active = (x: string): string => /\[(\w+) \d+\]/.exec(x)?.[1] ?? '';
+    for (let i = 0; i < 3 && active(screen()) !== 'checks'; i++) {
+      const before = active(screen());
       tmux('send-keys', '-t', 'f', 'Tab');
-      shown = await until('a pane', () => true, 1000).then((s) => (/\biptables-forward-drop\b/.test(s) ? s : ''));
+      await until('the next pane', (x) => active(x) !== before, 5000);
     }
-    const s = shown || (await until('iptables-forward-drop in the checks pane', (x) => /\biptables-forward-drop\b/.test(x), 15_000));
+    const s = await until('iptables-forward-drop in the checks pane', (x) => active(x) === 'checks' && /\biptables-forward-drop\b/.test(x), 15_000);
     expect(s).toMatch(/CRIT\S* +iptables-forward-drop/i);
     expect(s).not.toContain('EXITED');
   }, 120_000);
