@@ -44,6 +44,7 @@ import { nodeAddress, nodeProcsFiles, setUplink, startNode, startSshd, stopSshd 
 import { addContainer, addPod, closeConnections, deletePod, execInPod, makeConnections } from './pods.js';
 import { genKey, writeClientFiles } from './ssh.js';
 import { setDropSyn, setLoginDelay, type LoginDelay } from './faults.js';
+import { startAgent, type LabAgent } from './k8s-faults.js';
 import { CLEAN_ENV, cgroupHierarchies, joinCgroupsArgv, nsenterNodeArgv, run, runInNetns, sleep } from './sys.js';
 import { register, teardownSync, trackLab, untrackLab, type LabRecord } from './teardown.js';
 import type {
@@ -51,6 +52,7 @@ import type {
 } from './types.js';
 
 export { LAB_USERS } from './etc.js';
+export type { LabAgent } from './k8s-faults.js';
 export type {
   AddContainerOpts, AddPodOpts, ExecOpts, ExecResult, LabContainer, LabNode, LabNodeSpec, LabPod,
 } from './types.js';
@@ -101,6 +103,9 @@ export interface Lab {
    * follow only on a node started with `addedRttMs` (any value > 0); others: new connections.
    */
   setLatency(node: string, rttMs: number): Promise<void>;
+  /** A real process whose comm is `comm` (kube-proxy, calico-node) in the node, in the kubelet-style
+   *  cgroup of its DaemonSet pod (podUid): see k8s-faults.ts. Dies with the node. */
+  startAgent(node: string, comm: string, opts?: { podUid?: string; containerId?: string }): Promise<LabAgent>;
   stop(): Promise<void>;
 }
 
@@ -274,6 +279,10 @@ class LabImpl implements Lab {
     const ack = this.relayMessage('delayed', port);
     this.relay!.send({ type: 'delay', port, oneWayMs: Math.max(0, rttMs) / 2 });
     await ack;
+  }
+
+  startAgent(node: string, comm: string, opts?: { podUid?: string; containerId?: string }): Promise<LabAgent> {
+    return startAgent(this.ctx, this.get(node), comm, opts);
   }
 
   /** Synchronous, idempotent; also run from exit/signal handlers. */
