@@ -11,6 +11,8 @@ export interface Options {
   sshConfig?: string;
   acceptNewHostKeys: boolean;
   intervalMs: number;
+  /** --slow-every: the slow collectors' period, ms */
+  slowEveryMs: number;
   once: boolean;
   json: boolean;
   readonly: boolean;
@@ -68,6 +70,8 @@ Nodes
                           0 = no timeout (default 10s)
 Display
   --interval SECONDS      sampling interval (default 1, 0.2 to 60; also 500ms, 2s)
+  --slow-every SECONDS    slow checks (iptables, IPVS, node agents, hairpin) at most this often
+                          (default 60, 5 to 3600; key R reads them now)
   --once                  sample every node once, print and exit (exit status below)
   --json                  with --once: JSON output
   --fail-on warn|crit     with --once: exit 3 when a problem at or above this level was found
@@ -154,6 +158,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
         F: { type: 'string', short: 'F' },
         'accept-new-host-keys': { type: 'boolean' },
         interval: { type: 'string' },
+        'slow-every': { type: 'string' },
         once: { type: 'boolean' },
         json: { type: 'boolean' },
         readonly: { type: 'boolean' },
@@ -210,6 +215,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     sshConfig: S.sshConfig as string | undefined,
     acceptNewHostKeys: S.acceptNewHostKeys as boolean,
     intervalMs: ms(S.interval)!,
+    slowEveryMs: ms(S.slowEvery)!,
     once: v.once ?? false,
     json: v.json ?? false,
     // read-only is a policy: a file's true is not turned off by the environment

@@ -155,6 +155,10 @@ export function App(props: AppProps) {
         if (props.renderCapture) dispatch({ type: 'show', route: captureRoute(target, ui.route) });
         return;
       }
+      case 'readSlow':
+        if (vm.kind === 'overview') props.onReadSlow?.();
+        else if (vm.kind === 'detail') props.onReadSlow?.(vm.name);
+        return;
       case 'processes': {
         const t = processTarget(vm);
         if (!t) return;

@@ -52,7 +52,8 @@ export type Command =
   | 'accept'
   | 'erase'
   | 'clear'
-  | 'snaplen';
+  | 'snaplen'
+  | 'readSlow';
 
 /** one key: a printable character, or a named key; ctrl/shift as modifiers */
 export interface KeySpec {
@@ -98,12 +99,14 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the node', hint: 'capture' },
   { scope: 'overview', command: 'captureAll', keys: [{ ch: 'C' }], help: 'same capture on every node shown (a pcap each)' },
   { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
+  { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read the slow checks now (iptables, IPVS, agents, hairpin) on every node' },
 
   { scope: 'detail', command: 'nextPane', keys: [{ name: 'tab' }], help: 'next pane', hint: 'panes' },
   { scope: 'detail', command: 'prevPane', keys: [{ name: 'tab', shift: true }], help: 'previous pane' },
   { scope: 'detail', command: 'pods', keys: [{ ch: 'p' }], help: 'pods pane', hint: 'pods' },
   { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
+  { scope: 'detail', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read the slow checks now (iptables, IPVS, agents, hairpin) on this node' },
 
   { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },
   { scope: 'prompt', command: 'back', keys: esc, help: 'clear the filter', hint: 'clears' },
