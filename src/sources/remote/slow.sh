@@ -85,16 +85,14 @@ agents() {
     case $c in
     kube-proxy|calico-node|calico-felix|bird|bird6|cilium-agent|flanneld|aws-k8s-agent|aws-node|netd|anetd|kube-router|antrea-agent|weaver|ovs-vswitchd|kubelet|containerd|dockerd|crio)
       p=${f%/comm}; read -r st 2>/dev/null < "$p/stat" || continue
-      set -- ${st##*) }
-      shift 19
+      set -f; set -- ${st##*) }; set +f
+      [ $# -ge 20 ] || continue; shift 19
       printf "%s %s %s\n" "$c" "${p##*/}" "$1";;
     esac
   done
   return 0
 }
-set -f
 sf agents agents
-set +f
 hpawk='{ s = ""; r = ""; n = 0; st = "" }
 { for (i = 1; i <= NF; i++) { if ($i ~ /^src=/) { n++; if (n == 1) s = $i; else if (n == 2) r = $i } else if ($i ~ /^(SYN_SENT|\[UNREPLIED\])$/) st = $i } }
 n >= 2 && s == r && st != "" { print; if (++k >= 50) exit }'
