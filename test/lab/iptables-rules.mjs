@@ -1,7 +1,7 @@
 /**
  * kube-proxy-like rule sets (iptables mode) for the lab: `iptables-restore` input with the chains
  * and rule shapes kube-proxy writes (KUBE-SERVICES -> KUBE-SVC-* -> KUBE-SEP-* DNAT), N Services
- * of 2 endpoints each: 5 rules per Service plus a fixed head. Addresses in 198.18.0.0/15 only.
+ * of 2 endpoints each: 7 rules per Service plus 10 fixed ones. Addresses in 198.18.0.0/15 only.
  */
 /** @param {number} services @param {{ seed?: number, forwardDrop?: boolean }} [opts] @returns {string} */
 export function kubeProxyRestore(services, opts = {}) {
