@@ -11,6 +11,8 @@ export interface Options {
   sshConfig?: string;
   acceptNewHostKeys: boolean;
   intervalMs: number;
+  /** --slow-every: the slow collectors' period, ms */
+  slowEveryMs: number;
   once: boolean;
   /** --window: --once takes a second sample this long after the first, for rates (0 = one sample) */
   windowMs: number;
@@ -73,6 +75,8 @@ Nodes
                           0 = no timeout (default 10s)
 Display
   --interval SECONDS      sampling interval (default 1, 0.2 to 60; also 500ms, 2s)
+  --slow-every SECONDS    slow checks (iptables, IPVS, node agents, hairpin) at most this often
+                          (default 60, 5 to 3600; key R reads them now)
   --once                  sample every node once, print and exit (exit status below)
   --window SECONDS        with --once: a second sample this long after the first, so rates
                           (drops/s, failed attempts/s) and their problems show (default 2, 0 to 60;
@@ -165,6 +169,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
         F: { type: 'string', short: 'F' },
         'accept-new-host-keys': { type: 'boolean' },
         interval: { type: 'string' },
+        'slow-every': { type: 'string' },
         once: { type: 'boolean' },
         window: { type: 'string' },
         json: { type: 'boolean' },
@@ -235,6 +240,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     sshConfig: S.sshConfig as string | undefined,
     acceptNewHostKeys: S.acceptNewHostKeys as boolean,
     intervalMs: ms(S.interval)!,
+    slowEveryMs: ms(S.slowEvery)!,
     once: (v.once ?? false) || service !== undefined,
     ...(service !== undefined ? { service } : {}),
     windowMs: ms(S.window)!,

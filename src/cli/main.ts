@@ -84,8 +84,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
-  const store = createAppStore({ interval: opts.intervalMs / 1000, readonly: opts.readonly });
-  const monitor = new Monitor(store, { intervalMs: opts.intervalMs, log });
+  const store = createAppStore({ interval: opts.intervalMs / 1000, slowEvery: opts.slowEveryMs / 1000, readonly: opts.readonly });
+  const monitor = new Monitor(store, { intervalMs: opts.intervalMs, slowEveryMs: opts.slowEveryMs, log });
   diagState(storeDiag(store));
   let targets: Target[];
   try {
@@ -206,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
     logPath,
     renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
+    onReadSlow: (node) => monitor.readSlowNow(node),
   }, { incrementalRendering: opts.incrementalRendering }); // see docs/decisions.md
   await ui.waitUntilExit();
   stale?.stop();

@@ -60,6 +60,31 @@ const KernelEvent = Obj({ seq: Int(), usec: Int(), text: Type.String() });
 export const Problem = Obj({
   severity: Lit('crit', 'warn', 'info'), code: Type.String(), message: Type.String(), subject: Opt(Type.String()), remedy: Opt(Type.String()),
 });
+const IptRule = Obj({
+  spec: Type.String({ description: 'the rule as iptables-save prints it after "-A CHAIN "' }),
+  target: Opt(Type.String()), comment: Opt(Type.String()), source: Opt(Type.String()), dest: Opt(Type.String()), proto: Opt(Type.String()),
+  dport: Opt(Type.String()), inIface: Opt(Type.String()), outIface: Opt(Type.String()), toDestination: Opt(Type.String()),
+});
+const IptRuleset = Obj({
+  hash: Type.String({ description: "the node's hash of the save text (comments and counters stripped)" }),
+  tables: Type.Record(Type.String(), Type.Record(Type.String(), Obj({ policy: Opt(Type.String()), rules: Type.Array(IptRule) }))),
+  ruleCount: Int('-A lines over all tables'),
+});
+export const IptablesState = Obj({
+  version: Opt(Type.String({ description: '`iptables -V` as printed' })),
+  mode: Opt(Lit('legacy', 'nft')),
+  backends: Obj({ legacy: Opt(Collected(IptRuleset)), nft: Opt(Collected(IptRuleset)) }),
+  shippedBytes: Opt(Int('bytes of rule text the last read brought (0: unchanged, only hashes came)')),
+});
+const IpvsState = Obj({
+  services: Type.Array(Obj({
+    proto: Type.String(), addr: Type.String(), port: Int(), scheduler: Type.String(),
+    reals: Type.Array(Obj({ addr: Type.String(), port: Int(), weight: Type.Integer(), active: Int(), inactive: Int() })),
+  })),
+  conns: Type.Record(Type.String(), Type.Record(Type.String(), Int()), { description: '/proc/net/ip_vs_conn counted: "PROTO ADDR:PORT" -> state -> count' }),
+});
+const AgentProc = Obj({ name: Type.String(), pid: Int(), ageSec: Opt(Int()) });
+const HairpinConn = Obj({ proto: Type.String(), src: Type.String(), dst: Type.String(), dport: Int(), state: Type.String() });
 const CollectorReport = Obj({
   status: Lit('pending', 'ok', 'nodata', 'error'), ageMs: Opt(Int('age of the last good value')), stale: Opt(Type.Boolean()),
   error: Opt(Type.String()), statusAgeMs: Opt(Int('since the status was set')),
@@ -119,6 +144,10 @@ export const NodeReport = Obj({
   neighbours: Opt(Collected(Type.Array(Neighbour))),
   fdb: Opt(Collected(Type.Array(FdbEntry))),
   facts: Opt(Collected(NodeFacts)),
+  iptables: Opt(Collected(IptablesState)),
+  ipvs: Opt(Collected(IpvsState)),
+  agents: Opt(Collected(Type.Array(AgentProc))),
+  hairpin: Opt(Collected(Type.Array(HairpinConn))),
   kernelTableFull: Obj({ sinceStart: Int(), lastText: Opt(Type.String()), lastAt: Opt(Type.Number()), recent: Type.Array(KernelEvent) }),
   pods: Opt(Obj({ status: KubeStatus, items: Type.Array(PodItem), strayVeths: Type.Array(Type.String()) })),
   rates: Opt(NodeRates),

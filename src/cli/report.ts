@@ -38,6 +38,10 @@ export function nodeReport(n: NodeState, now = Date.now()) {
     neighbours: last(n, 'neighbours'),
     fdb: last(n, 'fdb'),
     facts: last(n, 'facts'),
+    iptables: last(n, 'iptables'),
+    ipvs: last(n, 'ipvs'),
+    agents: last(n, 'agents'),
+    hairpin: last(n, 'hairpin'),
     kernelTableFull: n.tableFull,
     pods: n.kube
       ? {

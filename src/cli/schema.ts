@@ -48,6 +48,7 @@ export const ADDRESS_TYPES = ['InternalIP', 'ExternalIP', 'Hostname', 'InternalD
 /** every setting that has a type beyond "given or not"; keys are the config file's keys */
 export const SETTINGS = {
   interval: { ...seconds(0.2, 60, 1, 'sampling interval', 'NETWATCH_INTERVAL'), flag: 'interval' },
+  slowEvery: { ...seconds(5, 3600, 60, 'how often the slow checks (iptables, IPVS, node agents, hairpin) are read on each node; key R reads them now', 'NETWATCH_SLOW_EVERY'), flag: 'slow-every' },
   readonly: bool(false, 'refuse destructive actions (kill); a flag or env can only turn it on over the file', { flag: 'readonly', env: 'NETWATCH_READONLY' }),
   acceptNewHostKeys: bool(false, 'trust and record keys of hosts not yet in known_hosts', { flag: 'accept-new-host-keys', env: 'NETWATCH_ACCEPT_NEW_HOST_KEYS' }),
   sshConfig: str('ssh config file (as ssh -F)', { flag: 'F', env: 'NETWATCH_SSH_CONFIG' }),

@@ -24,6 +24,8 @@ export interface MonitorOptions {
   intervalMs: number;
   /** remote side gives up after this many seconds without a request */
   idleSeconds?: number;
+  /** the slow collectors' period (--slow-every), ms */
+  slowEveryMs?: number;
   log?: (line: string) => void;
 }
 
@@ -66,6 +68,7 @@ export class Monitor {
       idleSeconds: idle,
       maxLifeSeconds: 6 * 3600,
       firstSampleMs: () => firstSampleWindowMs(this.entries.size, transport.loginMs?.(), machineLoad()),
+      slowEveryMs: this.opts.slowEveryMs,
     });
     const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, connects: 0, peerLookups: new Set() };
     this.entries.set(name, entry);
@@ -98,6 +101,11 @@ export class Monitor {
     e.unsub();
     e.sampler.stop();
     return e.transport;
+  }
+
+  /** the next request of one node (or every node) reads the slow collectors (key R) */
+  readSlowNow(name?: string): void {
+    for (const e of this.entries.values()) if (name === undefined || e.name === name) e.sampler.readSlowNow();
   }
 
   start(): void {

@@ -28,6 +28,16 @@ export interface SamplerOptions {
   maxLifeSeconds: number;
   /** idle window (ms) for the first answer of a sampler process; asked each time it is needed */
   firstSampleMs: () => number;
+  /** the slow collectors (remote/slow.sh) at most this often (--slow-every), and on readSlowNow() */
+  slowEveryMs?: number;
+}
+
+/**
+ * Seconds each slow command may take on the node: the read must end well inside its period
+ * (a twelfth of --slow-every, 1 to 10 s). The answer's silence bound grows by as much.
+ */
+export function slowCommandSeconds(slowEveryMs: number): number {
+  return Math.max(1, Math.min(10, Math.floor(slowEveryMs / 12_000)));
 }
 
 /** where a sampler's first answer is: what the user is told when it does not come */
@@ -51,6 +61,8 @@ interface Pending {
   sentAt: number;
   resolve: (o: SampleOutcome) => void;
   timer: NodeJS.Timeout;
+  /** carried the slow collectors: its time is not a round trip of the link */
+  slow?: boolean;
 }
 
 /**
@@ -94,11 +106,19 @@ export class NodeSampler {
   /** the latest round trip a probe measured (an answer was late or slow) */
   private probed: number | undefined;
   private probedAt = -Infinity;
+  /** when the last slow read was asked (performance.now), and whether one is wanted now */
+  private slowAt = -Infinity;
+  private slowWanted = false;
 
   constructor(
     private readonly transport: Transport,
     private readonly opts: SamplerOptions,
   ) {}
+
+  /** the next request carries the slow collectors (key R: "re-read the slow checks now") */
+  readSlowNow(): void {
+    this.slowWanted = true;
+  }
 
   /** the link's round trip as best known: the transport's measure or a later, slower probe */
   rttMs(): number | undefined {
@@ -143,7 +163,20 @@ export class NodeSampler {
     } catch (e) {
       return Promise.resolve({ kind: 'error', error: (e as Error).message });
     }
-    const flags = flagsFor(this.ticks++, this.assembler.needIdentity);
+    let flags = flagsFor(this.ticks++, this.assembler.needIdentity);
+    // the slow collectors: on the first request of a process, at most once per --slow-every, on demand
+    const slowEvery = this.opts.slowEveryMs ?? 60_000;
+    const slowSec = slowCommandSeconds(slowEvery);
+    const slow = this.slowWanted || performance.now() - this.slowAt >= slowEvery;
+    let request = `${seq} ${flags}`;
+    if (slow) {
+      this.slowWanted = false;
+      this.slowAt = performance.now();
+      flags = flags === '-' ? 'x' : `${flags}x`;
+      // the hashes of the rule sets netwatch has: the node ships a rule set again only when it changed
+      request = `${seq} ${flags} ${this.assembler.knownHash('legacy') ?? '-'} ${this.assembler.knownHash('nft') ?? '-'} ${slowSec}`;
+    }
+    const extraMs = slow ? slowSec * 1000 : 0;
     return new Promise<SampleOutcome>((resolve) => {
       const give = (error: string) => {
         if (this.pending?.seq !== seq) return;
@@ -163,7 +196,7 @@ export class NodeSampler {
         // link tells a slow link (wait on) from a stuck sampler (restart)
         const check = () => {
           if (this.pending?.seq !== seq) return;
-          const ms = this.laterBoundMs();
+          const ms = this.laterBoundMs() + extraMs;
           const idle = performance.now() - Math.max(sentAt, this.lastProgress);
           if (idle < ms) return rearm(setTimeout(check, ms - idle));
           const probe = this.transport.probeRtt;
@@ -179,7 +212,7 @@ export class NodeSampler {
             give(`no answer in ${(waited / 1000).toFixed(1)} s though the link answers in ${(rtt / 1000).toFixed(1)} s`);
           });
         };
-        timer = setTimeout(check, this.laterBoundMs());
+        timer = setTimeout(check, this.laterBoundMs() + extraMs);
       } else {
         // idle window: restarts on progress
         this.lastProgress = Math.max(this.lastProgress, performance.now());
@@ -191,8 +224,8 @@ export class NodeSampler {
         };
         timer = setTimeout(check, this.opts.firstSampleMs());
       }
-      this.pending = { seq, sentAt, resolve, timer };
-      proc.stdin.write(`${seq} ${flags}\n`);
+      this.pending = { seq, sentAt, resolve, timer, slow };
+      proc.stdin.write(`${request}\n`);
     });
   }
 
@@ -217,6 +250,7 @@ export class NodeSampler {
     this.answered = false;
     this.phase = 'channel';
     this.assembler = new Assembler();
+    this.slowAt = -Infinity;
     p?.close();
   }
 
@@ -254,6 +288,7 @@ export class NodeSampler {
       this.answered = false;
       this.phase = 'channel';
       this.assembler = new Assembler();
+      this.slowAt = -Infinity;
       const failed = this.onEnded(ex.code, ex.signal);
       const p = this.pending;
       if (p) {
@@ -299,8 +334,8 @@ export class NodeSampler {
       clearTimeout(p.timer);
       this.pending = undefined;
       const latencyMs = performance.now() - p.sentAt;
-      // the first answer carries the login and the biggest frame: not a round trip
-      if (this.answered) {
+      // the first answer carries the login and the biggest frame, a slow read runs commands: not round trips
+      if (this.answered && !p.slow) {
         this.latencies.push(latencyMs);
         if (this.latencies.length > 30) this.latencies.shift();
         // the link is clearly faster again than a late answer's probe said: forget that probe

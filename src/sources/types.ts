@@ -240,6 +240,8 @@ export interface IptablesState {
   mode?: IptablesBackend;
   /** per backend (iptables-legacy-save, iptables-nft-save): its rules, or why they could not be read */
   backends: Partial<Record<IptablesBackend, Collected<IptRuleset>>>;
+  /** bytes of rule text this read brought (0: every backend answered "unchanged", only hashes came) */
+  shippedBytes?: number;
 }
 
 export interface IpvsReal {

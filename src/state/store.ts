@@ -52,12 +52,12 @@ function push(arr: number[], v: number): number[] {
   return out;
 }
 
-export function newNode(name: string, address?: string, now = Date.now(), intervalMs = 1000): NodeState {
+export function newNode(name: string, address?: string, now = Date.now(), intervalMs = 1000, slowMs?: number): NodeState {
   return {
     name,
     address,
     status: { kind: 'connecting', since: now },
-    model: emptyModel(intervalMs),
+    model: emptyModel(intervalMs, slowMs),
     podPeers: {},
     rates: { ifaces: {} },
     history: { conntrackPct: [], drops: [], rxBps: [] },
@@ -159,7 +159,7 @@ function withServices(st: AppState, services: ClusterServices): Partial<AppState
   return { services, nodes };
 }
 
-export function createAppStore(opts: { interval?: number; readonly?: boolean; now?: () => number } = {}): Store {
+export function createAppStore(opts: { interval?: number; slowEvery?: number; readonly?: boolean; now?: () => number } = {}): Store {
   const now = opts.now ?? Date.now;
   const pool = poolPass();
   return createStore<AppState & Actions>()((rawSet) => {
@@ -180,7 +180,7 @@ export function createAppStore(opts: { interval?: number; readonly?: boolean; no
       set((st) =>
         st.nodes[name]
           ? st
-          : { order: [...st.order, name], nodes: { ...st.nodes, [name]: newNode(name, address, now(), st.interval * 1000) } },
+          : { order: [...st.order, name], nodes: { ...st.nodes, [name]: newNode(name, address, now(), st.interval * 1000, opts.slowEvery === undefined ? undefined : opts.slowEvery * 1000) } },
       ),
     removeNode: (name) =>
       set((st) => {

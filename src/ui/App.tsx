@@ -175,6 +175,10 @@ export function App(props: AppProps) {
         if (vm.kind === 'detail' && pod) dispatch({ type: 'show', route: { kind: 'services', node: vm.name, pod, sel: 0, back: ui.route } });
         return;
       }
+      case 'readSlow':
+        if (vm.kind === 'overview') props.onReadSlow?.();
+        else if (vm.kind === 'detail') props.onReadSlow?.(vm.name);
+        return;
       case 'processes': {
         const t = processTarget(vm);
         if (!t) return;

@@ -57,7 +57,8 @@ export type Command =
   | 'erase'
   | 'clear'
   | 'snaplen'
-  | 'podServices';
+  | 'podServices'
+  | 'readSlow';
 
 /** one key: a printable character, or a named key; ctrl/shift as modifiers */
 export interface KeySpec {
@@ -107,6 +108,7 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', command: 'differences', keys: [{ ch: 'D' }], help: 'pool differences: facts most nodes of a pool agree on and a few do not', hint: 'pool diff' },
 
   { scope: 'pool', command: 'open', keys: [{ name: 'return' }], help: "open the difference's first odd node (its checks)", hint: 'open node' },
+  { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read the slow checks now (iptables, IPVS, agents, hairpin) on every node' },
 
   { scope: 'detail', command: 'nextPane', keys: [{ name: 'tab' }], help: 'next pane', hint: 'panes' },
   { scope: 'detail', command: 'prevPane', keys: [{ name: 'tab', shift: true }], help: 'previous pane' },
@@ -114,12 +116,13 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'detail', command: 'checks', keys: [{ ch: 'v' }], help: 'checks pane (every check and its verdict)', hint: 'checks' },
   { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
-  { scope: 'detail', command: 'podServices', keys: [{ ch: 'v' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },
+  { scope: 'detail', command: 'podServices', keys: [{ ch: 'S' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },
 
   { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
   { scope: 'services', command: 'down', keys: down, help: 'next Service' },
   { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port", hint: 'capture VIP' },
   { scope: 'services', command: 'close', keys: esc, help: 'back to the node', hint: 'back' },
+  { scope: 'detail', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read the slow checks now (iptables, IPVS, agents, hairpin) on this node' },
 
   { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },
   { scope: 'prompt', command: 'back', keys: esc, help: 'clear the filter', hint: 'clears' },

@@ -1,5 +1,5 @@
 /**
- * The Services of a pod (key `v` on a pod in the node detail): the Services whose ready endpoints
+ * The Services of a pod (key `S` on a pod in the node detail): the Services whose ready endpoints
  * include the pod, each seen from every node (servicesView.ts: the API's endpoints against each
  * node's kube-proxy rules), and what `c` captures there: `host VIP and port PORT` on the node's
  * primary interface. Pure; every string from the API or a node is sanitized by clipSegs.

@@ -120,9 +120,43 @@ function tcpLine(n: NodeState, now: number): Seg[] {
   return aged(segs, age);
 }
 
-/** exactly five lines: facts, conntrack, conntrack stats, table full, tcp */
+/**
+ * The slow collectors in one line (read every --slow-every, key R):
+ * "slow checks: iptables nft 312 rules (legacy 0) · ipvs off · agents kube-proxy, calico-node · hairpin 0 failing · read 23s ago"
+ */
+export function slowLine(n: NodeState, now: number): Seg[] {
+  const m = n.model;
+  if (m.iptables.status === 'pending' && m.agents.status === 'pending') return [{ text: 'slow checks: not read yet', tone: 'dim' }];
+  const segs: Seg[] = [{ text: 'slow checks:' }];
+  const why = (c: { status: string; text?: string }) => (c.status === 'error' ? `failed: ${oneLine(c.text ?? '')}` : `cannot tell (${oneLine(c.text ?? '')})`);
+  const ipt = m.iptables.value;
+  if (ipt) {
+    const count = (b: 'legacy' | 'nft') => {
+      const got = ipt.backends[b];
+      return got?.status === 'ok' ? `${fmtCount(got.data.ruleCount)} rules` : got?.status === 'nodata' ? 'no tool' : got ? 'failed' : '–';
+    };
+    // the backend the plain iptables command uses first, the other in brackets
+    const main = ipt.mode ?? (ipt.backends.nft?.status === 'ok' ? 'nft' : 'legacy');
+    const other = main === 'nft' ? 'legacy' : 'nft';
+    segs.push({ text: ` iptables ${main} ${count(main)} (${other} ${count(other)})` });
+  } else segs.push({ text: ` iptables ${why(m.iptables)}`, tone: m.iptables.status === 'error' ? 'bad' : 'dim' });
+  const ipvs = m.ipvs.value;
+  segs.push({ text: ` · ipvs ${ipvs ? `${ipvs.services.length} services` : m.ipvs.status === 'nodata' ? 'off' : m.ipvs.status === 'error' ? 'failed' : '–'}` });
+  const agents = m.agents.value;
+  if (agents) {
+    const names = [...new Set(agents.map((a) => oneLine(a.name)))];
+    segs.push({ text: ` · agents ${names.length ? names.join(', ') : 'none'}` });
+  } else segs.push({ text: ` · agents ${m.agents.status === 'error' ? 'failed' : '–'}` });
+  const hp = m.hairpin.value;
+  if (hp) segs.push({ text: ` · hairpin ${hp.length} failing`, tone: hp.length ? 'warn' : undefined });
+  const at = Math.max(m.iptables.at ?? 0, m.agents.at ?? 0);
+  if (at > 0) segs.push({ text: ` · read ${fmtAge(Math.max(0, now - at))} ago`, tone: 'dim' });
+  return segs;
+}
+
+/** exactly six lines: facts, conntrack, conntrack stats, table full, tcp, slow checks */
 export function summaryLines(n: NodeState, now: number): Seg[][] {
-  return [factsLine(n, now), ...conntrackLines(n, now), tcpLine(n, now)];
+  return [factsLine(n, now), ...conntrackLines(n, now), tcpLine(n, now), slowLine(n, now)];
 }
 
 /** 1, 2, 5 × 10^k at or above v (≥ floor) */

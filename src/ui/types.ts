@@ -27,6 +27,8 @@ export interface AppProps {
   onCapture?: (target: CaptureTarget) => void;
   /** `s` pressed: called before the process view (if any) is shown */
   onProcesses?: (node: string, pod?: PodInfo) => void;
+  /** `R` pressed: re-read the slow collectors now, on this node (detail) or every node (overview: undefined) */
+  onReadSlow?: (node?: string) => void;
   /** shown full-screen after `c` until it calls onClose; it handles its own keys (esc → onClose) */
   renderCapture?: (target: CaptureTarget, onClose: () => void) => ReactNode;
   /** shown full-screen after `s` until it calls onClose */

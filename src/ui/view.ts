@@ -35,9 +35,9 @@ export interface Size {
 
 /** lines around the overview's list: header, column header, footer, and one spare so the frame stays shorter than the terminal */
 export const OVERVIEW_CHROME = 4;
-/** header, 5 summary lines, pane tabs, column header, footer, spare */
-export const DETAIL_CHROME = 10;
-export const SUMMARY_LINES = 5;
+/** header, 6 summary lines, pane tabs, column header, footer, spare */
+export const DETAIL_CHROME = 11;
+export const SUMMARY_LINES = 6;
 
 interface ListView<R> {
   id: string;

@@ -1,5 +1,5 @@
 /**
- * `v` on a pod in the node detail: the Services whose endpoints include the pod, each compared on
+ * `S` on a pod in the node detail: the Services whose endpoints include the pod, each compared on
  * every node (the API's endpoints against the node's kube-proxy rules), and `c` there offering a
  * capture on the VIP (`host VIP and tcp port PORT` on the node's primary interface, through the
  * shell's capture prompt). Hostile strings from the API and the nodes never reach the frame raw.
@@ -62,7 +62,7 @@ describe("a pod's Services (v)", () => {
     await ui.press(KEY.enter);
     await ui.press('p');
     expect(ui.frame()).toContain('v services');
-    await ui.press('v');
+    await ui.press('S');
     const f = ui.frame();
     expect(f).toContain('Services of pod default/web-1 (on node-a)');
     expect(f).toContain('Service default/web  type ClusterIP  VIP 10.96.0.80');
@@ -89,7 +89,7 @@ describe("a pod's Services (v)", () => {
     await ui.press('p');
     await ui.press('j');
     await ui.press('j');
-    await ui.press('v');
+    await ui.press('S');
     expect(ui.frame()).toContain('no Service lists this pod among its ready endpoints');
     await ui.press('?');
     expect(ui.frame()).toContain("A pod's Services");
@@ -108,7 +108,7 @@ describe("a pod's Services (v)", () => {
     const ui = await renderSized(<App store={store} now={() => NOW} />, 160, 40);
     await ui.press(KEY.enter);
     await ui.press('p');
-    await ui.press('v');
+    await ui.press('S');
     const f = expectClean(ui.frame(), "a pod's Services");
     expect(f).toContain(`Service default/${shown('osc').replace(/^/, 'web')}`);
   });

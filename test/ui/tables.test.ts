@@ -107,7 +107,8 @@ describe('summary', () => {
     const n = bridgeNode('node-a');
     n.tableFull = { sinceStart: 3, lastText: 'nf_conntrack: table full, dropping packet', lastAt: n.sample!.at - 120_000, recent: [] };
     const lines = summaryLines(n, NOW).map(segsText);
-    expect(lines).toHaveLength(5);
+    expect(lines).toHaveLength(6);
+    expect(lines[5]).toBe('slow checks: not read yet');
     expect(lines[0]).toMatch(/^node-a live · 10\.0\.0\.6 · primary eth0 · 12ms · 6\.1\.0-18-amd64/);
     expect(lines[1]).toBe('conntrack 1.23k/262k 0.5% (+2/s) · drops 0/s insert_failed 0/s');
     expect(lines[2]).toContain('insert_failed 7 drop 2 early_drop 0 invalid 3 search_restart 11');

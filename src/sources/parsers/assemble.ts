@@ -3,7 +3,11 @@
  * MTU/flags and routes at slower cadences than the counters; the Assembler keeps the last known
  * values so every sample carries complete interfaces. Pure apart from its own cache.
  */
-import type { Collected, Iface, IfaceKind, KernelEvent, NodeSample } from '../types.js';
+import type { Collected, Iface, IfaceKind, IptablesBackend, IptablesState, IptRuleset, IpvsState, KernelEvent, NodeSample } from '../types.js';
+import { parseAgents } from './agents.js';
+import { parseHairpin } from './hairpin.js';
+import { parseIptablesSave, parseIptablesVersion, parseSlowIpt } from './iptables.js';
+import { parseIpvs, parseIpvsConnCounts } from './ipvs.js';
 import { parseConntrackS, parseConntrackStat, parseCountMax } from './conntrack.js';
 import { parseFacts } from './facts.js';
 import { type Frame, type Section, splitGrepBundle } from './frame.js';
@@ -55,6 +59,59 @@ export class Assembler {
   private ports = new Map<string, { bridge: string; hairpin: boolean }>();
   /** true when an interface appeared whose identity is unknown: ask for a "k" tick */
   needIdentity = true;
+  /** the last full rule set per backend: an "unchanged" answer (same hash) keeps it */
+  private rulesets: Partial<Record<IptablesBackend, IptRuleset>> = {};
+
+  /** the hash of the rule set netwatch has for a backend (sent with the next slow request) */
+  knownHash(b: IptablesBackend): string | undefined {
+    return this.rulesets[b]?.hash;
+  }
+
+  /** the slow collectors' sections (remote/slow.sh), present only on "x" ticks */
+  private slow(s: Map<string, Section>): Pick<NodeSample, 'iptables' | 'ipvs' | 'agents' | 'hairpin'> {
+    if (!s.has('iptv') && !s.has('ipt_legacy') && !s.has('ipt_nft') && !s.has('agents')) return {};
+    return {
+      iptables: this.iptables(s),
+      ipvs: ipvsOf(s.get('ipvs'), s.get('ipvsconn')),
+      agents: collect(s.get('agents'), parseAgents),
+      hairpin: collect(s.get('hairpin'), parseHairpin),
+    };
+  }
+
+  private iptables(s: Map<string, Section>): Collected<IptablesState> | undefined {
+    const v = s.get('iptv');
+    const state: IptablesState = { backends: {}, shippedBytes: 0 };
+    if (v && !v.missing) Object.assign(state, parseIptablesVersion(v.lines));
+    let any = false;
+    for (const b of ['legacy', 'nft'] as const) {
+      const sec = s.get(`ipt_${b}`);
+      if (!sec) continue;
+      const got = collect(sec, (lines) => {
+        const a = parseSlowIpt(lines);
+        if (a.same) {
+          const known = this.rulesets[b];
+          if (!known || known.hash !== a.hash) throw new Error(`the node says the ${b} rule set is unchanged (${a.hash}) but netwatch has no such copy`);
+          return known;
+        }
+        state.shippedBytes! += a.text.reduce((n, l) => n + Buffer.byteLength(l, 'latin1') + 1, 0);
+        return parseIptablesSave(a.text, a.hash);
+      });
+      if (!got) continue;
+      if (got.status === 'ok') {
+        any = true;
+        this.rulesets[b] = got.data;
+      } else delete this.rulesets[b];
+      state.backends[b] = got;
+    }
+    if (!any && !state.version) {
+      // nothing readable: say why (the version's reason first, it names the missing tool)
+      if (v?.missing) return collect(v, () => state) as Collected<IptablesState>;
+      const first = Object.values(state.backends)[0];
+      if (first && first.status !== 'ok') return first as Collected<IptablesState>;
+      if (!v && !first) return undefined;
+    }
+    return { status: 'ok', data: state };
+  }
 
   assemble(frame: Frame, at: number, latencyMs: number, kernelEvents: KernelEvent[]): NodeSample {
     const s = frame.sections;
@@ -146,10 +203,21 @@ export class Assembler {
       tcpCounters,
       facts: collect(s.get('facts'), parseFacts),
       podCgroups: collect(s.get('podcg'), (l) => [...parsePodCgroups(l).values()]),
+      ...this.slow(s),
       kernelEvents,
       latencyMs,
     };
   }
+}
+
+/** IPVS: the module's files missing = no IPVS on the node (nodata), not a failure */
+function ipvsOf(svc: Section | undefined, conn: Section | undefined): Collected<IpvsState> | undefined {
+  const services = collect(svc, parseIpvs);
+  if (!services) return undefined;
+  if (services.status !== 'ok') return services as Collected<IpvsState>;
+  const conns = collect(conn, parseIpvsConnCounts);
+  if (conns && conns.status === 'error') return conns as Collected<IpvsState>;
+  return { status: 'ok', data: { services: services.data, conns: conns?.status === 'ok' ? conns.data : {} } };
 }
 
 function kindOf(name: string, id: LinkIdentity | undefined, det: IpLinkDetail | undefined): IfaceKind {

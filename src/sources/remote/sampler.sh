@@ -27,7 +27,10 @@ fi
 #
 # FLAGS: m = mtu/flags/hairpin (no fork); r = neighbours, routes, bridge fdb, pod cgroups, TCP
 #        sockets per state (counted on the node); k = interface identity (index, peer, MAC, kind);
-#        s = facts, sysctls, IPv6 routes. Every tick: uptime, conntrack, /proc/net/{dev,snmp,sockstat}, operstate.
+#        s = facts, sysctls, IPv6 routes; x = the slow collectors (slow.sh, in NW_X: iptables both
+#        backends, IPVS, node agents, hairpin conntrack), with three more request fields
+#        "HASH_LEGACY HASH_NFT SECONDS" that awk checks (lowercase hex / digits, else dropped)
+#        before they go in front of the snippet. Every tick: uptime, conntrack, /proc/net/{dev,snmp,sockstat}, operstate.
 NW_SECT='s() { n=$1; shift; o=$("$@" 2>&1); r=$?; e=; [ "$r" = 0 ] || e=" !exit $r"; printf "@@ %s %s%s\n%s\n" "${#o}" "$n" "$e" "$o"; }
 t() { if command -v "$2" >/dev/null 2>&1; then s "$@"; else printf "@@ 0 %s !notool %s\n\n" "$1" "$2"; fi; }
 '
@@ -58,7 +61,7 @@ grep -s "^MemTotal:" /proc/meminfo | while read -r k v u; do printf "memtotal %s
 if [ -r /sys/fs/selinux/enforce ]; then read -r v < /sys/fs/selinux/enforce; printf "selinux %s\n" "$v"; fi
 return 0; }
 s facts facts'
-export NW_R NW_K NW_S nw_root
+export NW_R NW_K NW_S NW_X nw_root
 # mawk reads a pipe in blocks and would sit on a tick line waiting for more: -W interactive makes
 # it take each line as it comes (gawk and busybox awk already do)
 nw_awk=awk
@@ -78,9 +81,11 @@ function first(path,   line, v) {
   return v
 }
 # one section group: headers "@@ LEN NAME[ !REASON]", each followed by LEN bytes and a newline
-function section(var,   cmd, line, rest, sp, len, hd, nm, got) {
+# (pre: shell assignments of checked values put in front; each: flush after every section, for
+# groups whose sections take a while, so the bytes keep coming)
+function section(var, pre, each,   cmd, line, rest, sp, len, hd, nm, got) {
   fflush()
-  cmd = ENVIRON[var]
+  cmd = pre ENVIRON[var]
   while ((cmd | getline line) > 0) {
     if (substr(line, 1, 3) != "@@ ") continue
     rest = substr(line, 4); sp = index(rest, " ")
@@ -94,6 +99,7 @@ function section(var,   cmd, line, rest, sp, len, hd, nm, got) {
       if (len > 0) print "." line
     }
     if (hd != nm) print "@@ " hd
+    if (each) fflush()
   }
   close(cmd)
 }
@@ -132,6 +138,13 @@ BEGIN { ct = "/proc/sys/net/netfilter/"; root = ENVIRON["nw_root"] }
   if (flags ~ /k/) section("NW_K")
   if (flags ~ /r/) section("NW_R")
   if (flags ~ /s/) section("NW_S")
+  if (flags ~ /x/) {
+    hl = $3; hn = $4; to = $5
+    if (hl !~ /^[0-9a-f]+$/ || length(hl) > 64) hl = ""
+    if (hn !~ /^[0-9a-f]+$/ || length(hn) > 64) hn = ""
+    if (to !~ /^[0-9]+$/ || length(to) > 4 || to + 0 < 1) to = 5
+    section("NW_X", "nw_hl=" hl " nw_hn=" hn " nw_to=" to "\n", 1)
+  }
   print "@@NW E " seq
   fflush()
 }

@@ -30,4 +30,9 @@
 import { GUARD_SH } from './guard.js';
 import { loadScript } from './load.js';
 
-export const SAMPLER_SH = GUARD_SH + loadScript('sampler.sh');
+/** POSIX single quoting of one of our own constant scripts (never of a value from anywhere) */
+const quoted = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** the slow collectors (slow.sh) travel in the sampler's environment as NW_X, run on "x" requests */
+export const SLOW_SH = loadScript('slow.sh');
+export const SAMPLER_SH = GUARD_SH + `NW_X=${quoted(SLOW_SH)}\n` + loadScript('sampler.sh');
