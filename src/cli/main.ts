@@ -195,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
   monitor.start();
   const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;
   // the stale-process check in the background, on nodes with pods from the API
-  const stale = kube ? new StaleChecker(store, (n) => monitor.transport(n), { log }) : undefined;
+  const stale = kube ? new StaleChecker(store, (n) => monitor.transport(n), { log, everyMs: opts.slowEveryMs }) : undefined;
   stale?.start();
   const { startUi } = await import('../ui/start.js');
   const { CaptureHost, ProcessesHost } = await import('./views.js');

@@ -105,10 +105,10 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the node', hint: 'capture' },
   { scope: 'overview', command: 'captureAll', keys: [{ ch: 'C' }], help: 'same capture on every node shown (a pcap each)' },
   { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
-  { scope: 'overview', command: 'differences', keys: [{ ch: 'D' }], help: 'pool differences: facts most nodes of a pool agree on and a few do not', hint: 'pool diff' },
+  { scope: 'overview', command: 'differences', keys: [{ ch: 'D' }], help: 'pool differences (what few nodes of a pool do otherwise)', hint: 'pool diff' },
 
   { scope: 'pool', command: 'open', keys: [{ name: 'return' }], help: "open the difference's first odd node (its checks)", hint: 'open node' },
-  { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read the slow checks now (iptables, IPVS, agents, hairpin) on every node' },
+  { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), all nodes' },
 
   { scope: 'detail', command: 'nextPane', keys: [{ name: 'tab' }], help: 'next pane', hint: 'panes' },
   { scope: 'detail', command: 'prevPane', keys: [{ name: 'tab', shift: true }], help: 'previous pane' },
@@ -122,7 +122,7 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'services', command: 'down', keys: down, help: 'next Service' },
   { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port", hint: 'capture VIP' },
   { scope: 'services', command: 'close', keys: esc, help: 'back to the node', hint: 'back' },
-  { scope: 'detail', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read the slow checks now (iptables, IPVS, agents, hairpin) on this node' },
+  { scope: 'detail', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), this node' },
 
   { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },
   { scope: 'prompt', command: 'back', keys: esc, help: 'clear the filter', hint: 'clears' },

@@ -61,7 +61,7 @@ describe("a pod's Services (v)", () => {
     const ui = await renderSized(<App store={store} now={() => NOW} onCapture={onCapture} renderCapture={renderCapture} />, 140, 40);
     await ui.press(KEY.enter);
     await ui.press('p');
-    expect(ui.frame()).toContain('v services');
+    expect(ui.frame()).toContain('S services');
     await ui.press('S');
     const f = ui.frame();
     expect(f).toContain('Services of pod default/web-1 (on node-a)');
