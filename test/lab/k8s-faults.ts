@@ -164,6 +164,18 @@ export async function dockerLegacyChain(lab: Lab, node: string): Promise<void> {
   ].join('\n'));
 }
 
+/**
+ * The Japanese post-mortem's split: kubelet (on the legacy backend) keeps KUBE-MARK-DROP in
+ * iptables-legacy while kube-proxy writes its rules through nft, where the chain is missing.
+ */
+export async function kubeletLegacyMarkDrop(lab: Lab, node: string): Promise<void> {
+  await must(lab, node, ['iptables-legacy-restore', '-w', '--noflush'], [
+    '*nat', ':KUBE-MARK-DROP - [0:0]',
+    '-A KUBE-MARK-DROP -j MARK --or-mark 0x8000',
+    'COMMIT', '',
+  ].join('\n'));
+}
+
 // ---- node agents -------------------------------------------------------------------------------
 
 export interface LabAgent {

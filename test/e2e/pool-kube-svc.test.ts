@@ -1,9 +1,4 @@
 /**
- * PENDING MERGE: passes only once the slow iptables collector (another helper's branch of issue 10)
- * is merged; until then netwatch reads no iptables and this file is named *.pending-merge.ts so
- * vitest does not pick it up. To enable: `git mv test/e2e/pool-kube-svc.pending-merge.ts
- * test/e2e/pool-kube-svc.test.ts`.
- *
  * 10 lab nodes in one pool (test API server labels), each with kube-proxy-like nat rules loaded by
  * iptables-restore inside its network namespace: 40 Services (KUBE-SVC-*, one KUBE-SEP-* each) on
  * nine nodes, and on one node (p6) only 8 of them, as a kube-proxy that stopped syncing leaves

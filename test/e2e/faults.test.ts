@@ -5,9 +5,6 @@
  * with the expected code and NO warn/crit to the healthy nodes; the live UI (tmux) shows the check
  * flagged in a faulty node's checks pane.
  *
- * PENDING MERGE: the checks and slow collectors are built on other branches. Once merged, rename
- * this file to faults.test.ts (test/e2e/, so scripts/check-lab-ran.mjs counts it). Root only.
- *
  * Not here: ipvs-syn-recv. This kernel has no ip_vs, so no node can show /proc/net/ip_vs_conn
  * (docs/decisions.md, "Lab of faults (issue 10)"); the IPVS collector is tested on fixtures.
  */
@@ -17,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import {
-  deletePodCidrRoute, deletePodRoute, dockerLegacyChain, forwardDrop, hairpinConnect, kubeProxyRules, orphanNetnsVeth,
+  deletePodCidrRoute, deletePodRoute, dockerLegacyChain, kubeletLegacyMarkDrop, forwardDrop, hairpinConnect, kubeProxyRules, orphanNetnsVeth,
   selinuxEnforcing, serviceDnat, setBridgeNfCallIptables, setHairpin, setIpForward, type LabService,
 } from '../lab/k8s-faults.js';
 import { startLab, type Lab, type LabAgent, type LabNodeSpec, type LabPod } from '../lab/lab.js';
@@ -44,7 +41,7 @@ const FAULTS: Record<string, { spec: Omit<LabNodeSpec, 'name'>; code: string; se
   'f-orphan': { spec: { kind: 'bridge', pods: 1 }, code: 'veth-no-pod', severity: 'info' },
   'f-hairpin': { spec: { kind: 'bridge', pods: 1 }, code: 'hairpin-off', severity: 'warn' },
   'f-selinux': { spec: { kind: 'bridge', pods: 1 }, code: 'selinux', severity: 'warn' },
-  'f-stale': { spec: { kind: 'bridge', pods: 0 }, code: 'stale-process', severity: 'crit' },
+  // stale-process: shown end to end in once-window-stale.test.ts (it needs a container runtime on the node to ask)
   'f-outlier': { spec: { kind: 'bridge', pods: 1, mtu: 1400 }, code: 'pool-outlier', severity: 'warn' },
 };
 
@@ -56,9 +53,10 @@ const subjects = new Map<string, string>();
 
 /** one ClusterIP Service per pod of the node (kube-proxy's rules), the same count on every node */
 const servicesOf = (node: string, extra = 0): LabService[] => {
-  const eps = lab.node(node).pods.map((p) => `${p.ip}:8080`);
+  // kube-proxy writes the same cluster-wide Services on every node (only the outlier has more)
+  void node;
   return Array.from({ length: 3 + extra }, (_, i) => ({
-    namespace: 'shop', name: `svc${i}`, portName: 'http', clusterIP: `198.18.129.${10 + i}`, port: 80, endpoints: eps.length ? eps : ['198.19.250.10:8080'],
+    namespace: 'shop', name: `svc${i}`, portName: 'http', clusterIP: `198.18.129.${10 + i}`, port: 80, endpoints: ['198.19.250.10:8080', '198.19.250.11:8080'],
   }));
 };
 
@@ -115,6 +113,8 @@ async function inject(node: string): Promise<void> {
     case 'f-markdrop':
       await baseline(node, { rules: false });
       await kubeProxyRules(lab, node, { services: servicesOf(node), clusterCidr: CLUSTER_CIDR, missing: 'KUBE-MARK-DROP' });
+      // kubelet keeps it in the legacy backend only (kubelet ≥ 1.28 makes none: a missing chain alone is not a fault)
+      await kubeletLegacyMarkDrop(lab, node);
       break;
     case 'f-kubesvcs':
       await baseline(node, { rules: false });
@@ -146,22 +146,6 @@ async function inject(node: string): Promise<void> {
       expect(await hairpinConnect(lab, node, pod0!, HAIRPIN_VIP, 80, 2)).toMatch(/^failed/);
       break;
     case 'f-selinux': await baseline(node); await selinuxEnforcing(lab, node); break;
-    case 'f-stale': {
-      // shop/web: its sidecar runs, an old container still holds :8080, the API's web container crash-loops on bind
-      await baseline(node);
-      const web = await lab.addPod(node, { name: 'web', namespace: 'shop', listenPort: 0 });
-      await lab.addContainer(node, 'web', { listenPort: 8080 });
-      // the API: container web (a new id, crash-looping on bind, declares 8080) and the sidecar (the lab pod's first process)
-      const pod = appPod(node, { ...web, containerId: randomBytes(32).toString('hex') }, { crashLoop: true, name: 'web' });
-      const webSt = pod.status.containerStatuses[0];
-      webSt.lastState.terminated.message = 'listen tcp :8080: bind: address already in use';
-      pod.spec.containers.push({ ...pod.spec.containers[0], name: 'sidecar', ports: [] });
-      pod.status.containerStatuses.push({ ...webSt, name: 'sidecar', containerID: `containerd://${web.containerId}`, ready: true, started: true, restartCount: 0,
-        state: { running: { startedAt: '2026-12-02T14:00:00Z' } }, lastState: {} });
-      api.addPod(pod);
-      subjects.set(node, 'shop/web');
-      break;
-    }
     case 'f-outlier':
       await baseline(node, { rules: false });
       await kubeProxyRules(lab, node, { services: servicesOf(node, 5), clusterCidr: CLUSTER_CIDR });
@@ -170,8 +154,8 @@ async function inject(node: string): Promise<void> {
       break;
     default: await baseline(node);
   }
-  // the lab's pods (f-stale's web was added above); f-selinux's pod crash-loops
-  for (const p of n.pods) if (!(node === 'f-stale' && p.name === 'web')) api.addPod(appPod(node, p, { crashLoop: node === 'f-selinux' }));
+  // the lab's pods; f-selinux's pod crash-loops
+  for (const p of n.pods) api.addPod(appPod(node, p, { crashLoop: node === 'f-selinux' }));
 }
 
 beforeAll(async () => {
@@ -207,10 +191,10 @@ describe('issue 10: every fault is found on its node, nothing on the healthy one
     const problems = (name: string): Obj[] => rep.nodes.find((n: Obj) => n.node === name).problems;
     for (const [name, f] of Object.entries(FAULTS)) {
       const got = problems(name).filter((p) => p.code === f.code);
-      expect(got, `${name}: ${JSON.stringify(problems(name))}`).not.toHaveLength(0);
-      if (f.severity) expect(got.map((p) => p.severity), name).toContain(f.severity);
+      expect.soft(got, `${name}: ${JSON.stringify(problems(name))}`).not.toHaveLength(0);
+      if (f.severity) expect.soft(got.map((p) => p.severity), name).toContain(f.severity);
       const subject = subjects.get(name);
-      if (subject) expect(got.map((p) => p.subject), name).toContain(subject);
+      if (subject) expect.soft(got.map((p) => p.subject), name).toContain(subject);
     }
     // the outlier differs from the pool in ip_forward, eth0's MTU and the KUBE-SVC chain count
     expect(problems('f-outlier').filter((p) => p.code === 'pool-outlier').length).toBeGreaterThanOrEqual(3);
@@ -221,8 +205,8 @@ describe('issue 10: every fault is found on its node, nothing on the healthy one
     }
   }, 150_000);
 
-  it('live UI: the checks pane of f-fwd shows iptables-forward-drop flagged (slow checks every 3 s)', async () => {
-    const cmd = `TERM=xterm-256color ${process.execPath} ${BIN} --kubeconfig ${kubeconfig} -F ${lab.sshConfigPath} --nodes ${POOL} --slow-every 3; echo "EXITED $?"; sleep 600`;
+  it('live UI: the checks pane of f-fwd shows iptables-forward-drop flagged (slow checks every 5 s)', async () => {
+    const cmd = `TERM=xterm-256color ${process.execPath} ${BIN} --kubeconfig ${kubeconfig} -F ${lab.sshConfigPath} --nodes ${POOL} --slow-every 5; echo "EXITED $?"; sleep 600`;
     tmux('new-session', '-d', '-x', '180', '-y', '50', '-s', 'f', cmd);
     const until = async (what: string, fn: (s: string) => boolean, ms = 30_000): Promise<string> => {
       let last = '';
