@@ -1,0 +1,473 @@
+/**
+ * The stream: netwatch's state as a sequence of frames, the one thing the UI can be fed from
+ * besides the live store. Three producers write it (the live monitor through a StreamProducer,
+ * a recording file, a shared session's socket); one consumer reads it (a replica store the UI
+ * reads like the live one). Pure apart from the producer's subscription and timer.
+ *
+ * A frame is one JSON text (one line: no raw newline survives JSON.stringify):
+ *   {"t":"hello","v":1,...}   first frame of every stream: version, producer, interval
+ *   {"t":"snap","at":…,"seq":…,"s":STATE}   the whole state (encodeValue)
+ *   {"t":"delta","at":…,"seq":…,"p":PATCH}  the change since the frame before (diff)
+ *   {"t":"event","at":…,"kind":…,"data":…}  what is not state: a capture's summary, a request's answer
+ * A delta applies only to the state of the frame before it (seq - 1); a consumer that missed one
+ * (a viewer that dropped frames) waits for the next snap.
+ *
+ * Values are JSON with tags for what JSON cannot say, always inside arrays whose first element is
+ * a string starting with \u0001 (object keys are node data, so tags never live in keys):
+ *   ["\u0001M", [[k, v], …]]  Map     ["\u0001S", [v, …]]  Set     ["\u0001U"]  undefined (in arrays)
+ *   ["\u0001N", "NaN" | "Infinity" | "-Infinity"]  a number JSON cannot hold
+ *   ["\u0001A", …items]  an array whose own first element would look like a tag
+ * Patches are never bare values:
+ *   number d           the number became prev + d (only when that is exact)
+ *   {"$": V}           replaced by V (encoded)
+ *   {"k": {key: P}, "x": [keys]}   object: these keys patched, those removed
+ *   {"a": {index: P}, "n": N}      array: these indexes patched, new length N
+ *   {"s": K, "p": [V, …]}          array: the first K items dropped, these appended (histories)
+ *   {"m": [[key, P], …], "x": [keys]}   Map: these keys patched (or added), those removed
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AppState } from './types.js';
+
+export const STREAM_VERSION = 1;
+
+export type Producer = 'live' | 'recording' | 'share';
+
+export interface Hello {
+  t: 'hello';
+  v: number;
+  producer: Producer;
+  /** when the producing session started (ms since the epoch) */
+  startedAt: number;
+  /** the sampling interval, seconds */
+  interval: number;
+  /** free-form, e.g. the command line, the host */
+  meta?: Record<string, string>;
+}
+export interface SnapFrame {
+  t: 'snap';
+  at: number;
+  seq: number;
+  s: unknown;
+}
+export interface DeltaFrame {
+  t: 'delta';
+  at: number;
+  seq: number;
+  p: Patch;
+}
+export interface EventFrame {
+  t: 'event';
+  at: number;
+  kind: string;
+  data: unknown;
+}
+export type Frame = Hello | SnapFrame | DeltaFrame | EventFrame;
+
+export type Patch =
+  | number
+  | { $: unknown }
+  | { k: Record<string, Patch>; x?: string[] }
+  | { a: Record<string, Patch>; n: number }
+  | { s: number; p: unknown[] }
+  | { m: [unknown, Patch][]; x?: unknown[] };
+
+/** the state a stream carries: AppState without the store's actions */
+export type StreamState = AppState;
+
+const TAG = '\u0001';
+
+/** sets an own property, also one named __proto__ (a node may name an interface so) */
+function setKey(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
+}
+
+const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+
+const isPlain = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set);
+
+/* ---------- values ---------- */
+
+export function encodeValue(v: unknown): unknown {
+  if (v === undefined) return [TAG + 'U'];
+  if (typeof v === 'number') return Number.isFinite(v) ? v : [TAG + 'N', String(v)];
+  if (typeof v !== 'object' || v === null) return typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint' ? null : v;
+  if (v instanceof Map) return [TAG + 'M', [...v].map(([k, x]) => [encodeValue(k), encodeValue(x)])];
+  if (v instanceof Set) return [TAG + 'S', [...v].map(encodeValue)];
+  if (Array.isArray(v)) {
+    const out = v.map(encodeValue);
+    return typeof v[0] === 'string' && v[0].startsWith(TAG) ? [TAG + 'A', ...out] : out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    // an object's undefined fields are left out (as JSON does); functions are not data
+    if (x === undefined || typeof x === 'function') continue;
+    setKey(out, k, encodeValue(x));
+  }
+  return out;
+}
+
+export function decodeValue(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const head = v[0];
+    if (typeof head === 'string' && head.startsWith(TAG)) {
+      switch (head) {
+        case TAG + 'U':
+          return undefined;
+        case TAG + 'N':
+          return Number(v[1]);
+        case TAG + 'M':
+          return new Map((v[1] as [unknown, unknown][]).map(([k, x]) => [decodeValue(k), decodeValue(x)]));
+        case TAG + 'S':
+          return new Set((v[1] as unknown[]).map(decodeValue));
+        case TAG + 'A':
+          return v.slice(1).map(decodeValue);
+        default:
+          throw new StreamError(`unknown value tag ${JSON.stringify(head)}`);
+      }
+    }
+    return v.map(decodeValue);
+  }
+  if (isPlain(v)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) setKey(out, k, decodeValue(x));
+    return out;
+  }
+  return v;
+}
+
+export class StreamError extends Error {}
+
+/* ---------- patches ---------- */
+
+function sameNum(a: number, b: number): boolean {
+  return a === b || (Number.isNaN(a) && Number.isNaN(b));
+}
+
+/** how many leading items of `prev` were dropped and how many appended to make `next`, or undefined */
+function shiftOf(prev: readonly unknown[], next: readonly unknown[]): number | undefined {
+  // histories: push one (or a few), drop as many from the front once full
+  for (let k = 0; k <= Math.min(4, prev.length); k++) {
+    const kept = prev.length - k;
+    if (kept > next.length || next.length - kept > 8) continue;
+    if (kept === 0 && k > 0) continue;
+    let ok = true;
+    for (let i = 0; i < kept; i++) {
+      if (prev[k + i] !== next[i]) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) return k;
+  }
+  return undefined;
+}
+
+/**
+ * The patch that turns `prev` into `next`, or undefined when they are equal. Subtrees that are the
+ * same object are skipped without a look (the store shares what did not change), so a diff costs
+ * what changed, not the size of the state.
+ */
+export function diff(prev: unknown, next: unknown): Patch | undefined {
+  if (prev === next) return undefined;
+  if (typeof prev === 'number' && typeof next === 'number') {
+    if (sameNum(prev, next)) return undefined;
+    if (Number.isFinite(prev) && Number.isFinite(next)) {
+      const d = next - prev;
+      if (prev + d === next) return d;
+    }
+    return { $: encodeValue(next) };
+  }
+  if (prev instanceof Map && next instanceof Map) {
+    const m: [unknown, Patch][] = [];
+    const x: unknown[] = [];
+    for (const [k, v] of next) {
+      if (!prev.has(k)) m.push([encodeValue(k), { $: encodeValue(v) }]);
+      else {
+        const p = diff(prev.get(k), v);
+        if (p !== undefined) m.push([encodeValue(k), p]);
+      }
+    }
+    for (const k of prev.keys()) if (!next.has(k)) x.push(encodeValue(k));
+    if (!m.length && !x.length) return undefined;
+    return x.length ? { m, x } : { m };
+  }
+  if (Array.isArray(prev) && Array.isArray(next)) {
+    if (prev.length !== next.length || prev.length > 8) {
+      const k = shiftOf(prev, next);
+      if (k !== undefined && (k > 0 || next.length > prev.length)) return { s: k, p: next.slice(prev.length - k).map(encodeValue) };
+    }
+    const a: Record<string, Patch> = {};
+    let any = prev.length !== next.length;
+    for (let i = 0; i < next.length; i++) {
+      if (i >= prev.length) {
+        a[i] = { $: encodeValue(next[i]) };
+        any = true;
+        continue;
+      }
+      const p = diff(prev[i], next[i]);
+      if (p !== undefined) {
+        a[i] = p;
+        any = true;
+      }
+    }
+    return any ? { a, n: next.length } : undefined;
+  }
+  if (isPlain(prev) && isPlain(next)) {
+    const k: Record<string, Patch> = {};
+    const x: string[] = [];
+    let any = false;
+    for (const key of Object.keys(next)) {
+      const v = next[key];
+      if (typeof v === 'function') continue;
+      if (v === undefined) {
+        if (own(prev, key) !== undefined) x.push(key);
+        continue;
+      }
+      const was = own(prev, key);
+      const p = was !== undefined ? diff(was, v) : { $: encodeValue(v) };
+      if (p !== undefined) {
+        setKey(k, key, p);
+        any = true;
+      }
+    }
+    for (const key of Object.keys(prev)) {
+      const was = prev[key];
+      if (was !== undefined && typeof was !== 'function' && !Object.prototype.hasOwnProperty.call(next, key)) x.push(key);
+    }
+    if (!any && !x.length) return undefined;
+    return x.length ? { k, x } : { k };
+  }
+  // different kinds, or equal-looking primitives that are not ===
+  if (typeof prev !== 'object' && typeof next !== 'object' && prev === next) return undefined;
+  return { $: encodeValue(next) };
+}
+
+/** `prev` with `patch` applied; what the patch does not touch keeps its identity */
+export function applyPatch(prev: unknown, patch: Patch): unknown {
+  if (typeof patch === 'number') {
+    if (typeof prev !== 'number') throw new StreamError('number delta on a non-number');
+    return prev + patch;
+  }
+  if (typeof patch !== 'object' || patch === null) throw new StreamError('not a patch');
+  if ('$' in patch) return decodeValue(patch.$);
+  if ('s' in patch) {
+    if (!Array.isArray(prev)) throw new StreamError('shift on a non-array');
+    return [...prev.slice(patch.s), ...patch.p.map(decodeValue)];
+  }
+  if ('a' in patch) {
+    if (!Array.isArray(prev)) throw new StreamError('array patch on a non-array');
+    const out = prev.slice(0, patch.n);
+    for (const [i, p] of Object.entries(patch.a)) {
+      const idx = Number(i);
+      out[idx] = applyPatch(idx < prev.length ? prev[idx] : undefined, p);
+    }
+    out.length = patch.n;
+    return out;
+  }
+  if ('m' in patch) {
+    if (!(prev instanceof Map)) throw new StreamError('map patch on a non-map');
+    const out = new Map(prev);
+    for (const k of patch.x ?? []) out.delete(decodeValue(k));
+    for (const [ek, p] of patch.m) {
+      const k = decodeValue(ek);
+      out.set(k, applyPatch(out.get(k), p));
+    }
+    return out;
+  }
+  if ('k' in patch) {
+    if (!isPlain(prev)) throw new StreamError('object patch on a non-object');
+    const out: Record<string, unknown> = { ...prev };
+    for (const key of patch.x ?? []) delete out[key];
+    for (const [key, p] of Object.entries(patch.k)) setKey(out, key, applyPatch(own(prev, key), p));
+    return out;
+  }
+  throw new StreamError('unknown patch');
+}
+
+/* ---------- frames ---------- */
+
+/** the data of a store's state: its actions left out */
+export function dataOf(st: AppState): StreamState {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(st)) if (typeof v !== 'function') setKey(out, k, v);
+  return out as unknown as StreamState;
+}
+
+export const frameText = (f: Frame): string => JSON.stringify(f);
+
+/** one frame from its text; throws StreamError on anything that is not one */
+export function parseFrame(text: string): Frame {
+  let f: unknown;
+  try {
+    f = JSON.parse(text);
+  } catch {
+    throw new StreamError('not a frame (bad JSON)');
+  }
+  if (!isPlain(f) || typeof f.t !== 'string') throw new StreamError('not a frame');
+  if (f.t === 'hello') {
+    if (typeof f.v !== 'number') throw new StreamError('hello without a version');
+    if (f.v > STREAM_VERSION) throw new StreamError(`stream version ${f.v} is newer than this netwatch reads (${STREAM_VERSION}): upgrade netwatch`);
+  } else if (f.t === 'snap' || f.t === 'delta') {
+    if (typeof f.at !== 'number' || typeof f.seq !== 'number') throw new StreamError(`${f.t} frame without at/seq`);
+  } else if (f.t === 'event') {
+    if (typeof f.at !== 'number' || typeof f.kind !== 'string') throw new StreamError('event frame without at/kind');
+  } else throw new StreamError(`unknown frame type ${JSON.stringify(f.t).slice(0, 40)}`);
+  return f as unknown as Frame;
+}
+
+/* ---------- the producer: a live store → frames ---------- */
+
+export interface ProducerOptions {
+  producer?: Producer;
+  /** frames are coalesced: at most one delta per this many ms (default 50) */
+  coalesceMs?: number;
+  now?: () => number;
+  meta?: Record<string, string>;
+}
+
+export type FrameSink = (frame: Frame, text: string) => void;
+
+/**
+ * Watches a store and turns its updates into frames: one diff per coalesced update, whatever the
+ * number of sinks (a recorder, a share server); each frame is serialized once.
+ */
+export class StreamProducer {
+  private last: StreamState;
+  private seq = 0;
+  private lastAt: number;
+  private sinks = new Set<FrameSink>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsub: () => void;
+  private readonly now: () => number;
+  readonly hello: Hello;
+
+  constructor(
+    private readonly store: Pick<StoreApi<AppState>, 'getState' | 'subscribe'>,
+    private readonly opts: ProducerOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    const st = store.getState();
+    this.last = dataOf(st);
+    this.lastAt = this.now();
+    this.hello = { t: 'hello', v: STREAM_VERSION, producer: opts.producer ?? 'live', startedAt: st.startedAt, interval: st.interval, ...(opts.meta ? { meta: opts.meta } : {}) };
+    this.unsub = store.subscribe(() => this.schedule());
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush();
+    }, this.opts.coalesceMs ?? 50);
+  }
+
+  /** emits the delta since the last frame now (if anything changed) */
+  flush(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const next = dataOf(this.store.getState());
+    const p = diff(this.last, next);
+    if (p === undefined) return;
+    this.last = next;
+    this.lastAt = this.now();
+    const f: DeltaFrame = { t: 'delta', at: this.lastAt, seq: ++this.seq, p };
+    this.emit(f);
+  }
+
+  /** the whole state as of the last frame (a new viewer, a recording's periodic snapshot) */
+  snapshot(): SnapFrame {
+    return { t: 'snap', at: this.lastAt, seq: this.seq, s: encodeValue(this.last) };
+  }
+
+  /** a frame that is not state (a capture's summary, …): to every sink, in order with the deltas */
+  event(kind: string, data: unknown): void {
+    this.flush();
+    this.emit({ t: 'event', at: this.now(), kind, data: encodeValue(data) });
+  }
+
+  private emit(f: Frame): void {
+    if (!this.sinks.size) return;
+    const text = frameText(f);
+    for (const s of this.sinks) s(f, text);
+  }
+
+  /** frames from now on; the sink gets hello and a snapshot first. Returns the unsubscribe. */
+  subscribe(sink: FrameSink): () => void {
+    this.flush();
+    sink(this.hello, frameText(this.hello));
+    const snap = this.snapshot();
+    sink(snap, frameText(snap));
+    this.sinks.add(sink);
+    return () => this.sinks.delete(sink);
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.unsub();
+    this.sinks.clear();
+  }
+}
+
+/* ---------- the consumer: frames → a store the UI reads ---------- */
+
+export interface Replica {
+  store: StoreApi<StreamState>;
+  /** applies one frame; returns false when a delta could not apply (a gap: wait for a snap) */
+  apply(f: Frame): boolean;
+  /** the time of the state shown (the last snap/delta applied), ms since the epoch */
+  at(): number | undefined;
+  hello(): Hello | undefined;
+  /** waiting for a snap after a gap (or before the first one) */
+  waiting(): boolean;
+}
+
+const EMPTY: StreamState = {
+  order: [],
+  nodes: {},
+  interval: 1,
+  kube: { kind: 'off' },
+  ticks: 0,
+  startedAt: 0,
+  readonly: true,
+  differences: [],
+};
+
+export function createReplica(opts: { readonly?: boolean } = {}): Replica {
+  const store = createStore<StreamState>()(() => EMPTY);
+  let seq: number | undefined;
+  let at: number | undefined;
+  let hello: Hello | undefined;
+  const fix = (s: StreamState): StreamState => (opts.readonly && !s.readonly ? { ...s, readonly: true } : s);
+  return {
+    store,
+    apply(f) {
+      if (f.t === 'hello') {
+        hello = f;
+        return true;
+      }
+      if (f.t === 'event') return true;
+      if (f.t === 'snap') {
+        store.setState(fix(decodeValue(f.s) as StreamState), true);
+        seq = f.seq;
+        at = f.at;
+        return true;
+      }
+      if (seq === undefined || f.seq !== seq + 1) {
+        seq = undefined;
+        return false;
+      }
+      store.setState(fix(applyPatch(store.getState(), f.p) as StreamState), true);
+      seq = f.seq;
+      at = f.at;
+      return true;
+    },
+    at: () => at,
+    hello: () => hello,
+    waiting: () => seq === undefined,
+  };
+}
