@@ -67,7 +67,7 @@ function problemLine(p: Problem): string[] {
 }
 
 function markLine(m: Mark): string {
-  return `- ${utcStamp(m.at).slice(11)} ${m.note ? mdText(m.note) : '(no note)'}${m.by ? ` (${mdText(m.by, 64)})` : ''}`;
+  return `- ${utcStamp(m.at).slice(11, 19)} ${m.note ? mdText(m.note) : '(no note)'}${m.by ? ` (${mdText(m.by, 64)})` : ''}`;
 }
 
 export function markdownReport(st: AppState, now: number, o: MarkdownOptions = {}): string {

@@ -110,7 +110,7 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
   { scope: 'overview', command: 'differences', keys: [{ ch: 'D' }], help: 'pool differences (what few nodes of a pool do otherwise)', hint: 'pool diff' },
 
-  { scope: 'overview', command: 'mark', keys: [{ ch: 'm' }], help: 'mark this moment with a short note (every viewer and recording has it)', hint: 'mark' },
+  { scope: 'overview', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark' },
   { scope: 'overview', command: 'yank', keys: [{ ch: 'y' }], help: 'copy the nodes shown as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
 
   { scope: 'pool', command: 'open', keys: [{ name: 'return' }], help: "open the difference's first odd node (its checks)", hint: 'open node' },
@@ -124,7 +124,7 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
   { scope: 'detail', command: 'podServices', keys: [{ ch: 'S' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },
 
-  { scope: 'detail', command: 'mark', keys: [{ ch: 'm' }], help: 'mark this moment with a short note (every viewer and recording has it)', hint: 'mark' },
+  { scope: 'detail', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark' },
   { scope: 'detail', command: 'yank', keys: [{ ch: 'y' }], help: 'copy this node as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
 
   { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
