@@ -455,7 +455,7 @@ export function yankStatus(r: YankResult, req: YankRequest): Seg[] {
   const what = req.nodes.length === 1 ? `node ${req.nodes[0]}` : `${req.nodes.length} nodes`;
   const kb = (r.bytes / 1000).toFixed(1);
   const segs: Seg[] = [{ text: oneLine(`copied ${what} as Markdown (${kb} kB) to the clipboard (OSC 52${r.cut ? ', cut: too long' : ''})`), tone: r.cut ? 'warn' : 'ok' }];
-  if (r.path) segs.push({ text: oneLine(` · saved ${r.path}`) });
-  else segs.push({ text: oneLine(` · no file: ${r.error ?? 'not written'}`), tone: 'bad' });
+  if (r.path) segs.push({ text: ` · saved ${oneLine(r.path)}` });
+  else segs.push({ text: ` · no file: ${oneLine(r.error ?? 'not written')}`, tone: 'bad' });
   return segs;
 }

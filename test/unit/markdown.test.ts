@@ -4,7 +4,9 @@
  * table cell, newlines, ESC sequences, backticks, backslashes. The summary keeps its structure
  * (every table row has exactly its three cells), and nothing a terminal acts on is in it.
  */
+import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
+import { onceJsonSchema } from '../../src/cli/report-schema.js';
 import { markdownReport, mdText } from '../../src/cli/markdown.js';
 import { marksReport, renderReport } from '../../src/cli/report.js';
 import type { NodeInfo, NodeSample } from '../../src/sources/types.js';
@@ -146,6 +148,9 @@ describe('-o markdown', () => {
     const json = JSON.parse(renderReport(st, 'json', { now: T0, meta: { windowSec: 0 } }));
     expect(json.marks).toEqual([{ at: '2025-01-15T03:12:09.000Z', note: 'restarted kube-proxy on n3 | ]8;;http://x/\\`x`', by: 'alice', id: expect.any(String) }]);
     expect(json.windowSec).toBe(0);
+    // the published schema knows the marks (and refuses a mark it does not)
+    expect([...Value.Errors(onceJsonSchema(), json)].map((e) => `${e.path}: ${e.message}`)).toEqual([]);
+    expect(Value.Check(onceJsonSchema(), { ...json, marks: [{ ...json.marks[0], colour: 'red' }] })).toBe(false);
     expect(renderReport(st, 'text', { now: T0 }).split('\n')[0]).toMatch(/^NODE +STATUS +CONNTRACK +IFACES +WORST PROBLEM$/);
     const wide = expectClean(renderReport(st, 'wide', { now: T0 + 2000 }), 'wide');
     expect(wide.split('\n')[0]).toMatch(/^NODE +STATUS +ADDRESS +KERNEL +PRIMARY MTU +CONNTRACK +CT% +IFACES +PODS +AGE +WORST PROBLEM$/);
