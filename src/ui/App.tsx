@@ -84,7 +84,7 @@ export function App(props: AppProps) {
   const size = useTermSize();
   const [ui, setUi] = useState(initialUi);
   // a line in place of the footer's hints for a while: what `y` did, or why `m`/`y` cannot
-  const [status, setStatus] = useState<{ segs: Seg[]; until: number } | undefined>();
+  const [status, setStatus] = useState<{ segs: Seg[]; until: number; where: string } | undefined>();
   useIdleClock();
   const now = (props.now ?? Date.now)();
   const { exit } = useApp();
@@ -131,7 +131,8 @@ export function App(props: AppProps) {
     [],
   );
 
-  const flash = (segs: Seg[], ms = 10_000) => setStatus({ segs, until: (live.current.props.now ?? Date.now)() + ms });
+  // shown on the screen it was said on, for `ms`
+  const flash = (segs: Seg[], ms = 10_000) => setStatus({ segs, until: (live.current.props.now ?? Date.now)() + ms, where: routeKey(uiRef.current.route) });
 
   const run = (cmd: Command | undefined) => {
     if (!cmd) return;
@@ -338,7 +339,7 @@ export function App(props: AppProps) {
     content = <CapturePromptContext.Provider value={{ route, onRejected: reject }}>{renderCapture?.(route.target, close) ?? null}</CapturePromptContext.Provider>;
   } else if (route.kind === 'processes') {
     content = renderProcesses?.(route.node, route.pod, close) ?? null;
-  } else if (!help) content = shellScreen(snap, ui, size, now, readonly, ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until ? status.segs : undefined);
+  } else if (!help) content = shellScreen(snap, ui, size, now, readonly, ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : undefined);
   // a plugged-in view stays mounted under the help (its capture, its selection)
   return (
     <ViewKeysContext.Provider value={router}>
@@ -426,6 +427,9 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
     </>
   );
 }
+
+/** which screen a status line belongs to */
+const routeKey = (r: UiState['route']) => (r.kind === 'detail' ? `detail:${r.node}:${r.pane}` : r.kind);
 
 /** the mark prompt in the footer: "mark: note█ enter adds · esc cancels", the end of a long note shown */
 export function markPromptSegs(note: string, width: number): Seg[] {
