@@ -6,6 +6,7 @@
  * Markdown beside the log and sends it with OSC 52, which tmux (`set -g set-clipboard on`) keeps
  * as its buffer: `tmux show-buffer` is the file, byte for byte.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,20 @@ const dir = mkdtempSync(join(tmpdir(), 'nw-e2e-md-'));
 const conf = join(dir, 'tmux.conf');
 writeFileSync(conf, 'set -g set-clipboard on\n');
 const pane = tmuxPane(`nwmd-${process.pid}`, conf);
+// netwatch inside a tmux inside a tmux: the inner one passes the DCS passthrough on (and ignores plain OSC 52), the outer keeps it as its buffer
+const innerConf = join(dir, 'inner.conf');
+writeFileSync(innerConf, 'set -g set-clipboard off\nset -g allow-passthrough on\nset -g status off\n');
+const outer = tmuxPane(`nwmdo-${process.pid}`, conf);
+const inner = `nwmdi-${process.pid}`;
 
 afterAll(() => {
   pane.kill();
+  outer.kill();
+  try {
+    execFileSync('tmux', ['-L', inner, 'kill-server']);
+  } catch {
+    // already gone
+  }
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -78,4 +90,24 @@ describe('Markdown and marks in a terminal (this machine)', () => {
     pane.type('q');
     await pane.until('netwatch ended', (s) => s.includes('EXITED 0'), 15_000);
   }, 120_000);
+
+  it('inside tmux without set-clipboard on: the passthrough-wrapped OSC 52 (allow-passthrough on) reaches the terminal outside', async () => {
+    for (const f of mdFiles()) rmSync(join(dir, f));
+    const cmd = `${env} ${process.execPath} ${BIN} --log ${dir}/nested.log; sleep 600`;
+    outer.run(`tmux -L ${inner} -f ${innerConf} new-session -x 150 -y 35 ${JSON.stringify(cmd)}`);
+    await outer.until('the live view in the inner tmux', (f) => / live /.test(f) && f.includes('nodes 1–1 of 1'), 30_000);
+    outer.type('y');
+    const [file] = await waitFor('the Markdown file', () => (mdFiles().length === 1 ? mdFiles() : false));
+    const md = readFileSync(join(dir, file!), 'utf8');
+    const buffer = await waitFor('the outer tmux buffer', () => {
+      try {
+        const b = outer.tmux('show-buffer');
+        return b === md ? b : false;
+      } catch {
+        return false; // no buffer yet
+      }
+    }, 10_000);
+    expect(buffer).toBe(md);
+    expect(outer.screen()).not.toMatch(/52;c;|Ptmux/);
+  }, 60_000);
 });
