@@ -26,6 +26,7 @@ import { PoolDiff } from './screens/PoolDiff.js';
 import type { AppProps, YankRequest, YankResult } from './types.js';
 import type { Seg } from './columns.js';
 import { oneLine } from './format.js';
+import { sanitize } from './sanitize.js';
 import { MARK_NOTE_MAX } from '../state/store.js';
 import { useTermSize } from './useTermSize.js';
 import { captureAllTarget, captureTarget, processTarget, type Snapshot, viewModel } from './view.js';
@@ -433,7 +434,8 @@ const routeKey = (r: UiState['route']) => (r.kind === 'detail' ? `detail:${r.nod
 
 /** the mark prompt in the footer: "mark: note█ enter adds · esc cancels", the end of a long note shown */
 export function markPromptSegs(note: string, width: number): Seg[] {
-  const text = oneLine(note.replace(/^\s+/, ''));
+  // as typed: a trailing space shows (the store trims), line breaks as spaces, controls visible
+  const text = sanitize(note.replace(/[\t\n\v\f\r\u0085\u2028\u2029]+/g, ' ').replace(/^\s+/, ''));
   const cps = Array.from(text);
   const room = Math.max(8, width - 50);
   const shown = cps.length > room ? `…${cps.slice(cps.length - room + 1).join('')}` : text;

@@ -105,7 +105,8 @@ export function capturePrompt(ui: UiState): CaptureRoute | undefined {
 }
 
 function editPrompt(ui: UiState, edit: (text: string) => string): UiState {
-  if (ui.mark !== undefined) return { ...ui, mark: edit(ui.mark) };
+  // a note is short (the store keeps 200 characters): a huge paste is not held whole
+  if (ui.mark !== undefined) return { ...ui, mark: edit(ui.mark).slice(0, 4000) };
   if (ui.editing) return setFilter(ui, ui.editing, edit(ui.filters[ui.editing] ?? ''));
   const p = capturePrompt(ui);
   return p ? { ...ui, route: { ...p, filter: edit(p.filter) } } : ui;

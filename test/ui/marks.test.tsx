@@ -69,6 +69,7 @@ describe('m: a mark with a note', () => {
     expect(ui.frame().split('\n').at(-1)).toMatch(/^nodes 1–4 of 4 {2}mark: █ enter adds · esc cancels/);
     // typed fast (one write) and pasted: q, j, ? and the paste's line break stay text
     await ui.press('restarted ');
+    expect(ui.frame()).toContain('mark: restarted █'); // the space typed shows before the next word
     await ui.press(PASTE('kube-proxy on\r\nnode3 q?j'));
     expect(ui.frame()).toContain('mark: restarted kube-proxy on node3 q?j█');
     expect(s.getState().marks).toEqual([]);
