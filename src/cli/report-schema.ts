@@ -178,6 +178,17 @@ export const Difference = Obj(
   'a fact most nodes of a pool agree on (at least 2/3 of at least 3 that have it) and a few do not; each outlier also has a pool-outlier problem',
 );
 
+/** a mark (`m` in the live view): when, the note, who */
+export const MarkReport = Obj(
+  {
+    at: Type.String({ format: 'date-time' }),
+    note: Type.String({ maxLength: 200, description: 'one line, no control characters (the store cleans it); may be empty' }),
+    by: Opt(Type.String({ description: 'who marked it (user name), when known' })),
+    id: Type.String(),
+  },
+  'a moment marked during the session with a short note',
+);
+
 /** the whole document */
 export function onceJsonSchema() {
   return Obj(
@@ -187,6 +198,7 @@ export function onceJsonSchema() {
       kube: KubeStatus,
       nodes: Type.Array(NodeReport),
       differences: Type.Array(Difference, { description: 'the pool outlier diff' }),
+      marks: Type.Array(MarkReport, { description: 'the marks of the session, oldest first (none for a plain --once)' }),
       windowSec: Opt(Type.Number({ minimum: 0, maximum: 60, description: '--window: seconds between the two samples rates come from (0: one sample, no rates)' })),
       local: Opt(
         Obj(

@@ -1,5 +1,5 @@
 /** Runs the built netwatch binary (npm test builds first) and collects its output. */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/netwatch.js', import.meta.url));
@@ -27,4 +27,38 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/**
+ * A tmux server of its own (-L NAME, no user config unless `conf` is given) with one pane: `run`
+ * the command, `screen` = capture-pane -p, `type` = send-keys -l (one write), `key` = a named key,
+ * `until` = the screen once `fn` holds for it (the last screen in the error when it never does).
+ */
+export function tmuxPane(name: string, conf = '/dev/null') {
+  const S = 't';
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', name, '-f', conf, ...args], { encoding: 'utf8' });
+  const screen = () => tmux('capture-pane', '-p', '-t', S);
+  return {
+    tmux,
+    target: S,
+    run: (cmd: string, columns = 160, rows = 40) => tmux('new-session', '-d', '-x', String(columns), '-y', String(rows), '-s', S, cmd),
+    screen,
+    type: (s: string) => tmux('send-keys', '-t', S, '-l', s),
+    key: (k: string) => tmux('send-keys', '-t', S, k),
+    async until(what: string, fn: (f: string) => boolean, ms = 15_000): Promise<string> {
+      let last = '';
+      try {
+        return await waitFor(what, () => ((last = screen()), fn(last) ? last : false), ms, 50);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; the screen:\n${last}`);
+      }
+    },
+    kill: () => {
+      try {
+        tmux('kill-server');
+      } catch {
+        // already gone
+      }
+    },
+  };
 }
