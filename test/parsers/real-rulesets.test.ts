@@ -31,6 +31,7 @@ const KP_NFT_PUBLISHED = 'nft/nft-a-list-table-kube-proxy.published-cluster-node
 const IPTNFT_VIA_NFT = 'nft/nft-list-ruleset.netns-iptables-nft-kube-proxy-3svc.txt';
 const CALICO_S = 'iptables/iptables-S.aks-kubenet-calico-node.filter.txt';
 const CILIUM_IPVS = 'iptables/iptables-save-nat.cilium-kube-proxy-ipvs.txt';
+const CILIUM_IPVS_FILTER = 'iptables/iptables-save-filter.cilium-kube-proxy-ipvs.txt';
 const KP_IPTABLES = 'kube-proxy/kubernetes-proxier_test-TestOverallIPTablesRules.iptables-save';
 
 describe('nft list ruleset', () => {
@@ -123,6 +124,16 @@ describe('iptables -S and iptables-save of CNI nodes', () => {
     expect(f['KUBE-SERVICES']!.rules).toEqual([]);
   });
 
+  it('reads the filter table of a Cilium node (kube-proxy in IPVS mode): CILIUM_* chains, Docker, KUBE-SERVICES rejects', () => {
+    const r = parseIptablesSave(fx(CILIUM_IPVS_FILTER));
+    const f = r.tables.filter!;
+    expect(Object.keys(f).filter((c) => c.startsWith('CILIUM_'))).toEqual(['CILIUM_FORWARD', 'CILIUM_INPUT', 'CILIUM_OUTPUT']);
+    expect(f['CILIUM_FORWARD']!.rules).toHaveLength(6);
+    expect(f['CILIUM_FORWARD']!.rules[2]).toMatchObject({ inIface: 'lxc+', target: 'ACCEPT', comment: 'cilium: cluster->any on lxc+ forward accept' });
+    expect(f['KUBE-SERVICES']!.rules[0]).toMatchObject({ dest: '192.168.26.207/32', proto: 'tcp', dport: '80', target: 'REJECT' });
+    expect(r.ruleCount).toBe(50);
+  });
+
   it('reads kube-proxy iptables mode (kubernetes TestOverallIPTablesRules): KUBE-SVC and KUBE-SEP chains', () => {
     const r = parseIptablesSave(fx(KP_IPTABLES));
     const nat = r.tables.nat!;
@@ -166,9 +177,14 @@ describe('kube-proxy checks on real rule sets', () => {
   it('a Cilium node with kube-proxy in IPVS mode: CILIUM_* chains and KUBE-SERVICES matching the ipset, no flag', () => {
     const ipvs = parseIpvs(fx('ipvs/proc-net-ip_vs.kernel-format.txt'));
     expect(ipvs.length).toBeGreaterThan(0);
-    const n = nodeWith({ iptables: ipt(parseIptablesSave(fx(CILIUM_IPVS))), ipvs: { services: ipvs, conns: {} }, agents: [...KUBE_PROXY, { name: 'cilium-agent', pid: 102, ageSec: 100 }] });
+    const rules = merge(parseIptablesSave(fx(CILIUM_IPVS)), parseIptablesSave(fx(CILIUM_IPVS_FILTER)));
+    const n = nodeWith({ iptables: ipt(rules), ipvs: { services: ipvs, conns: {} }, agents: [...KUBE_PROXY, { name: 'cilium-agent', pid: 102, ageSec: 100 }] });
     expect(flagged(n, 'kube-proxy-chains')).toEqual([]);
     expect(verdict(n, 'kube-proxy-chains')).toBe('ok');
+    expect(verdict(n, 'iptables-forward-drop')).toBe('ok');
+    // the same rules without IPVS virtual servers: KUBE-SERVICES is there, kube-proxy's chains are not "missing"
+    const noIpvs = nodeWith({ iptables: ipt(rules), agents: KUBE_PROXY });
+    expect(flagged(noIpvs, 'kube-proxy-chains')).toEqual([]);
   });
 
   const nftMode = () => parseNftRuleset(fx(KP_NFT), 'h');
