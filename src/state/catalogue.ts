@@ -95,7 +95,7 @@ export const CATALOGUE: readonly CheckDef[] = [
   { id: 'podcidr-no-route', group: 'routes', title: 'no route for the pod CIDR', reads: 'ip -4 route; API spec.podCIDRs', healthy: 'a route for spec.podCIDR via the bridge', flag: "bridge node: no route covers the node's spec.podCIDR", severity: 'crit', remedy: 'ip addr add the bridge address of the pod CIDR (or restart the CNI / kubelet so it recreates the bridge)', source: `field guide: pod routes; ${RU}` },
   // ---- pool and Services (evaluated over many nodes / the API)
   { id: 'pool-outlier', group: 'pool', title: 'differs from its pool', reads: 'the facts of every node of the pool', healthy: 'same as most nodes of the pool', flag: 'a fact most nodes of the pool agree on differs here', severity: 'warn', source: 'issue 10 (pool outlier diff)', evaluatedBy: 'pool diff' },
-  { id: 'service-rules', group: 'services', title: "Service rules lag the API", reads: 'API Services and EndpointSlices; iptables KUBE-SVC-*/KUBE-SEP-* or IPVS', healthy: "the node's rules for every Service VIP point at the API's endpoints", flag: "a Service's VIP rules on this node miss or lag the API's endpoints", severity: 'warn', source: `issue 10 (Services path); ${JP}`, evaluatedBy: 'Services path' },
+  { id: 'service-rules', group: 'services', title: "Service rules lag the API", reads: 'API Services and EndpointSlices; iptables KUBE-SVC-*/KUBE-SEP-*, IPVS, or nft table ip kube-proxy (service-ips, endpoint-* chains)', healthy: "the node's rules for every Service VIP point at the API's endpoints", flag: "a Service's VIP rules on this node miss or lag the API's endpoints", severity: 'warn', source: `issue 10 (Services path); ${JP}`, evaluatedBy: 'Services path' },
 ];
 
 export const CHECK_IDS = CATALOGUE.map((c) => c.id);

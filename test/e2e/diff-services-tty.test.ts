@@ -3,8 +3,8 @@
  * person uses them: the real binary in tmux against a lab pool of 4 nodes over SSH and the test
  * API server. Node dv3 alone has ip_forward 0 and an OS name with an OSC title sequence in it:
  * `D` names dv3 and each fact, the OS name escaped. Every node has
- * kube-proxy iptables rules for one Service whose only endpoint is dv1's pod; dv2's rules still
- * DNAT to an old endpoint. `S` on that pod shows the VIP, the API's endpoint and per node what its
+ * kube-proxy rules for one Service whose only endpoint is dv1's pod (dv4's in nftables mode, real
+ * nft; the others iptables); dv2's rules still DNAT to an old endpoint. `S` on that pod shows the VIP, the API's endpoint and per node what its
  * rules say (in sync, DIFFERS). The Service, its namespace and the pod carry control bytes and
  * escape sequences in their names: the screen shows them escaped, and nothing raw reaches the
  * terminal (the pane's raw output is checked byte by byte, as in hostile.test.ts).
@@ -14,13 +14,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeEndpointSlice, makeNode, makePod, makeService } from '../kube/objects.mjs';
-import { kubeProxyRules, setIpForward } from '../lab/k8s-faults.js';
+import { kubeProxyNftRules, kubeProxyRules, setIpForward } from '../lab/k8s-faults.js';
 import { startLab, type Lab } from '../lab/lab.js';
 import { BIN, offenders, tmuxPane } from './run.js';
 
 const NODES = ['dv1', 'dv2', 'dv3', 'dv4'];
 const ODD = 'dv3';
 const LAGGING = 'dv2';
+const NFT_NODE = 'dv4';
+const modeOf = (n: string) => (n === NFT_NODE ? 'nftables' : 'iptables');
 const POOL = 'pool-dv';
 const VIP = '198.18.140.10';
 // hostile names from the API: an OSC title, a CSI clear, a C1 CSI, a bidi override, a BEL
@@ -47,11 +49,15 @@ beforeAll(async () => {
   api.putService(makeService({ name: SVC_NAME, namespace: SVC_NS, clusterIP: VIP, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
   // the endpoints changed 10 minutes ago: a node whose rules differ is past any grace
   api.putEndpointSlice(makeEndpointSlice({ name: 'web-x1', service: SVC_NAME, namespace: SVC_NS, changedAt: Date.now() - 600_000, endpoints: [{ ip: pod.ip, node: 'dv1', pod: POD_NAME }], ports: [{ name: 'http', port: 8080 }] }));
-  // kube-proxy's rules on every node (names in iptables comments stay plain: the check matches the VIP, not names)
-  await Promise.all(NODES.map((n) => kubeProxyRules(lab, n, {
-    clusterCidr: '198.19.0.0/16',
-    services: [{ namespace: 'shop', name: 'web', portName: 'http', clusterIP: VIP, port: 80, endpoints: [n === LAGGING ? '198.19.250.99:8080' : `${pod.ip}:8080`] }],
-  })));
+  // kube-proxy's rules on every node (names in rule comments stay plain: the check matches the VIP, not names);
+  // dv4's kube-proxy runs in nftables mode (real nft in its netns)
+  await Promise.all(NODES.map((n) => {
+    const o = {
+      clusterCidr: '198.19.0.0/16',
+      services: [{ namespace: 'shop', name: 'web', portName: 'http', clusterIP: VIP, port: 80, endpoints: [n === LAGGING ? '198.19.250.99:8080' : `${pod.ip}:8080`] }],
+    };
+    return n === NFT_NODE ? kubeProxyNftRules(lab, n, o) : kubeProxyRules(lab, n, o);
+  }));
   await setIpForward(lab, ODD, false);
   // and an OS name with an OSC title in it (its own /etc/os-release, in the node's mount namespace only; /run is the node's tmpfs)
   const os = await lab.exec(ODD, ['sh', '-c', 'printf "PRETTY_NAME=\\"Evil\\033]0;ospwn\\007 OS\\"\\n" > /run/nw-os-release && mount --bind /run/nw-os-release /etc/os-release']);
@@ -96,7 +102,7 @@ describe('D and S in tmux with the real binary', () => {
     pane.type('S');
     f = await pane.until(
       'the Services view with every node\'s rules read',
-      (s) => s.includes('Services of pod') && NODES.every((n) => new RegExp(`^ *${n}: kube-proxy iptables`, 'm').test(s)) && /DIFFERS/.test(s),
+      (s) => s.includes('Services of pod') && NODES.every((n) => new RegExp(`^ *${n}: kube-proxy ${modeOf(n)}`, 'm').test(s)) && /DIFFERS/.test(s),
       60_000,
     );
     expect(f).toContain(`Services of pod ${SVC_NS.replace('\u009b', '\\x9b')}/${POD_SHOWN} (on dv1)`);
@@ -105,7 +111,7 @@ describe('D and S in tmux with the real binary', () => {
     const lines = f.split('\n');
     // per node: the VIP's state under the node's line
     const stateOf = (n: string) => {
-      const i = lines.findIndex((l) => new RegExp(`^ *${n}: kube-proxy iptables`).test(l));
+      const i = lines.findIndex((l) => new RegExp(`^ *${n}: kube-proxy ${modeOf(n)}`).test(l));
       return lines.slice(i + 1, i + 3).join('\n');
     };
     for (const n of NODES.filter((x) => x !== LAGGING)) expect(stateOf(n), n).toMatch(new RegExp(`${VIP.replaceAll('.', '\\.')}:80/TCP: in sync`));

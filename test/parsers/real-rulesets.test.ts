@@ -19,11 +19,12 @@ import { kubeProxyNft, nftRuleCounts, parseNftRuleset } from '../../src/sources/
 import { parseIpvs } from '../../src/sources/parsers/ipvs.js';
 import { GUARD_SH } from '../../src/sources/remote/guard.js';
 import { SAMPLER_SH } from '../../src/sources/remote/sampler.js';
-import type { AgentProc, Collected, IptablesState, IptRuleset, NftRuleset } from '../../src/sources/types.js';
+import type { AgentProc, Collected, IptablesState, IptRuleset, NftRuleset, ServiceEndpoints, ServiceInfo } from '../../src/sources/types.js';
+import { checkService, serviceRules } from '../../src/state/services.js';
 import { modelWith, type CollectorValues } from '../../src/state/model.js';
 import { evaluate, verdicts } from '../../src/state/rules.js';
 import { newNode } from '../../src/state/store.js';
-import type { NodeState } from '../../src/state/types.js';
+import type { ClusterServices, NodeState } from '../../src/state/types.js';
 
 const fx = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8').split('\n');
 const KP_NFT = 'nft/nft-list-ruleset.netns-kubernetes-nftables-proxier_test-TestOverallNFTablesRules.txt';
@@ -310,5 +311,50 @@ describe('slow.sh nftrs', () => {
     const a = new Assembler();
     const s = a.assemble(parseFrame(1, out), 1, 1, []).iptables as { status: 'ok'; data: IptablesState };
     expect(s.data.nftables).toMatchObject({ status: 'error' });
+  });
+});
+
+/* ---------- service-rules in nftables mode, on kubernetes' own expected nft rules ---------- */
+
+describe('service-rules, kube-proxy nftables mode (TestOverallNFTablesRules listed by nft)', () => {
+  const AT = 10_000_000;
+  const PERIOD = 60_000;
+  const node = (): NodeState => {
+    const n: NodeState = { ...newNode('n1', undefined, 0), status: { kind: 'live', since: 0 }, model: modelWith({ iptables: ipt(undefined, ok(parseNftRuleset(fx(KP_NFT), 'h'))) }, AT) };
+    n.model.iptables.periodMs = PERIOD;
+    return n;
+  };
+  const svc = (ns: string, name: string, vip: string): ServiceInfo => ({ namespace: ns, name, type: 'ClusterIP', clusterIPs: [vip], ports: [{ name: 'p80', port: 80, protocol: 'TCP', targetPort: 80 }] });
+  const eps = (ips: string[], changedAt = AT - 10 * PERIOD): ServiceEndpoints => ({ endpoints: ips.map((ip) => ({ ip, port: 80, protocol: 'TCP', portName: 'p80' })), changedAt });
+
+  it('reads the VIP → service chain → endpoint chains → dnat targets: in sync where the API agrees', () => {
+    const one = checkService(node(), svc('ns1', 'svc1', '172.30.0.41'), eps(['10.180.0.1']));
+    expect(one).toMatchObject({ mode: 'nftables', ports: [{ state: 'ok', present: ['10.180.0.1:80'], via: 'service-ULMVA6XW-ns1/svc1/tcp/p80' }] });
+    // two endpoints through a vmap of two
+    const four = checkService(node(), svc('ns4', 'svc4', '172.30.0.44'), eps(['10.180.0.4', '10.180.0.5']));
+    expect(four.ports[0]).toMatchObject({ state: 'ok', present: ['10.180.0.4:80', '10.180.0.5:80'] });
+    // session affinity adds a goto to the same endpoint chain: still one target
+    expect(checkService(node(), svc('ns5', 'svc5', '172.30.0.45'), eps(['10.180.0.3'])).ports[0]).toMatchObject({ state: 'ok', present: ['10.180.0.3:80'] });
+  });
+
+  it('flags a node whose nft rules miss an endpoint or the VIP, with the Service named', () => {
+    const cl = (entries: [ServiceInfo, string[]][]): ClusterServices => ({
+      services: new Map(entries.map(([s]) => [`${s.namespace}/${s.name}`, s])),
+      endpoints: new Map(entries.map(([s, ips]) => [`${s.namespace}/${s.name}`, eps(ips)])),
+      status: { kind: 'ok' },
+    });
+    const ps = serviceRules(node(), cl([[svc('ns1', 'svc1', '172.30.0.41'), ['10.180.0.1', '10.180.0.9']], [svc('ns7', 'svc7', '172.30.0.47'), ['10.180.0.7']], [svc('ns3', 'svc3', '172.30.0.43'), ['10.180.0.3']]]));
+    expect(ps.map((p) => p.subject).sort()).toEqual(['ns1/svc1', 'ns7/svc7']);
+    expect(ps.find((p) => p.subject === 'ns1/svc1')!.message).toContain('kube-proxy nftables rules differ from the API');
+    expect(ps.find((p) => p.subject === 'ns1/svc1')!.message).toContain('missing 10.180.0.9:80');
+    expect(ps.find((p) => p.subject === 'ns7/svc7')!.message).toContain('no service-ips element');
+  });
+
+  it('an unhooked kube-proxy table is not read as rules: cannot tell (kube-proxy-chains flags it)', () => {
+    const rs = parseNftRuleset(fx(KP_NFT), 'h');
+    for (const c of ['nat-prerouting', 'nat-output']) rs.tables['ip kube-proxy']!.chains[c]!.rules = [];
+    const n: NodeState = { ...newNode('n1', undefined, 0), status: { kind: 'live', since: 0 }, model: modelWith({ iptables: ipt(undefined, ok(rs)) }, AT) };
+    expect(checkService(n, svc('ns1', 'svc1', '172.30.0.41'), eps(['10.180.0.1']))).toMatchObject({ ports: [] });
+    expect(checkService(n, svc('ns1', 'svc1', '172.30.0.41'), eps(['10.180.0.1'])).cannotTell).toMatch(/no nft table ip kube-proxy/);
   });
 });
