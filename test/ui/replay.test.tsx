@@ -1,0 +1,408 @@
+/**
+ * Replay's UI (ui/replay.tsx, ui/replay/*): the App over a recorded timeline. The recording is
+ * made the way `netwatch record` makes one: a real StreamProducer on a real store fed samples;
+ * memoryTimeline reads its frames. The keys are typed into the App (ink-testing-library) and the
+ * screen must show the state of that moment.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { cleanup } from 'ink-testing-library';
+import { createAppStore } from '../../src/state/store.js';
+import { type Frame, type StreamState, StreamProducer } from '../../src/state/stream.js';
+import type { Timeline, TimelineMark } from '../../src/state/timeline.js';
+import { memoryTimeline } from '../../src/state/timeline-memory.js';
+import type { Iface, NodeSample } from '../../src/sources/types.js';
+import { fmtClock } from '../../src/ui/format.js';
+import { ReplayApp } from '../../src/ui/replay.js';
+import { levelOf, ReplayController, type ReplayClock } from '../../src/ui/replay/controller.js';
+import { parseSeek } from '../../src/ui/replay/seek.js';
+import { KEY, renderSized } from './render.js';
+
+afterEach(() => cleanup());
+
+const T0 = Date.UTC(2025, 0, 15, 3, 0, 0);
+const TICKS = 120;
+/** tick i of the recording is at T0 + (i + 1) s; the first state (nodes connecting) at T0 */
+const tickAt = (i: number) => T0 + (i + 1) * 1000;
+const MTU_CHANGE = 60; // n2's eth0: 1500 before this tick, 1400 from it on
+const CT_FROM = 30; // n1's conntrack at 99 % for ticks 30–44
+const CT_TO = 45;
+const DOWN_AT = 90; // n3 stops answering
+const EVIL_NODE = 'n3\u001b]0;pwned\u0007\u001b[2J';
+const EVIL_IFACE = 'veth\u001b[31mred\nx';
+
+function iface(name: string, mtu: number, rx: number): Iface {
+  return {
+    ifindex: 2, iflink: 2, kind: 'veth', mtu, operstate: 'up', flags: 0x1003, adminUp: true, promisc: false, name,
+    counters: { rxBytes: rx, rxPackets: rx / 100, rxErrors: 0, rxDropped: 0, txBytes: rx * 2, txPackets: 1, txErrors: 0, txDropped: 0 },
+  };
+}
+
+function sample(at: number, mtu: number, conntrack: number): NodeSample {
+  return {
+    at,
+    seq: at,
+    uptime: at / 1000,
+    conntrack: { status: 'ok', data: { count: conntrack, max: 131072 } },
+    interfaces: { status: 'ok', data: [iface('eth0', mtu, at), iface(EVIL_IFACE, 1500, at * 2)] },
+    routes4: { status: 'ok', data: [{ dst: 'default', dev: 'eth0', gateway: '198.18.0.1', family: 4 }] },
+    tcpCounters: { status: 'ok', data: { activeOpens: 0, passiveOpens: 0, attemptFails: 0, estabResets: 0, currEstab: 0, retransSegs: 0, outRsts: 0, inErrs: 0 } },
+    facts: { status: 'ok', data: { kernel: '6.1.0', sysctl: { 'net.ipv4.ip_forward': '1' } } },
+    kernelEvents: [],
+    latencyMs: 1,
+  };
+}
+
+const MARKS: TimelineMark[] = [
+  { at: tickAt(40) + 300, note: 'raised nf_conntrack_max\u001b[2J on n1', by: 'alice' },
+  { at: tickAt(100), note: 'restarted kube-proxy\non n3\u0007' },
+];
+
+/** two minutes of three nodes, recorded through a real producer */
+function recording(): Timeline {
+  let t = T0;
+  const store = createAppStore({ now: () => t });
+  const nodes = ['n1', 'n2', EVIL_NODE];
+  for (const n of nodes) store.getState().addNode(n);
+  const producer = new StreamProducer(store, { now: () => t, producer: 'recording' });
+  const frames: Frame[] = [];
+  producer.subscribe((f) => frames.push(f));
+  for (let i = 0; i < TICKS; i++) {
+    t = tickAt(i);
+    if (i === DOWN_AT) store.getState().setStatus(EVIL_NODE, { kind: 'failed', since: t, reason: 'connection lost' });
+    const up = nodes.filter((n) => !(n === EVIL_NODE && i >= DOWN_AT));
+    store.getState().applyTick(up.map((n) => [n, { kind: 'sample', sample: sample(t, n === 'n2' && i >= MTU_CHANGE ? 1400 : 1500, n === 'n1' && i >= CT_FROM && i < CT_TO ? 130_000 : 1000) }] as const));
+    producer.flush();
+  }
+  producer.stop();
+  return { ...memoryTimeline(frames), marks: MARKS };
+}
+
+const TIMELINE = recording();
+
+/** a playback clock moved by hand */
+function manualClock(): ReplayClock & { advance(ms: number): void } {
+  let now = 0;
+  const fns = new Set<() => void>();
+  return {
+    now: () => now,
+    every: (_ms, fn) => {
+      fns.add(fn);
+      return () => fns.delete(fn);
+    },
+    advance(ms) {
+      for (let k = 0; k < ms; k += 100) {
+        now += Math.min(100, ms - k);
+        for (const f of [...fns]) f();
+      }
+    },
+  };
+}
+
+async function replay(opts: { timeline?: Timeline; play?: boolean; clock?: ReplayClock; at?: number | string } = {}, cols = 140, rows = 30) {
+  const clock = opts.clock ?? manualClock();
+  const c = new ReplayController(opts.timeline ?? TIMELINE, { name: 'outage.nwrec', clock, play: opts.play ?? false, at: opts.at });
+  await c.start();
+  const ui = await renderSized(<ReplayApp controller={c} />, cols, rows);
+  return { c, ui, clock };
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const rowOf = (frame: string, text: string) => frame.split('\n').find((l) => l.includes(text)) ?? '';
+const header = (frame: string) => frame.split('\n')[0] ?? '';
+const status = (frame: string) => frame.split('\n')[2] ?? '';
+/** the MTU column of eth0's row in the interfaces pane */
+const mtuOf = (frame: string) => frame.split('\n').find((l) => /^[> ] eth0 /.test(l))?.match(/ (1500|1400) /)?.[1];
+
+describe('replay: seek keys show the state of that moment', () => {
+  it('header says REPLAY with the file and the cursor clock; ] , . step over the MTU change of n2', async () => {
+    const { c, ui } = await replay();
+    let f = ui.frame();
+    expect(header(f)).toContain('REPLAY outage.nwrec');
+    expect(header(f)).toContain(fmtClock(T0));
+    expect(f).not.toContain('READ-ONLY');
+    // open n2 (second row): its interfaces
+    await ui.press('j');
+    await ui.press(KEY.enter);
+    await ui.press(']'); // +1 min: T0 + 60 s = tick 59, before the change
+    await waitFor(() => c.at === T0 + 60_000);
+    f = ui.frame();
+    expect(header(f)).toContain(fmtClock(T0 + 60_000));
+    expect(header(f)).toContain('n2 › interfaces');
+    expect(status(f)).toContain('+1:00 of 2:00');
+    expect(mtuOf(f)).toBe('1500');
+    await ui.press('.'); // one tick forward: tick 60, the new MTU
+    await waitFor(() => mtuOf(ui.frame()) === '1400');
+    expect(c.at).toBe(tickAt(MTU_CHANGE));
+    expect(header(ui.frame())).toContain(fmtClock(tickAt(MTU_CHANGE)));
+    await ui.press(','); // one tick back
+    await waitFor(() => mtuOf(ui.frame()) === '1500');
+    expect(c.at).toBe(tickAt(MTU_CHANGE - 1));
+    await ui.press('\u001b[C'); // → is a tick forward too
+    await waitFor(() => mtuOf(ui.frame()) === '1400');
+    await ui.press('['); // −1 min
+    await waitFor(() => c.at === tickAt(MTU_CHANGE) - 60_000);
+    expect(mtuOf(ui.frame())).toBe('1500');
+    await ui.press('\u001b[1;2C'); // shift-→: +1 min
+    await waitFor(() => c.at === tickAt(MTU_CHANGE));
+    expect(mtuOf(ui.frame())).toBe('1400');
+  });
+
+  it('t with a pasted clock time goes there: the node that went down shows failed, and live before', async () => {
+    const { c, ui } = await replay();
+    await ui.press('t');
+    expect(status(ui.frame())).toContain('go to');
+    const when = fmtClock(tickAt(DOWN_AT + 5));
+    await ui.press(`\u001b[200~${when}\u001b[201~`);
+    expect(status(ui.frame())).toContain(when);
+    await ui.press(KEY.enter);
+    await waitFor(() => c.at === tickAt(DOWN_AT + 5));
+    let f = ui.frame();
+    expect(header(f)).toContain(when);
+    expect(rowOf(f, 'n3')).toContain('failed');
+    // an offset from the start, typed key by key in one write, with the enter
+    await ui.press('t30s\r');
+    await waitFor(() => c.at === T0 + 30_000);
+    f = ui.frame();
+    expect(rowOf(f, 'n3')).toContain('live');
+    expect(rowOf(f, 'n3')).not.toContain('failed');
+    // relative to the cursor; a bad time keeps the prompt open and says why
+    await ui.press('t+1m\r');
+    await waitFor(() => c.at === T0 + 90_000);
+    await ui.press('tnonsense\r');
+    expect(status(ui.frame())).toContain('not a time: nonsense');
+    await ui.press(KEY.esc);
+    expect(status(ui.frame())).not.toContain('go to');
+    expect(c.at).toBe(T0 + 90_000);
+  });
+
+  it('{ } jump between marks; the time bar shows the marks, the cursor and where the conntrack problem was', async () => {
+    const { c, ui } = await replay();
+    await waitFor(() => !ui.frame().includes('problems: reading'));
+    await ui.press('}');
+    await waitFor(() => c.at === MARKS[0]!.at);
+    let f = ui.frame();
+    expect(header(f)).toContain(fmtClock(MARKS[0]!.at));
+    expect(status(f)).toContain('◆ raised nf_conntrack_max\\x1b[2J on n1 (alice)');
+    await ui.press('}');
+    await waitFor(() => c.at === MARKS[1]!.at);
+    expect(status(ui.frame())).toContain('◆ restarted kube-proxy on n3');
+    await ui.press('}');
+    expect(status(ui.frame())).toContain('no mark after this point');
+    await ui.press('{');
+    await waitFor(() => c.at === MARKS[0]!.at);
+    // the bar: 140 − 18 columns between the start and end clocks
+    f = ui.frame();
+    const bar = f.split('\n')[1]!;
+    expect(bar.startsWith(`${fmtClock(T0)} `)).toBe(true);
+    expect(bar.trimEnd().endsWith(` ${fmtClock(TIMELINE.end)}`)).toBe(true);
+    const cells = Array.from(bar.slice(9, 9 + 122));
+    const col = (t: number) => Math.floor(((t - T0) / (TIMELINE.end - T0)) * 122);
+    expect(cells[col(MARKS[0]!.at)]).toBe('●'); // the cursor is on the first mark
+    expect(cells[col(MARKS[1]!.at)]).toBe('◆');
+    // the state the bar summarises: crit while n1's conntrack was full, a node down at the end
+    expect(levelOf(await TIMELINE.stateAt(tickAt(CT_FROM + 5)))).toBe('crit');
+    expect(levelOf(await TIMELINE.stateAt(tickAt(CT_FROM - 5)))).toBe('ok');
+    expect(cells[col(tickAt(CT_FROM + 5))]).toBe('█');
+    expect(cells[col(tickAt(CT_FROM - 5))]).toBe('─');
+    expect(cells[col(tickAt(CT_TO + 10))]).toBe('─');
+    expect(cells[col(tickAt(DOWN_AT + 20))]).toBe('█');
+    // the problem began and ended where the recording says
+    const crit = cells.map((ch, i) => (ch === '█' ? i : -1)).filter((i) => i >= 0 && i < col(tickAt(DOWN_AT)));
+    expect(Math.min(...crit)).toBe(col(tickAt(CT_FROM)));
+    expect(Math.max(...crit)).toBe(col(tickAt(CT_TO - 1)));
+  });
+
+  it('plays in real time from the start; space pauses and plays; > and < change the speed', async () => {
+    const clock = manualClock();
+    const { c, ui } = await replay({ clock, play: true });
+    expect(status(ui.frame())).toContain('▶ 1×');
+    clock.advance(5000);
+    await waitFor(() => c.at === T0 + 5000);
+    expect(header(ui.frame())).toContain(fmtClock(T0 + 5000));
+    await ui.press(' ');
+    expect(status(ui.frame())).toContain('paused');
+    clock.advance(5000);
+    await ui.press('');
+    expect(c.at).toBe(T0 + 5000);
+    await ui.press(' ');
+    await ui.press('>');
+    await ui.press('>');
+    expect(status(ui.frame())).toContain('▶ 4×');
+    clock.advance(2000);
+    await waitFor(() => c.at === T0 + 13_000);
+    await ui.press('<');
+    expect(status(ui.frame())).toContain('▶ 2×');
+    // to the end: it stops there
+    clock.advance(120_000);
+    await waitFor(() => c.at === TIMELINE.end);
+    expect(status(ui.frame())).toContain('paused');
+    expect(c.playing).toBe(false);
+  });
+
+  it('starts at --at (an offset or a clock time)', async () => {
+    const { c, ui } = await replay({ at: '1m35s' });
+    expect(c.at).toBe(T0 + 95_000);
+    expect(header(ui.frame())).toContain(fmtClock(T0 + 95_000));
+    expect(rowOf(ui.frame(), 'n3')).toContain('failed');
+  });
+});
+
+describe('replay: read-only, no live node', () => {
+  it('capture, processes, re-read are refused with a message; the footer does not offer them; ? lists the replay keys', async () => {
+    const { ui } = await replay();
+    let f = ui.frame();
+    expect(f).not.toMatch(/c capture/);
+    await ui.press('c');
+    expect(status(ui.frame())).toContain('recording: no live node to capture on');
+    await ui.press('C');
+    expect(status(ui.frame())).toContain('recording: no live node to capture on');
+    await ui.press('s');
+    expect(status(ui.frame())).toContain('recording: no live node to list processes on');
+    await ui.press('R');
+    expect(status(ui.frame())).toContain('recording: no live node to re-read');
+    // in the node detail too
+    await ui.press(KEY.enter);
+    await ui.press('c');
+    expect(status(ui.frame())).toContain('recording: no live node to capture on');
+    expect(header(ui.frame())).toContain('n1 › interfaces');
+    await ui.press('?');
+    f = ui.frame();
+    expect(f).toContain('Replay (over recorded time)');
+    expect(f).toContain('go to a time');
+    expect(f).toContain('capture on the selected row (refused: recording)');
+    expect(f).toMatch(/space\s+pause \/ play/);
+  });
+});
+
+describe('replay: seeking is coalesced and never goes back to an older request', () => {
+  /** the recording behind a slow disk: every read waits for release() */
+  function slowTimeline() {
+    const reads: number[] = [];
+    const waiting: (() => void)[] = [];
+    const tl: Timeline = {
+      ...TIMELINE,
+      stateAt: (t) => {
+        reads.push(t);
+        return new Promise<StreamState>((resolve) => waiting.push(() => void TIMELINE.stateAt(t).then(resolve)));
+      },
+    };
+    const release = async () => {
+      while (waiting.length) waiting.shift()!();
+      await new Promise((r) => setTimeout(r, 5));
+    };
+    return { tl, reads, release };
+  }
+
+  it('twenty ticks forward while a read is out: two reads, the last one shown', async () => {
+    const { tl, reads, release } = slowTimeline();
+    const c = new ReplayController(tl, { play: false, clock: manualClock() });
+    const started = c.start();
+    await release();
+    await started;
+    expect(reads).toEqual([T0]);
+    const shown: number[] = [];
+    c.store.subscribe((s) => shown.push(s.ticks));
+    for (let k = 0; k < 20; k++) c.command('tickForward');
+    expect(c.cursor).toBe(tickAt(19));
+    await release();
+    await release();
+    await c.settled();
+    expect(reads).toEqual([T0, tickAt(0), tickAt(19)]);
+    expect(c.at).toBe(tickAt(19));
+    // tick 0's answer came after the later seeks: dropped, only the latest is shown
+    expect(shown).toEqual([(await TIMELINE.stateAt(tickAt(19))).ticks]);
+    c.stop();
+  });
+
+  it('a read answered after a later seek back into the state shown is dropped', async () => {
+    const { tl, release } = slowTimeline();
+    const c = new ReplayController(tl, { play: false, clock: manualClock() });
+    const started = c.start();
+    await release();
+    await started;
+    const before = c.store.getState();
+    c.seek(tickAt(50)); // a read goes out
+    c.seek(T0 + 10); // back within the state shown: applies at once
+    await release();
+    await c.settled();
+    expect(c.store.getState()).toBe(before);
+    expect(c.at).toBe(T0 + 10);
+    c.stop();
+  });
+});
+
+describe('replay: hostile names in the recorded state', () => {
+  it('ESC, BEL, newlines in node and interface names and in mark notes never reach the frame raw', async () => {
+    const { c, ui } = await replay({ at: '20s' });
+    const frames: string[] = [];
+    const check = () => {
+      const raw = ui.lastFrame() ?? '';
+      frames.push(raw);
+      // only netwatch's own SGR colours may be escapes
+      const bare = raw.replace(/\u001b\[[0-9;]*m/g, '');
+      expect(bare).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+      expect(bare.split('\n').length).toBeLessThanOrEqual(30);
+    };
+    await ui.press('G'); // the evil node
+    check();
+    expect(rowOf(ui.frame(), 'n3')).toContain('\\x1b]0;pwned\\x07');
+    await ui.press(KEY.enter);
+    check();
+    expect(ui.frame()).toContain('veth\\x1b[31mred\\x0ax');
+    await ui.press('}');
+    await waitFor(() => c.at === MARKS[0]!.at);
+    check();
+    await ui.press('}');
+    await waitFor(() => c.at === MARKS[1]!.at);
+    check();
+    await ui.press('t');
+    await ui.press('\u001b[200~03:\u001b[31m\u0007x\u001b[201~');
+    check();
+    await ui.press(KEY.enter);
+    check();
+    expect(status(ui.frame())).toContain('not a time');
+  });
+});
+
+describe('replay: two viewers', () => {
+  it('two Apps on two replica stores of one recording: independent selection, screens and cursor', async () => {
+    const a = await replay();
+    const b = await replay();
+    await a.ui.press('j');
+    await a.ui.press('j');
+    expect(a.ui.frame().split('\n').find((l) => l.startsWith('> '))).toContain('n3');
+    expect(b.ui.frame().split('\n').find((l) => l.startsWith('> '))).toContain('n1');
+    await b.ui.press('j');
+    await b.ui.press(KEY.enter);
+    expect(header(b.ui.frame())).toContain('n2 › interfaces');
+    expect(header(a.ui.frame())).not.toContain('›');
+    await a.ui.press(']');
+    await waitFor(() => a.c.at === T0 + 60_000);
+    expect(b.c.at).toBe(T0);
+    expect(header(b.ui.frame())).toContain(fmtClock(T0));
+    expect(a.c.store).not.toBe(b.c.store);
+  });
+});
+
+describe('replay: times typed at t', () => {
+  const range = { start: T0, end: T0 + 7_200_000, cursor: T0 + 600_000 };
+  it('clock times, offsets from the start, offsets from the cursor; clamped; errors say why', () => {
+    expect(parseSeek('5m', range)).toEqual({ at: T0 + 300_000 });
+    expect(parseSeek('1h2m3s', range)).toEqual({ at: T0 + 3_723_000 });
+    expect(parseSeek('+90s', range)).toEqual({ at: T0 + 690_000 });
+    expect(parseSeek('-20m', range)).toEqual({ at: T0 });
+    expect(parseSeek('9h', range)).toEqual({ at: range.end });
+    expect(parseSeek(fmtClock(T0 + 3_600_000), range)).toEqual({ at: T0 + 3_600_000 });
+    expect(parseSeek(fmtClock(T0 + 3_600_000).slice(0, 5), range)).toEqual({ at: T0 + 3_600_000 });
+    expect(parseSeek(fmtClock(T0 - 3_600_000), range)).toEqual({ error: `${fmtClock(T0 - 3_600_000)} is not in the recording` });
+    expect(parseSeek('25:00', range)).toEqual({ error: 'not a clock time: 25:00' });
+    expect(parseSeek('soon', range)).toEqual({ error: 'not a time: soon (03:12:00, 5m, +90s)' });
+  });
+});
