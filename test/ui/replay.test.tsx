@@ -194,6 +194,28 @@ describe('replay: seek keys show the state of that moment', () => {
   });
 });
 
+describe('replay: the time bar is read in the background', () => {
+  it('the first frame does not wait for it (a slow recording: the bar shows · and says so), it fills in, and a resize reads it again for the new width', async () => {
+    let slow = true;
+    const tl: Timeline = { ...TIMELINE, stateAt: (t) => (slow ? new Promise((r) => setTimeout(() => r(TIMELINE.stateAt(t)), 20)) : TIMELINE.stateAt(t)) };
+    const { ui } = await replay({ timeline: tl });
+    let f = ui.frame();
+    expect(header(f)).toContain('REPLAY outage.nwrec');
+    expect(f).toContain('problems: reading the recording…');
+    expect(f.split('\n')[1]).toContain('···');
+    slow = false;
+    await waitFor(() => !ui.frame().includes('problems: reading'));
+    f = ui.frame();
+    expect(f.split('\n')[1]).not.toContain('·');
+    expect(f.split('\n')[1]).toContain('█');
+    await ui.resize(100, 30);
+    await waitFor(() => !ui.frame().includes('problems: reading'));
+    const bar = ui.frame().split('\n')[1]!;
+    expect(bar.trimEnd().length).toBe(100);
+    expect(bar).not.toContain('·');
+  });
+});
+
 describe('replay: read-only, no live node', () => {
   it('capture, processes, re-read are refused with a message; the footer does not offer them; ? lists the replay keys', async () => {
     const { ui } = await replay();
