@@ -6,6 +6,7 @@
  */
 import { useSyncExternalStore } from 'react';
 import type { Timeline } from '../state/timeline.js';
+import type { AppProps } from './types.js';
 import { App } from './App.js';
 import { ReplayController, type ReplayOptions } from './replay/controller.js';
 import { startRoot } from './start.js';
@@ -16,17 +17,20 @@ export interface ReplayAppProps {
   controller: ReplayController;
   logPath?: string;
   onQuit?: () => void;
+  /** `y`: the state shown as Markdown (cli/yank.ts), as in the live view; without it `y` says so */
+  onYank?: AppProps['onYank'];
 }
 
 /** the App on a replay's store: it re-renders when the cursor, the play state or the bar change */
-export function ReplayApp({ controller, logPath, onQuit }: ReplayAppProps) {
+export function ReplayApp({ controller, logPath, onQuit, onYank }: ReplayAppProps) {
   useSyncExternalStore(controller.subscribe, controller.getVersion);
   const at = controller.at;
-  return <App store={controller.store} now={() => at} replay={controller} readonly logPath={logPath} onQuit={onQuit} />;
+  return <App store={controller.store} now={() => at} replay={controller} readonly logPath={logPath} onQuit={onQuit} onYank={onYank} />;
 }
 
 export interface ReplayUiOptions extends Pick<ReplayOptions, 'at' | 'name' | 'clock'> {
   logPath?: string;
+  onYank?: AppProps['onYank'];
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   stderr?: NodeJS.WriteStream;
@@ -40,7 +44,7 @@ export async function startReplayUi(timeline: Timeline, opts: ReplayUiOptions = 
   const controller = new ReplayController(timeline, { at: opts.at, name: opts.name, clock: opts.clock });
   // the first state before the first frame (one read); playback starts with it
   await controller.start();
-  const ui = startRoot(<ReplayApp controller={controller} logPath={opts.logPath} />, { stdout: opts.stdout, stdin: opts.stdin, stderr: opts.stderr });
+  const ui = startRoot(<ReplayApp controller={controller} logPath={opts.logPath} onYank={opts.onYank} />, { stdout: opts.stdout, stdin: opts.stdin, stderr: opts.stderr });
   try {
     await ui.waitUntilExit();
   } finally {

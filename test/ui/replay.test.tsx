@@ -229,6 +229,9 @@ describe('replay: read-only, no live node', () => {
     expect(status(ui.frame())).toContain('recording: no live node to list processes on');
     await ui.press('R');
     expect(status(ui.frame())).toContain('recording: no live node to re-read');
+    await ui.press('m');
+    expect(status(ui.frame())).toContain('recording: marks are made in the live view');
+    expect(ui.frame()).not.toContain('mark:');
     // in the node detail too
     await ui.press(KEY.enter);
     await ui.press('c');
