@@ -17,7 +17,7 @@ import { Lines } from './components/Lines.js';
 import type { KeyEvent } from './input/keypress.js';
 import { ViewKeyRouter } from './input/router.js';
 import { useRawKeys, ViewKeysContext } from './input/useKeys.js';
-import { BINDINGS, type Command, footerHint, replayScopes, resolveBinding, resolveKey, VIEW_SCOPES, type ViewId } from './keys.js';
+import { BINDINGS, type Command, footerHint, replayScopes, type Scope, resolveBinding, resolveKey, VIEW_SCOPES, type ViewId } from './keys.js';
 import { captureRoute, capturePrompt, initialUi, type Move, type UiAction, type UiState, uiReducer } from './nav.js';
 import { Help, helpPage } from './screens/Help.js';
 import { NodeDetail } from './screens/NodeDetail.js';
@@ -389,9 +389,11 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
   );
   let body: ReactNode = null;
   const opts = { readonly, replay: !!replay };
+  // a replay's own keys lead the footer
+  const pre: Scope[] = replay ? ['replay'] : [];
   if (ui.route.kind === 'services') {
     const r = ui.route;
-    const lines = [...servicesLines(snap, r.node, r.pod, r.sel, width, size.rows - 3, now), clipSegs([{ text: footerHint(['global', 'services'], opts), tone: 'dim' }], width)];
+    const lines = [...servicesLines(snap, r.node, r.pod, r.sel, width, size.rows - 3, now), clipSegs([{ text: footerHint([...pre, 'global', 'services'], opts), tone: 'dim' }], width)];
     body = <Lines lines={lines} width={width} />;
   } else if (vm.kind === 'overview') {
     body = (
@@ -404,7 +406,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         now={now}
         filter={vm.filter}
         editing={ui.editing === vm.id}
-        hint={footerHint(['global', 'overview', 'list'], opts)}
+        hint={footerHint([...pre, 'global', 'overview', 'list'], opts)}
         status={status}
       />
     );
@@ -418,7 +420,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         width={width}
         filter={vm.filter}
         editing={ui.editing === vm.id}
-        hint={footerHint(['global', 'pool', 'list'], opts)}
+        hint={footerHint([...pre, 'global', 'pool', 'list'], opts)}
       />
     );
   } else if (vm.kind === 'detail') {
@@ -436,7 +438,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         interval={snap.interval}
         filter={vm.filter}
         editing={ui.editing === vm.id}
-        hint={footerHint(['global', 'detail', 'list'], opts)}
+        hint={footerHint([...pre, 'global', 'detail', 'list'], opts)}
         status={status}
       />
     );

@@ -221,6 +221,8 @@ describe('replay: read-only, no live node', () => {
     const { ui } = await replay();
     let f = ui.frame();
     expect(f).not.toMatch(/c capture/);
+    // the footer leads with the replay's keys
+    expect(f).toMatch(/space play\/pause · , tick · \[ ±1 min · \{ marks · t go to · \? help/);
     await ui.press('c');
     expect(status(ui.frame())).toContain('recording: no live node to capture on');
     await ui.press('C');
