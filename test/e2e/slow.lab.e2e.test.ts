@@ -1,7 +1,8 @@
 /**
  * The slow collectors against the lab: real iptables-legacy and iptables-nft rules inside a lab
  * node's network namespace, read by `netwatch --hosts … --once --json` (rule counts per backend),
- * and by the sampler over SSH twice (the second read ships no rule text: the hash was unchanged)
+ * and by the sampler over SSH twice (the second read ships no rule text: the hash was unchanged),
+ * on the change signals alone (nothing shipped), after one nft rule more (its watcher caught it)
  * and once more after one Service's rules changed (the text comes again).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,20 +80,33 @@ describe('slow collectors in the lab', () => {
       // no slow read between (period 1 h) …
       const fast = await s.sample(2);
       expect(fast.kind === 'sample' && fast.sample.iptables).toBe(undefined);
-      // … until asked (key R)
+      // … until asked (key R: a full read; the hashes are the same, so no text)
       s.readSlowNow();
       const again = ipt(await s.sample(3));
       expect(again.shippedBytes).toBe(0);
       expect(again.backends.legacy).toEqual(first.backends.legacy);
+      // a read on the change signals alone (the periodic read): still nothing shipped …
+      s.readSlowNow(false);
+      const quiet = ipt(await s.sample(5));
+      expect(quiet.shippedBytes).toBe(0);
+      // … and one rule more in the nft backend is caught by its watcher and shipped
+      const nftAdd = await lab.exec('n1', ['iptables-nft', '-A', 'FORWARD', '-s', '198.18.51.0/24', '-j', 'ACCEPT']);
+      expect(nftAdd.code, nftAdd.stderr).toBe(0);
+      s.readSlowNow(false);
+      const nftChanged = ipt(await s.sample(6));
+      expect(nftChanged.shippedBytes).toBeGreaterThan(0);
+      const nftBefore = first.backends.nft!;
+      expect(nftChanged.backends.nft).toMatchObject({ status: 'ok', data: { ruleCount: (nftBefore.status === 'ok' ? nftBefore.data.ruleCount : NaN) + 1 } });
+      expect(nftChanged.backends.legacy).toEqual(first.backends.legacy);
       // one Service more in the legacy backend: its text comes again, with the new rule
       const add = await lab.exec('n1', ['iptables-legacy', '-t', 'nat', '-A', 'KUBE-SERVICES', '-d', '198.19.9.9/32', '-p', 'tcp', '-m', 'tcp', '--dport', '80', '-j', 'KUBE-MARK-MASQ']);
       expect(add.code, add.stderr).toBe(0);
-      s.readSlowNow();
-      const changed = ipt(await s.sample(4));
+      s.readSlowNow(false);
+      const changed = ipt(await s.sample(7));
       expect(changed.shippedBytes).toBeGreaterThan(LEGACY_RULES * 50);
       const before = first.backends.legacy!;
       expect(changed.backends.legacy).toMatchObject({ status: 'ok', data: { ruleCount: (before.status === 'ok' ? before.data.ruleCount : NaN) + 1 } });
-      expect(changed.backends.nft).toEqual(first.backends.nft);
+      expect(changed.backends.nft).toEqual(nftChanged.backends.nft);
     } finally {
       s.stop();
       ssh.close();

@@ -181,4 +181,4 @@ export function parseNftMark(lines: readonly string[]): string | undefined {
 }
 
 /** at least every this many slow reads, the nft rule set is saved in full even when its watcher saw nothing */
-export const NFT_FULL_EVERY = 10;
+export const NFT_FULL_EVERY = 20;

@@ -36,8 +36,11 @@ if command -v md5sum >/dev/null 2>&1; then nw_hash() { md5sum | { read -r h _; p
 elif command -v cksum >/dev/null 2>&1; then nw_hash() { cksum | { read -r c l; printf "%010d%d" "$c" "$l"; }; }
 else nw_hash() { cat >/dev/null; printf 0; }; fi
 # the stripped save text: no "#" lines, no blank lines, no [packets:bytes] counters
-nw_strip='/^#/ || /^$/ { next }
-{ sub(/ \[[0-9]+:[0-9]+\]$/, ""); sub(/^\[[0-9]+:[0-9]+\] /, "") }'
+# (counters end a ":CHAIN" line, or start a rule line with -c; a test of the first byte is cheap)
+nw_strip='{ nw_c1 = substr($0, 1, 1) }
+nw_c1 == "#" || $0 == "" { next }
+nw_c1 == ":" { sub(/ \[[0-9]+:[0-9]+\]$/, "") }
+nw_c1 == "[" { sub(/^\[[0-9]+:[0-9]+\] /, "") }'
 # nw_sig TOOL: the hash of TOOL's stripped text, streamed (no copy held in the shell); a failed
 # run adds an "@@rc N" line, so its hash matches no hash of a good read
 nw_sig() { { nw_tm "$1" 2>&1; echo "@@rc $?"; } | awk "\$1 == \"@@rc\" { if (\$2 != 0) print; next } $nw_strip { print }" | nw_hash; }
@@ -94,7 +97,7 @@ $cn"; fi
 # asleep (state S), nothing queued or dropped on that socket (/proc/net/netlink Rmem, Drops) and
 # the same voluntary_ctxt_switches. NVCSW is read before anything else, so a change landing
 # during this read shows at the next one. NVCSW 0 (never the count of a sleeping process) asks
-# for a full read with the same watcher (netwatch's bound).
+# for a read without the watcher's word (netwatch's bound): the streamed hash decides, as for legacy.
 # nw_wcheck PID START INODE: 0 when that watcher is alive (nw_v = its NVCSW; nw_idle=1 when it is
 # asleep with nothing queued or dropped), else 1
 nw_wcheck() {
@@ -139,18 +142,20 @@ nw_wstart() {
   kill "$wp" 2>/dev/null
   return 1
 }
-# nw_watch: sets nw_skip (1 = the watcher saw nothing since netwatch's copy, full = netwatch asks
-# for a full read) and nw_wm (the mark to send back, "" = no watcher: "!nowatch REASON" in nw_wr)
+# nw_watch: sets nw_skip (1 = the watcher saw nothing since netwatch's copy, full = it saw a
+# change: read the text at once, "" = the streamed hash decides) and nw_wm (the mark to send
+# back; "" = no watcher, "!nowatch REASON" from nw_wr)
 nw_watch() {
   nw_skip= nw_wm= nw_wr=
   if ! command -v xtables-monitor >/dev/null 2>&1; then nw_wr="notool xtables-monitor"; return 0; fi
   if [ ! -r /proc/net/netlink ]; then nw_wr="nofile /proc/net/netlink"; return 0; fi
   if [ -n "$nw_mn" ]; then
-    set -f; o=$IFS; IFS=.; set -- $nw_mn; IFS=$o; set +f
+    set -f; nw_ifs=$IFS; IFS=.; set -- $nw_mn; IFS=$nw_ifs; set +f
     if [ $# = 4 ] && nw_wcheck "$1" "$2" "$3"; then
       nw_wm="$1.$2.$3.$nw_v"
-      # asleep with the same count: unchanged; else (or NVCSW 0) straight to the full read
-      if [ "$4" != 0 ] && [ "$nw_idle" = 1 ] && [ "$nw_v" = "$4" ]; then nw_skip=1; else nw_skip=full; fi
+      # asleep with the same count: unchanged; NVCSW 0 (netwatch's bound): the streamed hash
+      # decides; else (the watcher woke: a change) straight to the full read
+      if [ "$4" = 0 ]; then :; elif [ "$nw_idle" = 1 ] && [ "$nw_v" = "$4" ]; then nw_skip=1; else nw_skip=full; fi
       return 0
     fi
   fi
