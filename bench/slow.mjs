@@ -6,7 +6,7 @@
 // watcher (xtables-monitor, left running between reads) used over the whole run.
 // One slow read per --slow-every (default 60 s): per read = per minute; every NFT_FULL_EVERY-th
 // read saves nft in full (the bound), so the per-minute average is given too.
-// Usage: node bench/slow.mjs [SERVICES=714] [READS=5]
+// Usage: node bench/slow.mjs [SERVICES=714] [READS=5] [BACKENDS=both|legacy|nft] (which backends get the rules)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,18 +15,20 @@ import { kubeProxyRestore } from '../test/lab/iptables-rules.mjs';
 
 const services = Number(process.argv[2] ?? 714);
 const reads = Number(process.argv[3] ?? 5);
+const backends = process.argv[4] ?? 'both';
+if (!['both', 'legacy', 'nft'].includes(backends)) throw new Error('BACKENDS: both, legacy or nft');
 const FULL_EVERY = 20; // NFT_FULL_EVERY in src/sources/parsers/iptables.ts
 const dir = mkdtempSync(join(tmpdir(), 'nw-bench-slow-'));
 const rules = join(dir, 'rules');
 writeFileSync(rules, kubeProxyRestore(services));
 const slow = new URL('../src/sources/remote/slow.sh', import.meta.url).pathname;
 // inside one netns: load; the parts alone; then reads: first (no hash), READS unchanged, the
-// bound's full nft read, one Service changed in legacy, one in nft. "T LABEL" + `times` after each.
+// bound's full nft read, one rule added in legacy, one in nft. "T LABEL" + `times` after each.
 const inner = `
 set -e
-iptables-legacy-restore < "$1"; iptables-nft-restore < "$1"
-n=$(iptables-legacy-save | grep -c '^-A')
-echo "rules per backend: $n"
+case $5 in both|legacy) iptables-legacy-restore < "$1";; esac
+case $5 in both|nft) iptables-nft-restore < "$1";; esac
+echo "rules: legacy $(iptables-legacy-save | grep -c '^-A'), nft $(iptables-nft-save 2>/dev/null | grep -c '^-A')"
 mark() { echo "T $1"; times; }
 part() { l=$1; shift; i=0; while [ $i -lt 5 ]; do sh -c "$*" > /dev/null 2>&1; i=$((i+1)); done; mark "part $l"; }
 mark start
@@ -42,16 +44,16 @@ echo "nft watcher mark: $mn"
 i=0; while [ $i -lt "$3" ]; do run "$hl" "$hn" "$mn" "$2" "$4/same$i"; mn=$(get nftmark "$4/same$i"); i=$((i+1)); done
 mark same
 run "$hl" "$hn" "\${mn%.*}.0" "$2" "$4/bound"; mark bound
-iptables-legacy -t nat -A KUBE-SERVICES -d 198.19.250.1/32 -p tcp -m tcp --dport 80 -j KUBE-MARK-MASQ; mark add-legacy
+iptables-legacy -A FORWARD -d 198.19.250.1/32 -p tcp -m tcp --dport 80 -j ACCEPT; mark add-legacy
 run "$hl" "$hn" "$mn" "$2" "$4/changed"; mark changed-legacy
 hl=$(get ipt_legacy "$4/changed")
-iptables-nft -t nat -A KUBE-SERVICES -d 198.19.250.1/32 -p tcp -m tcp --dport 80 -j KUBE-MARK-MASQ 2>/dev/null; mark add-nft
+iptables-nft -A FORWARD -d 198.19.250.1/32 -p tcp -m tcp --dport 80 -j ACCEPT 2>/dev/null; mark add-nft
 run "$hl" "$hn" "$mn" "$2" "$4/changednft"; mark changed-nft
 w=\${mn%%.*}
 read -r st < /proc/$w/stat; set -- \${st##*) }; echo "watcher cpu ticks: $(( \${12} + \${13} ))"; kill "$w"
 `;
 const t0 = Date.now();
-const out = execFileSync('unshare', ['--net', 'sh', '-c', inner, 'bench', rules, slow, String(reads), dir], { encoding: 'utf8' });
+const out = execFileSync('unshare', ['--net', 'sh', '-c', inner, 'bench', rules, slow, String(reads), dir, backends], { encoding: 'utf8' });
 const secs = (l) => l.trim().split(/\s+/).map((x) => { const m = /(\d+)m([\d.]+)s/.exec(x); return m ? Number(m[1]) * 60 + Number(m[2]) : 0; }).reduce((a, b) => a + b, 0);
 // "T LABEL", then `times`: the shell's line, then the children's line (cumulative)
 const lines = out.trim().split('\n');
@@ -71,7 +73,7 @@ const size = (f) => readFileSync(join(dir, f)).length;
 const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const watcherMs = (Number(/watcher cpu ticks: (\d+)/.exec(out)?.[1] ?? NaN) * 1000) / hz;
 for (const l of lines) if (!/^T |^\d+m[\d.]+s /.test(l)) console.log(l);
-console.log(`services ${services}, reads ${reads}, wall ${Date.now() - t0} ms`);
+console.log(`services ${services}, rules in ${backends}, reads ${reads}, wall ${Date.now() - t0} ms`);
 console.log('parts, CPU per run (5 runs each):');
 for (const p of order.filter((l) => l.startsWith('part '))) console.log(`  ${p.slice(5)}: ${(delta(p) / 5).toFixed(1)} ms`);
 const same = delta('same') / reads;
@@ -81,7 +83,7 @@ console.log(`node CPU of the bound's read (nft saved in full, unchanged): ${boun
 console.log(`node CPU per minute at --slow-every 60, nothing changed (${FULL_EVERY - 1} unchanged + 1 bound read per ${FULL_EVERY}): ${(((FULL_EVERY - 1) * same + bound) / FULL_EVERY).toFixed(1)} ms`);
 console.log(`nft watcher (xtables-monitor) CPU over the whole run: ${watcherMs.toFixed(0)} ms`);
 console.log(`node CPU of the first read (no hashes): ${delta('first').toFixed(1)} ms`);
-console.log(`node CPU of the read after one Service changed in legacy: ${delta('changed-legacy').toFixed(1)} ms`);
-console.log(`node CPU of the read after one Service changed in nft: ${delta('changed-nft').toFixed(1)} ms`);
+console.log(`node CPU of the read after one rule added in legacy: ${delta('changed-legacy').toFixed(1)} ms`);
+console.log(`node CPU of the read after one rule added in nft: ${delta('changed-nft').toFixed(1)} ms`);
 console.log(`bytes shipped: first read ${size('first')}, unchanged ${size('same0')}, bound ${size('bound')}, legacy changed ${size('changed')}, nft changed ${size('changednft')}`);
 rmSync(dir, { recursive: true, force: true });
