@@ -149,6 +149,7 @@ nw_watch() {
   nw_skip= nw_wm= nw_wr=
   if ! command -v xtables-monitor >/dev/null 2>&1; then nw_wr="notool xtables-monitor"; return 0; fi
   if [ ! -r /proc/net/netlink ]; then nw_wr="nofile /proc/net/netlink"; return 0; fi
+  for nw_t in ls sed sleep; do command -v "$nw_t" >/dev/null 2>&1 || { nw_wr="notool $nw_t"; return 0; }; done
   if [ -n "$nw_mn" ]; then
     set -f; nw_ifs=$IFS; IFS=.; set -- $nw_mn; IFS=$nw_ifs; set +f
     if [ $# = 4 ] && nw_wcheck "$1" "$2" "$3"; then
