@@ -5,6 +5,7 @@
  * on the change signals alone (nothing shipped), after one nft rule more (its watcher caught it)
  * and once more after one Service's rules changed (the text comes again).
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeSampler, type SampleOutcome } from '../../src/sources/sampler.js';
 import { resolveSshHost } from '../../src/sources/ssh/configFiles.js';
@@ -12,7 +13,7 @@ import { SshTransport } from '../../src/sources/transport/ssh.js';
 import type { IptablesState } from '../../src/sources/types.js';
 import { kubeProxyRestore } from '../lab/iptables-rules.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
-import { runNetwatch } from './run.js';
+import { BIN, runNetwatch, waitFor } from './run.js';
 
 let lab: Lab;
 const SERVICES = 20;
@@ -27,7 +28,14 @@ beforeAll(async () => {
   const n = await lab.exec('n1', ['iptables-nft', '-A', 'FORWARD', '-s', '198.18.50.0/24', '-j', 'ACCEPT']);
   expect(n.code, n.stderr).toBe(0);
 }, 180_000);
+const SERVER = `nw-slowlab-${process.pid}`;
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SERVER, ...args], { encoding: 'utf8' });
 afterAll(async () => {
+  try {
+    tmux('kill-server');
+  } catch {
+    // no server was started
+  }
   await lab?.stop();
 });
 
@@ -112,4 +120,34 @@ describe('slow collectors in the lab', () => {
       ssh.close();
     }
   }, 120_000);
+
+  it('live UI: a rule added in either backend shows in the slow checks line at the next read; q leaves no watcher', async () => {
+    const watchers = async () => (await lab.exec('n1', ['sh', '-c', 'for p in /proc/[0-9]*; do read -r c < $p/comm 2>/dev/null && [ "$c" = xtables-monitor ] && echo ${p#/proc/}; done; true'])).stdout.trim();
+    const cmd = `TERM=xterm-256color ${process.execPath} ${BIN} -F ${lab.sshConfigPath} --hosts n1 --slow-every 5; echo "EXITED $?"; sleep 600`;
+    tmux('new-session', '-d', '-x', '180', '-y', '45', '-s', 's', cmd);
+    const screen = () => tmux('capture-pane', '-p', '-t', 's');
+    const until = async (what: string, re: RegExp, ms = 30_000): Promise<RegExpExecArray> => {
+      let last = '';
+      try {
+        return await waitFor(what, () => ((last = screen()), re.exec(last) ?? false), ms, 200);
+      } catch (e) {
+        throw new Error(`${(e as Error).message}; the screen:\n${last}`);
+      }
+    };
+    await until('n1 live', / live /, 60_000);
+    tmux('send-keys', '-t', 's', 'Enter');
+    const line = /slow checks: iptables nft (\d+) rules \(legacy (\d+) rules\)/;
+    const m0 = await until('the slow checks read', line, 30_000);
+    const [nft0, legacy0] = [Number(m0[1]), Number(m0[2])];
+    expect(await watchers()).toMatch(/^\d+$/);
+    const nft = await lab.exec('n1', ['iptables-nft', '-A', 'FORWARD', '-s', '198.18.60.0/24', '-j', 'ACCEPT']);
+    expect(nft.code, nft.stderr).toBe(0);
+    await until('nft + 1 on screen', new RegExp(`slow checks: iptables nft ${nft0 + 1} rules \\(legacy ${legacy0} rules\\)`), 30_000);
+    const leg = await lab.exec('n1', ['iptables-legacy', '-A', 'FORWARD', '-s', '198.18.62.0/24', '-j', 'ACCEPT']);
+    expect(leg.code, leg.stderr).toBe(0);
+    await until('legacy + 1 on screen', new RegExp(`slow checks: iptables nft ${nft0 + 1} rules \\(legacy ${legacy0 + 1} rules\\)`), 30_000);
+    tmux('send-keys', '-t', 's', 'q');
+    await until('netwatch ended', /EXITED 0/, 20_000);
+    await waitFor('no xtables-monitor left on n1', async () => (await watchers()) === '', 20_000, 250);
+  }, 180_000);
 });
