@@ -41,8 +41,10 @@ get() { sed -n "/^@@ [0-9]* $1\\$/{n;p;}" "$2" | sed 's/^[a-z]* //'; }
 run "" "" "" "$2" "$4/first"; mark first
 hl=$(get ipt_legacy "$4/first"); hn=$(get ipt_nft "$4/first"); mn=$(get nftmark "$4/first")
 echo "nft watcher mark: $mn"
-i=0; while [ $i -lt "$3" ]; do run "$hl" "$hn" "$mn" "$2" "$4/same$i"; mn=$(get nftmark "$4/same$i"); i=$((i+1)); done
+# (nothing changed: the mark stays; a read that found otherwise would show as a full read's CPU)
+i=0; while [ $i -lt "$3" ]; do run "$hl" "$hn" "$mn" "$2" "$4/same$i"; i=$((i+1)); done
 mark same
+for f in "$4"/same*; do [ "$(get nftmark "$f")" = "$mn" ] || echo "NOTE: the watcher mark moved in $f"; done
 run "$hl" "$hn" "\${mn%.*}.0" "$2" "$4/bound"; mark bound
 iptables-legacy -A FORWARD -d 198.19.250.1/32 -p tcp -m tcp --dport 80 -j ACCEPT; mark add-legacy
 run "$hl" "$hn" "$mn" "$2" "$4/changed"; mark changed-legacy
