@@ -118,7 +118,8 @@ nw_wcheck() {
   return 1
 }
 # nw_wstart: start a watcher and wait (polls 0.05 s, at most nw_to s) until its event socket is
-# bound: a NETLINK_NETFILTER (12) socket of its own with group NFNLGRP_NFTABLES (bit 0x40).
+# bound (a NETLINK_NETFILTER (12) socket of its own with group NFNLGRP_NFTABLES, bit 0x40) and it
+# sleeps.
 # Prints "PID START INODE", else ends it and prints nothing
 nw_wstart() {
   xtables-monitor -e </dev/null >/dev/null 2>&1 &
@@ -133,9 +134,10 @@ nw_wstart() {
       case $grp in *[4567cdef]?) ;; *) continue;; esac
       case $fds in
       *"-> socket:[$ino]"*)
+        # and asleep (in recv): its count of switches is settled
         read -r st < "/proc/$wp/stat" || return 1
         set -f; set -- ${st##*) }; set +f
-        printf "%s %s %s" "$wp" "${20}" "$ino"; return 0;;
+        if [ "$1" = S ]; then printf "%s %s %s" "$wp" "${20}" "$ino"; return 0; fi;;
       esac
     done < /proc/net/netlink
   done
