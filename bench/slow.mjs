@@ -5,7 +5,8 @@
 // before) and reads each read's CPU from the shell's `times` (children), plus the CPU the nft
 // watcher (xtables-monitor, left running between reads) used over the whole run.
 // One slow read per --slow-every (default 60 s): per read = per minute; every NFT_FULL_EVERY-th
-// read saves nft in full (the bound), so the per-minute average is given too.
+// read saves nft in full (the bound), so the per-minute average is given too. Where nft exists,
+// slow.sh also lists the native nft tables (none here: only iptables-nft's, which it skips).
 // Usage: node bench/slow.mjs [SERVICES=714] [READS=5] [BACKENDS=both|legacy|nft] (which backends get the rules)
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -36,10 +37,11 @@ part legacy-save 'iptables-legacy-save'
 part nft-save 'iptables-nft-save'
 part legacy-save+strip+md5 'iptables-legacy-save | awk "/^#/ { next } { sub(/ \\\\[[0-9]+:[0-9]+\\\\]\\$/, \\"\\"); print }" | md5sum'
 part iptables-V 'iptables -V'
-run() { nw_hl=$1 nw_hn=$2 nw_mn=$3 nw_to=5 sh "$4" > "$5"; }
+hr=
+run() { nw_hl=$1 nw_hn=$2 nw_mn=$3 nw_hr=$hr nw_to=5 sh "$4" > "$5"; }
 get() { sed -n "/^@@ [0-9]* $1\\$/{n;p;}" "$2" | sed 's/^[a-z]* //'; }
 run "" "" "" "$2" "$4/first"; mark first
-hl=$(get ipt_legacy "$4/first"); hn=$(get ipt_nft "$4/first"); mn=$(get nftmark "$4/first")
+hl=$(get ipt_legacy "$4/first"); hn=$(get ipt_nft "$4/first"); mn=$(get nftmark "$4/first"); hr=$(get nftrs "$4/first")
 echo "nft watcher mark: $mn"
 # (nothing changed: the mark stays; a read that found otherwise would show as a full read's CPU)
 i=0; while [ $i -lt "$3" ]; do run "$hl" "$hn" "$mn" "$2" "$4/same$i"; i=$((i+1)); done

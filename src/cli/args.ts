@@ -1,6 +1,7 @@
 /** Command-line parsing. Pure: argv in, options or a usage error out. */
 import { parseArgs } from 'node:util';
 import { parseArgsProblem, parseRequestTimeout, UsageError } from './usage.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 import { flagName, SETTINGS, settingValue, type Setting, type SettingKey, type Settings } from './schema.js';
 
 export { parseRequestTimeout, UsageError };
@@ -16,6 +17,9 @@ export interface Options {
   once: boolean;
   /** --window: --once takes a second sample this long after the first, for rates (0 = one sample) */
   windowMs: number;
+  /** -o/--output (kubectl's flag): text unless given; --json is -o json */
+  output: OutputFormat;
+  /** output === 'json' (kept for the commands that only know JSON or text) */
   json: boolean;
   readonly: boolean;
   processes: boolean;
@@ -84,7 +88,11 @@ Display
                           (drops/s, failed attempts/s) and their problems show (default 2, 0 to 60;
                           0 = one sample, no rates). --once ends within connect timeout + first
                           sample + window + one --interval (+ --request-timeout with the API)
-  --json                  with --once or --service: JSON output
+  -o, --output FORMAT     with --once: json (as --json), markdown (a summary to paste in an
+                          incident channel: nodes, worst problems, remedies) or wide (the text
+                          table with address, kernel, primary MTU, conntrack %, pods, sample age);
+                          default plain text
+  --json                  with --once or --service: JSON output (-o json)
   --service NS/NAME       with --nodes/-l: per node, the Service's VIP, ports, the API's endpoints
                           and what the node's kube-proxy rules (iptables or IPVS) say; one read, exits
   --fail-on warn|crit     with --once: exit 3 when a problem at or above this level was found
@@ -157,6 +165,14 @@ export function resolveSettings(flags: Record<string, string | boolean | undefin
   return out;
 }
 
+/** -o FORMAT, checked; --json is -o json, and the two must agree */
+export function outputOf(o: string | undefined, json: boolean): OutputFormat {
+  if (o === undefined) return json ? 'json' : 'text';
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(o)) throw new UsageError(`-o must be one of ${OUTPUT_FORMATS.join(', ')}, not ${JSON.stringify(o)}`);
+  if (json && o !== 'json') throw new UsageError(`--json is -o json; it does not go with -o ${o}`);
+  return o as OutputFormat;
+}
+
 const ms = (s: number | boolean | string | undefined) => (s === undefined ? undefined : Math.round((s as number) * 1000));
 
 export function parseCli(argv: readonly string[], layers: Layers = {}): Options {
@@ -175,6 +191,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
         once: { type: 'boolean' },
         window: { type: 'string' },
         json: { type: 'boolean' },
+        output: { type: 'string', short: 'o' },
         readonly: { type: 'boolean' },
         processes: { type: 'boolean' },
         nodes: { type: 'string' },
@@ -230,6 +247,11 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     if (!v.nodes && !v.selector) throw new UsageError('--service needs the Kubernetes API: give --nodes or -l to pick the nodes');
     if (command !== 'watch') throw new UsageError('--service does not go with capture');
   }
+  const output = outputOf(v.output, v.json ?? false);
+  if (v.output !== undefined && command === 'capture') throw new UsageError('-o does not go with capture (it writes a pcap)');
+  if (command === 'checks' && output !== 'text' && output !== 'json') throw new UsageError(`checks prints text or JSON, not ${output}`);
+  if (service !== undefined && output !== 'text' && output !== 'json') throw new UsageError(`--service prints text or JSON (-o json), not ${output}`);
+  if (v.output !== undefined && !v.once && !service && command === 'watch') throw new UsageError('-o goes with --once (the live view has y for Markdown)');
   if (v.json && !v.once && !service && command === 'watch') throw new UsageError('--json goes with --once');
   if (v.window !== undefined && !v.once && command === 'watch') throw new UsageError('--window goes with --once');
   const failOn = v['fail-on'];
@@ -246,7 +268,8 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     once: (v.once ?? false) || service !== undefined,
     ...(service !== undefined ? { service } : {}),
     windowMs: ms(S.window)!,
-    json: v.json ?? false,
+    output,
+    json: output === 'json',
     // read-only is a policy: a file's true is not turned off by the environment
     readonly: S.readonly === true || layers.file?.readonly === true,
     processes: v.processes ?? false,

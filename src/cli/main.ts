@@ -3,6 +3,8 @@
  * the monitor, then either prints one sample (--once) or runs the terminal UI.
  */
 import { createRequire } from 'node:module';
+import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
 import { createAppStore } from '../state/store.js';
 import { Monitor } from '../sources/monitor.js';
 import { collectProcesses } from '../sources/processes/index.js';
@@ -16,7 +18,7 @@ import { startTrafficSummaries } from './traffic.js';
 import { startDiagnostics, storeDiag } from './diag.js';
 import { InvalidNameError } from '../sources/shell.js';
 import { printable } from './printable.js';
-import { failedNodes, jsonReport, safeJson, textReport } from './report.js';
+import { failedNodes, renderReport, safeJson } from './report.js';
 import { problemsAtOrAbove } from './exit.js';
 import { localTarget, sshTarget, type Target } from './targets.js';
 import { needsRoot, needsRootText } from '../sources/transport/privileges.js';
@@ -30,6 +32,15 @@ const EXIT_PROBLEMS = 3;
 function fail(msg: string, code = 1): never {
   process.stderr.write(printable(`netwatch: ${msg}\n`));
   process.exit(code);
+}
+
+/** who marks (`m`): the user name, if the system knows it */
+function userName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER || undefined;
+  }
 }
 
 /** --config FILE or --config=FILE, read before the rest (the file is a layer under the flags) */
@@ -170,10 +181,8 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     const meta = local ? { local: { root: (process.getuid?.() ?? 0) === 0, needsRoot: missing } } : {};
-    const text = () => [textReport(st), ...needsRootText(missing)].join('\n');
-    // `local` on top of the report (report.ts stays the node model's)
-    const json = () => safeJson({ ...JSON.parse(jsonReport(st, extra)), windowSec, ...meta }, 2);
-    process.stdout.write((opts.json ? json() : text()) + '\n');
+    // windowSec and `local` on top of the JSON (report.ts stays the node model's); what needs root under the others
+    process.stdout.write(renderReport(st, opts.output, { extra, meta: { windowSec, ...meta }, notes: needsRootText(missing) }) + '\n');
     monitor.stop();
     kube?.source.stop();
     const failed = failedNodes(st);
@@ -200,6 +209,7 @@ export async function main(argv: string[]): Promise<number> {
   const { startUi } = await import('../ui/start.js');
   const { CaptureHost, ProcessesHost } = await import('./views.js');
   const { createElement } = await import('react');
+  const { yanker } = await import('./yank.js');
   const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly, stale };
   const ui = startUi(store, {
     readonly: opts.readonly,
@@ -207,6 +217,10 @@ export async function main(argv: string[]): Promise<number> {
     renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
     onReadSlow: (node) => monitor.readSlowNow(node),
+    // a mark goes into the state: recordings and attached viewers get it from there
+    onMark: (note) => void store.getState().addMark(note, userName()),
+    // y: Markdown to a file beside the log and, with OSC 52, to the terminal's clipboard
+    onYank: yanker({ getState: store.getState, dir: dirname(logPath), write: (s) => process.stdout.write(s), tmux: !!process.env.TMUX }),
   }, { incrementalRendering: opts.incrementalRendering }); // see docs/decisions.md
   await ui.waitUntilExit();
   stale?.stop();

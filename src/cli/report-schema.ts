@@ -70,11 +70,24 @@ const IptRuleset = Obj({
   tables: Type.Record(Type.String(), Type.Record(Type.String(), Obj({ policy: Opt(Type.String()), rules: Type.Array(IptRule) }))),
   ruleCount: Int('-A lines over all tables'),
 });
+const NftRuleset = Obj({
+  hash: Type.String({ description: "the node's hash of `nft list ruleset` (comments, handles and counter values stripped)" }),
+  tables: Type.Record(Type.String(), Obj({
+    family: Type.String(), name: Type.String(), comment: Opt(Type.String()),
+    chains: Type.Record(Type.String(), Obj({
+      type: Opt(Type.String()), hook: Opt(Type.String()), priority: Opt(Type.String()), policy: Opt(Type.String()), comment: Opt(Type.String()),
+      rules: Type.Array(Type.String()),
+    })),
+    sets: Type.Record(Type.String(), Obj({ kind: Lit('set', 'map'), type: Opt(Type.String()), flags: Opt(Type.String()), elements: Type.Array(Type.String()) })),
+  }), { description: '"FAMILY NAME" -> table' }),
+  ruleCount: Int('rules over all chains'),
+});
 export const IptablesState = Obj({
   version: Opt(Type.String({ description: '`iptables -V` as printed' })),
   mode: Opt(Lit('legacy', 'nft')),
   backends: Obj({ legacy: Opt(Collected(IptRuleset)), nft: Opt(Collected(IptRuleset)) }),
   shippedBytes: Opt(Int('bytes of rule text the last read brought (0: unchanged, only hashes came)')),
+  nftables: Opt(Collected(NftRuleset)),
 });
 const IpvsState = Obj({
   services: Type.Array(Obj({
@@ -178,6 +191,17 @@ export const Difference = Obj(
   'a fact most nodes of a pool agree on (at least 2/3 of at least 3 that have it) and a few do not; each outlier also has a pool-outlier problem',
 );
 
+/** a mark (`m` in the live view): when, the note, who */
+export const MarkReport = Obj(
+  {
+    at: Type.String({ format: 'date-time' }),
+    note: Type.String({ maxLength: 200, description: 'one line, no control characters (the store cleans it); may be empty' }),
+    by: Opt(Type.String({ description: 'who marked it (user name), when known' })),
+    id: Type.String(),
+  },
+  'a moment marked during the session with a short note',
+);
+
 /** the whole document */
 export function onceJsonSchema() {
   return Obj(
@@ -187,6 +211,7 @@ export function onceJsonSchema() {
       kube: KubeStatus,
       nodes: Type.Array(NodeReport),
       differences: Type.Array(Difference, { description: 'the pool outlier diff' }),
+      marks: Type.Array(MarkReport, { description: 'the marks of the session, oldest first (none for a plain --once)' }),
       windowSec: Opt(Type.Number({ minimum: 0, maximum: 60, description: '--window: seconds between the two samples rates come from (0: one sample, no rates)' })),
       local: Opt(
         Obj(

@@ -3,7 +3,11 @@ import { collectorErrors, collectorsReport, routesOf, type CollectorName } from 
 import { verdicts } from '../state/rules.js';
 import { nodeAddresses, primaryChoice } from '../state/topology.js';
 import type { AppState, Collected, NodeState } from '../state/types.js';
-import { oneLine } from '../ui/format.js';
+import { fmtAge, oneLine } from '../ui/format.js';
+import { markdownReport } from './markdown.js';
+import type { OutputFormat } from './formats.js';
+
+export { OUTPUT_FORMATS, type OutputFormat } from './formats.js';
 
 /** a collector's last good value in the report's old Collected shape (its status is in `collectors`) */
 function last<K extends CollectorName>(n: NodeState, c: K): Collected<NonNullable<NodeState['model'][K]['value']>> | undefined {
@@ -88,9 +92,15 @@ export function jsonReport(st: AppState, extra: Record<string, unknown> = {}, no
       kube: st.kube,
       nodes: st.order.map((name) => ({ ...nodeReport(st.nodes[name]!, now), ...(extra[name] ? { processes: extra[name] } : {}) })),
       differences: differencesReport(st),
+      marks: marksReport(st),
     },
     2,
   );
+}
+
+/** the session's marks (`m`), oldest first */
+export function marksReport(st: Pick<AppState, 'marks'>) {
+  return (st.marks ?? []).map((m) => ({ at: new Date(m.at).toISOString(), note: m.note, ...(m.by !== undefined ? { by: m.by } : {}), id: m.id }));
 }
 
 /** the pool outlier diff (state/outliers.ts): per pool and fact, the majority and the nodes that differ */
@@ -118,7 +128,16 @@ export function differencesText(st: Pick<AppState, 'differences'>): string[] {
   return ['', 'POOL DIFFERENCES', ...lines];
 }
 
-export function textReport(st: AppState): string {
+/** "MARKS" then "  10:30:00Z restarted kube-proxy on n3 (alice)" per mark (the last 20), when there are any */
+export function marksText(st: Pick<AppState, 'marks'>, max = 20): string[] {
+  const ms = st.marks ?? [];
+  if (!ms.length) return [];
+  const lines = ms.slice(-max).map((m) => '  ' + oneLine(`${new Date(m.at).toISOString().slice(11, 19)}Z ${m.note || '(no note)'}${m.by ? ` (${m.by})` : ''}`));
+  return ['', ms.length > max ? `MARKS (the last ${max} of ${ms.length})` : 'MARKS', ...lines];
+}
+
+/** the node table's columns: text's five, or wide's with address, kernel, MTU, conntrack %, pods, sample age */
+function nodeTable(st: AppState, wide: boolean, now: number): string[] {
   const rows = st.order.map((name) => {
     const n = st.nodes[name]!;
     const s = n.sample;
@@ -128,13 +147,36 @@ export function textReport(st: AppState): string {
     const worst = n.problems[0] ? `${n.problems[0].severity}: ${n.problems[0].message}` : n.lastError ?? '';
     const ns = n.status;
     const status = ns.kind === 'failed' || ns.kind === 'reconnecting' || ns.kind === 'stale' ? `${ns.kind}: ${ns.reason}` : s ? 'ok' : 'no sample';
-    // every cell is outside text (node names, reasons, messages): one line, controls shown as escapes
-    return [name, status, ct, ifs, worst].map(oneLine);
+    if (!wide) return [name, status, ct, ifs, worst];
+    const primary = primaryChoice(n);
+    const pct = c.value && c.value.max > 0 ? `${((100 * c.value.count) / c.value.max).toFixed(1)}%` : '-';
+    const pods = n.kube ? String(n.kube.status.kind === 'ok' ? n.kube.pods.length : n.kube.status.kind) : '-';
+    const age = s ? fmtAge(Math.max(0, now - s.at)) : '-';
+    const address = n.connectedAddress ?? n.address ?? '-';
+    const kernel = n.model.facts.value?.kernel ?? '-';
+    const mtu = primary ? `${primary.iface.name} ${primary.iface.mtu}` : '-';
+    return [name, status, address, kernel, mtu, ct, pct, ifs, pods, age, worst];
   });
-  const head = ['NODE', 'STATUS', 'CONNTRACK', 'IFACES', 'WORST PROBLEM'];
-  const all = [head, ...rows];
+  const head = wide
+    ? ['NODE', 'STATUS', 'ADDRESS', 'KERNEL', 'PRIMARY MTU', 'CONNTRACK', 'CT%', 'IFACES', 'PODS', 'AGE', 'WORST PROBLEM']
+    : ['NODE', 'STATUS', 'CONNTRACK', 'IFACES', 'WORST PROBLEM'];
+  // every cell is outside text (node names, reasons, messages): one line, controls shown as escapes
+  const all = [head, ...rows.map((r) => r.map(oneLine))];
   const w = head.map((_, i) => Math.min(40, Math.max(...all.map((r) => r[i]!.length))));
-  const table = all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.slice(0, w[i]).padEnd(w[i]!))).join('  '));
+  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.slice(0, w[i]).padEnd(w[i]!))).join('  '));
+}
+
+export function textReport(st: AppState, now = Date.now()): string {
+  return tableReport(st, false, now);
+}
+
+/** `-o wide`: the text report with more columns (address, kernel, primary interface and its MTU, conntrack %, pods, sample age) */
+export function wideReport(st: AppState, now = Date.now()): string {
+  return tableReport(st, true, now);
+}
+
+function tableReport(st: AppState, wide: boolean, now: number): string {
+  const table = nodeTable(st, wide, now);
   // collectors whose last read failed, one line per node under the table
   const errors = st.order.flatMap((name) => {
     const e = collectorErrors(st.nodes[name]!);
@@ -159,7 +201,36 @@ export function textReport(st: AppState): string {
     const top = ifs.slice(0, 3).map(([i, x]) => `${i} ${f(x.dropsPerSec)} drops/s${x.errorsPerSec > 0 ? ` ${f(x.errorsPerSec)} errors/s` : ''}`);
     return [oneLine(`${name}: rates/s: conntrack drops ${f(r.conntrackDropsPerSec)}, TCP attempt fails ${f(r.tcpAttemptFailsPerSec)}, retrans ${f(r.tcpRetransPerSec)}; interfaces: ${top.length ? top.join(', ') : 'no drops'}`)];
   });
-  return [...table, ...errors, ...rates, ...cannot, ...differencesText(st)].join('\n');
+  return [...table, ...errors, ...rates, ...cannot, ...differencesText(st), ...marksText(st)].join('\n');
+}
+
+export interface RenderOptions {
+  now?: number;
+  /** per node, extra JSON (the --processes view) */
+  extra?: Record<string, unknown>;
+  /** fields added to the top of the JSON document (windowSec, local) */
+  meta?: Record<string, unknown>;
+  /** netwatch's own lines after the text and wide tables (what needs root) */
+  notes?: readonly string[];
+}
+
+/**
+ * The report of a state in a format: what --once prints, and what `attach --once` and
+ * `replay --once` print for the state they have (one function, so the formats agree).
+ */
+export function renderReport(st: AppState, format: OutputFormat, o: RenderOptions = {}): string {
+  const now = o.now ?? Date.now();
+  const notes = o.notes ?? [];
+  switch (format) {
+    case 'json':
+      return o.meta ? safeJson({ ...JSON.parse(jsonReport(st, o.extra, now)), ...o.meta }, 2) : jsonReport(st, o.extra, now);
+    case 'markdown':
+      return [markdownReport(st, now), ...(notes.length ? ['', ...notes.map((l) => oneLine(l))] : [])].join('\n');
+    case 'wide':
+      return [wideReport(st, now), ...notes].join('\n');
+    case 'text':
+      return [textReport(st, now), ...notes].join('\n');
+  }
 }
 
 /** a node counts as sampled when its last tick produced a sample */

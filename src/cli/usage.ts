@@ -4,7 +4,7 @@ export class UsageError extends Error {}
 
 /** the names parseArgs knows, for messages */
 const LONG = [
-  'hosts', 'accept-new-host-keys', 'interval', 'once', 'json', 'readonly', 'processes', 'nodes', 'service', 'selector', 'kubeconfig', 'context',
+  'hosts', 'accept-new-host-keys', 'interval', 'once', 'json', 'output', 'readonly', 'processes', 'nodes', 'service', 'selector', 'kubeconfig', 'context',
   'address-type', 'no-capture-summary', 'capture-summary-every', 'tcpdump', 'capture-dir', 'filter', 'seconds', 'count', 'snaplen',
   'log', 'config', 'connect-timeout', 'request-timeout', 'fail-on', 'help', 'version',
 ];

@@ -181,7 +181,7 @@ export class NodeSampler {
       flags = flags === '-' ? 'x' : `${flags}x`;
       // the hashes of the rule sets netwatch has: the node ships a rule set again only when it changed
       // and the nft watcher's mark: the node saves the nft rule set only when its watcher saw a change
-      request = `${seq} ${flags} ${this.assembler.knownHash('legacy') ?? '-'} ${this.assembler.knownHash('nft') ?? '-'} ${slowSec} ${this.assembler.nftMarkForRequest(this.slowFull)}`;
+      request = `${seq} ${flags} ${this.assembler.knownHash('legacy') ?? '-'} ${this.assembler.knownHash('nft') ?? '-'} ${slowSec} ${this.assembler.knownNftHash() ?? '-'} ${this.assembler.nftMarkForRequest(this.slowFull)}`;
       this.slowFull = false;
     }
     const extraMs = slow ? slowSec * 1000 : 0;

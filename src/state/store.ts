@@ -10,7 +10,7 @@ import type { NodeInfo, PodInfo } from '../sources/types.js';
 import { computeRates } from './rates.js';
 import { evaluate } from './rules.js';
 import type { Problem } from './types.js';
-import type { AppState, ClusterServices, KubeStatus, NodeState, NodeStatus } from './types.js';
+import type { AppState, ClusterServices, KubeStatus, Mark, NodeState, NodeStatus } from './types.js';
 import { serviceRulesCached } from './services.js';
 import { emptyModel, foldModel } from './model.js';
 import { linkPods } from './podlinks.js';
@@ -42,6 +42,29 @@ export interface Actions {
   setServicesStatus(status: KubeStatus): void;
   /** the last stale-process check of a node (state/stale.ts) */
   setStale(name: string, check: StaleCheck): void;
+  /**
+   * a mark now, with a short note (`m` in the live view): the note is cleaned (cleanNote: one
+   * line, no control or format character, at most MARK_NOTE_MAX characters); the list keeps the
+   * last MARKS_MAX marks
+   */
+  addMark(note: string, by?: string): Mark;
+}
+
+export const MARKS_MAX = 200;
+export const MARK_NOTE_MAX = 200;
+const MARK_BY_MAX = 64;
+
+// eslint-disable-next-line no-control-regex
+const NOTE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/g;
+// every other control, bidi control and format character: removed (a note is typed or pasted, not read from a node)
+// eslint-disable-next-line no-control-regex
+const NOTE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\p{Cf}|[\ud800-\udfff]/gu;
+
+/** a note as the store keeps it: line breaks and tabs as one space, controls removed, trimmed, at most `max` code points */
+export function cleanNote(note: string, max = MARK_NOTE_MAX): string {
+  const one = note.replace(NOTE_BREAKS, ' ').replace(NOTE_UNSAFE, '').replace(/ {2,}/g, ' ').trim();
+  const cps = Array.from(one);
+  return cps.length > max ? cps.slice(0, max).join('').trimEnd() : one;
 }
 
 export type Store = StoreApi<AppState & Actions>;
@@ -162,6 +185,7 @@ function withServices(st: AppState, services: ClusterServices): Partial<AppState
 export function createAppStore(opts: { interval?: number; slowEvery?: number; readonly?: boolean; now?: () => number } = {}): Store {
   const now = opts.now ?? Date.now;
   const pool = poolPass();
+  let markSeq = 0;
   return createStore<AppState & Actions>()((rawSet) => {
   // every update passes the pool diff: it needs all nodes, so it runs here, not in evaluate()
   const set = (u: Partial<AppState & Actions> | ((st: AppState & Actions) => Partial<AppState & Actions> | AppState & Actions)) =>
@@ -175,6 +199,15 @@ export function createAppStore(opts: { interval?: number; slowEvery?: number; re
     startedAt: now(),
     readonly: opts.readonly ?? false,
     differences: [],
+    marks: [],
+
+    addMark: (note, by) => {
+      const at = now();
+      const who = by === undefined ? '' : cleanNote(by, MARK_BY_MAX);
+      const mark: Mark = { at, note: cleanNote(note), ...(who ? { by: who } : {}), id: `${at.toString(36)}-${++markSeq}` };
+      set((st) => ({ marks: st.marks.length >= MARKS_MAX ? [...st.marks.slice(st.marks.length - MARKS_MAX + 1), mark] : [...st.marks, mark] }));
+      return mark;
+    },
 
     addNode: (name, address) =>
       set((st) =>

@@ -109,6 +109,18 @@ export interface ClusterServices {
   status: KubeStatus;
 }
 
+/** a moment someone marked during the session (`m`), with a short note: in the state, so recordings and viewers carry it */
+export interface Mark {
+  /** wall-clock ms */
+  at: number;
+  /** at most MARK_NOTE_MAX characters, no control bytes (the store cleans it) */
+  note: string;
+  /** who marked it (the user name), when known */
+  by?: string;
+  /** unique within the session */
+  id: string;
+}
+
 export interface AppState {
   /** node names in display order */
   order: string[];
@@ -124,6 +136,8 @@ export interface AppState {
   differences: Difference[];
   /** Services and EndpointSlices, when watched (--service, the live UI with the API) */
   services?: ClusterServices;
+  /** marks, oldest first, at most MARKS_MAX (store.ts addMark) */
+  marks: Mark[];
 }
 
 export type { Collected };

@@ -23,7 +23,11 @@ import { Help, helpPage } from './screens/Help.js';
 import { NodeDetail } from './screens/NodeDetail.js';
 import { Overview } from './screens/Overview.js';
 import { PoolDiff } from './screens/PoolDiff.js';
-import type { AppProps } from './types.js';
+import type { AppProps, YankRequest, YankResult } from './types.js';
+import type { Seg } from './columns.js';
+import { oneLine } from './format.js';
+import { sanitize } from './sanitize.js';
+import { MARK_NOTE_MAX } from '../state/store.js';
 import { useTermSize } from './useTermSize.js';
 import { captureAllTarget, captureTarget, processTarget, type Snapshot, viewModel } from './view.js';
 import { podServices, serviceCapture, servicesLines } from './services.js';
@@ -37,6 +41,7 @@ const pick = (s: AppState): Snapshot => ({
   readonly: s.readonly,
   differences: s.differences,
   services: s.services,
+  marks: s.marks,
 });
 
 const MOVES: readonly Command[] = ['up', 'down', 'top', 'bottom', 'pageUp', 'pageDown'];
@@ -59,6 +64,7 @@ function useIdleClock(periodMs = 1000) {
 /** the keymap the user is in now */
 export function viewOf(ui: UiState, router: ViewKeyRouter): ViewId {
   const r = ui.route;
+  if (ui.mark !== undefined) return 'markPrompt';
   if (ui.editing) return 'filter';
   if (r.kind === 'overview' || r.kind === 'detail' || r.kind === 'pool') return r.kind;
   if (r.kind === 'services') return 'services';
@@ -78,6 +84,8 @@ export function App(props: AppProps) {
   const snap = useStore(store, useShallow(pick));
   const size = useTermSize();
   const [ui, setUi] = useState(initialUi);
+  // a line in place of the footer's hints for a while: what `y` did, or why `m`/`y` cannot
+  const [status, setStatus] = useState<{ segs: Seg[]; until: number; where: string } | undefined>();
   useIdleClock();
   const now = (props.now ?? Date.now)();
   const { exit } = useApp();
@@ -123,6 +131,9 @@ export function App(props: AppProps) {
     },
     [],
   );
+
+  // shown on the screen it was said on, for `ms`
+  const flash = (segs: Seg[], ms = 10_000) => setStatus({ segs, until: (live.current.props.now ?? Date.now)() + ms, where: routeKey(uiRef.current.route) });
 
   const run = (cmd: Command | undefined) => {
     if (!cmd) return;
@@ -175,6 +186,21 @@ export function App(props: AppProps) {
         if (vm.kind === 'detail' && pod) dispatch({ type: 'show', route: { kind: 'services', node: vm.name, pod, sel: 0, back: ui.route } });
         return;
       }
+      case 'mark':
+        if (props.onMark) dispatch({ type: 'markStart' });
+        else flash([{ text: 'marks are not available here', tone: 'warn' }]);
+        return;
+      case 'yank': {
+        const req = yankRequest(vm);
+        if (!req) return;
+        if (!props.onYank) return flash([{ text: 'copying is not available here', tone: 'warn' }]);
+        try {
+          flash(yankStatus(props.onYank(req), req));
+        } catch (e) {
+          flash([{ text: `copy failed: ${oneLine((e as Error).message)}`, tone: 'bad' }]);
+        }
+        return;
+      }
       case 'readSlow':
         if (vm.kind === 'overview') props.onReadSlow?.();
         else if (vm.kind === 'detail') props.onReadSlow?.(vm.name);
@@ -214,6 +240,26 @@ export function App(props: AppProps) {
     }
   };
 
+  /** typing a mark's note: text goes in whole (a paste too); enter adds the mark, esc cancels */
+  const markKey = (ev: KeyEvent) => {
+    const text = textOf(ev);
+    if (text !== undefined) return dispatch({ type: 'filterType', text });
+    switch (resolveKey(ev, VIEW_SCOPES.markPrompt)) {
+      case 'accept': {
+        const note = uiRef.current.mark ?? '';
+        dispatch({ type: 'markDone' });
+        live.current.props.onMark?.(note);
+        return;
+      }
+      case 'erase':
+        return dispatch({ type: 'filterBackspace' });
+      case 'clear':
+        return dispatch({ type: 'filterClear' });
+      case 'back':
+        return dispatch({ type: 'back' });
+    }
+  };
+
   /** the Services of a pod: its own keys, then the global ones */
   const servicesKey = (ev: KeyEvent) => {
     const r = uiRef.current.route;
@@ -241,7 +287,7 @@ export function App(props: AppProps) {
   const helpKey = (ev: KeyEvent) => {
     const cmd = resolveKey(ev, ['help', 'global']);
     const { size, props, readonly } = live.current;
-    const page = helpPage(viewOf(uiRef.current, router), { readonly, width: size.columns, rows: size.rows, logPath: props.logPath });
+    const page = helpPage(viewOf(uiRef.current, router), { readonly, width: size.columns, rows: size.rows, logPath: props.logPath, marks: live.current.snap.marks });
     const step = { up: -1, down: 1, pageUp: -page.rows, pageDown: page.rows } as Partial<Record<Command, number>>;
     if (cmd === 'close' || cmd === 'help' || cmd === 'back') dispatch({ type: 'help' });
     else if (cmd === 'quit') quit();
@@ -261,6 +307,7 @@ export function App(props: AppProps) {
       if (b) router.deliver(ev, () => b.command);
       return;
     }
+    if (ui.mark !== undefined) return markKey(ev);
     if (ui.editing) return promptKey(ev, 'filter');
     if (capturePrompt(ui)) return promptKey(ev, 'capturePrompt');
     if (ui.route.kind === 'overview' || ui.route.kind === 'detail' || ui.route.kind === 'pool') return run(resolveKey(ev, VIEW_SCOPES[ui.route.kind]));
@@ -286,14 +333,14 @@ export function App(props: AppProps) {
   const route = ui.route;
   const width = size.columns;
   const view = viewOf(ui, router);
-  const help = ui.help ? <Help view={view} readonly={readonly} width={width} rows={size.rows} offset={ui.helpOffset} logPath={props.logPath} /> : null;
+  const help = ui.help ? <Help view={view} readonly={readonly} width={width} rows={size.rows} offset={ui.helpOffset} logPath={props.logPath} marks={snap.marks} /> : null;
 
   let content: ReactNode = null;
   if (route.kind === 'capture') {
     content = <CapturePromptContext.Provider value={{ route, onRejected: reject }}>{renderCapture?.(route.target, close) ?? null}</CapturePromptContext.Provider>;
   } else if (route.kind === 'processes') {
     content = renderProcesses?.(route.node, route.pod, close) ?? null;
-  } else if (!help) content = shellScreen(snap, ui, size, now, readonly);
+  } else if (!help) content = shellScreen(snap, ui, size, now, readonly, ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : undefined);
   // a plugged-in view stays mounted under the help (its capture, its selection)
   return (
     <ViewKeysContext.Provider value={router}>
@@ -306,7 +353,7 @@ export function App(props: AppProps) {
 }
 
 /** the overview or the node detail under the header */
-function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows: number }, now: number, readonly: boolean): ReactNode {
+function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows: number }, now: number, readonly: boolean, status?: readonly Seg[]): ReactNode {
   const width = size.columns;
   const vm = viewModel(snap, ui, size, now);
   const crumb = vm.kind === 'detail' ? `${vm.name} › ${vm.pane}` : vm.kind === 'pool' ? 'pool differences' : undefined;
@@ -316,7 +363,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
   });
   const header = (
     <Lines
-      lines={[headerSegs({ nodes: snap.order.length, interval: snap.interval, kube: snap.kube, readonly, ticks: snap.ticks, now, width, crumb, podsFailing })]}
+      lines={[headerSegs({ nodes: snap.order.length, interval: snap.interval, kube: snap.kube, readonly, ticks: snap.ticks, now, width, crumb, podsFailing, mark: snap.marks?.at(-1) })]}
       width={width}
     />
   );
@@ -338,6 +385,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         filter={vm.filter}
         editing={ui.editing === vm.id}
         hint={footerHint(['global', 'overview', 'list'], opts)}
+        status={status}
       />
     );
   } else if (vm.kind === 'pool') {
@@ -369,6 +417,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         filter={vm.filter}
         editing={ui.editing === vm.id}
         hint={footerHint(['global', 'detail', 'list'], opts)}
+        status={status}
       />
     );
   }
@@ -378,4 +427,41 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
       {body}
     </>
   );
+}
+
+/** which screen a status line belongs to */
+const routeKey = (r: UiState['route']) => (r.kind === 'detail' ? `detail:${r.node}:${r.pane}` : r.kind);
+
+/** the mark prompt in the footer: "mark: note█ enter adds · esc cancels", the end of a long note shown */
+export function markPromptSegs(note: string, width: number): Seg[] {
+  // as typed: a trailing space shows (the store trims), line breaks as spaces, controls visible
+  const text = sanitize(note.replace(/[\t\n\v\f\r\u0085\u2028\u2029]+/g, ' ').replace(/^\s+/, ''));
+  const cps = Array.from(text);
+  const room = Math.max(8, width - 50);
+  const shown = cps.length > room ? `…${cps.slice(cps.length - room + 1).join('')}` : text;
+  const count = cps.length > MARK_NOTE_MAX * 0.75 ? ` ${Math.min(cps.length, MARK_NOTE_MAX)}/${MARK_NOTE_MAX}` : '';
+  return [
+    { text: 'mark: ', tone: 'accent', bold: true },
+    { text: shown },
+    { text: '█', tone: 'accent' },
+    { text: `${count} enter adds · esc cancels`, tone: 'dim' },
+  ];
+}
+
+/** what `y` copies in this view: the overview's nodes after its filter, or the detail's node */
+export function yankRequest(vm: ReturnType<typeof viewModel>): YankRequest | undefined {
+  if (vm.kind === 'detail') return { nodes: [vm.name], scope: `node ${vm.name}` };
+  if (vm.kind !== 'overview') return undefined;
+  const nodes = vm.rows.map((n) => n.name);
+  return { nodes, ...(vm.filter ? { scope: `${nodes.length} of ${vm.total} nodes, filter /${vm.filter}` } : {}) };
+}
+
+/** "copied 2 nodes as Markdown (3.1 kB) to the clipboard (OSC 52) · saved PATH" */
+export function yankStatus(r: YankResult, req: YankRequest): Seg[] {
+  const what = req.nodes.length === 1 ? `node ${req.nodes[0]}` : `${req.nodes.length} nodes`;
+  const kb = (r.bytes / 1000).toFixed(1);
+  const segs: Seg[] = [{ text: oneLine(`copied ${what} as Markdown (${kb} kB) to the clipboard (OSC 52${r.cut ? ', cut: too long' : ''})`), tone: r.cut ? 'warn' : 'ok' }];
+  if (r.path) segs.push({ text: ` · saved ${oneLine(r.path)}` });
+  else segs.push({ text: ` · no file: ${oneLine(r.error ?? 'not written')}`, tone: 'bad' });
+  return segs;
 }

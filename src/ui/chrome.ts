@@ -1,5 +1,5 @@
 /** The header and footer lines every screen shares. Pure. */
-import type { KubeStatus } from '../state/types.js';
+import type { KubeStatus, Mark } from '../state/types.js';
 import { clipSegs, type Seg, segsWidth } from './columns.js';
 import { fmtClock, oneLine } from './format.js';
 
@@ -15,6 +15,13 @@ export interface HeaderSpec {
   crumb?: string;
   /** nodes whose pod list fails (403, unreachable, error), with their status: the header does not say "kube ok" then */
   podsFailing?: readonly { node: string; status: KubeStatus }[];
+  /** the last mark (`m`): "mark 03:12:04 restarted kube-proxy on n3" */
+  mark?: Pick<Mark, 'at' | 'note' | 'by'>;
+}
+
+/** "mark 03:12:04 restarted kube-proxy on n3 (alice)": the note as it came (a viewer's or a recording's too), made one safe line */
+export function markText(m: Pick<Mark, 'at' | 'note' | 'by'>): string {
+  return `mark ${fmtClock(m.at)} ${oneLine(m.note) || '(no note)'}${m.by ? ` (${oneLine(m.by)})` : ''}`;
 }
 
 /** "kube ok", "kube forbidden: …" (the node list), or "kube: pods forbidden on node-a" (some nodes' pod lists) */
@@ -30,13 +37,14 @@ export function kubeSeg(k: KubeStatus, podsFailing: HeaderSpec['podsFailing'] = 
 }
 
 /** "netwatch 12 nodes · every 1s · kube ok READ-ONLY › node-a › pods        14:02:03 #1234" */
-export function headerSegs({ nodes, interval, kube, readonly, ticks, now, width, crumb, podsFailing }: HeaderSpec): Seg[] {
+export function headerSegs({ nodes, interval, kube, readonly, ticks, now, width, crumb, podsFailing, mark }: HeaderSpec): Seg[] {
   const right = ` ${fmtClock(now)} #${ticks}`;
   const left: Seg[] = [{ text: 'netwatch', tone: 'accent', bold: true }, { text: ` ${nodes} node${nodes === 1 ? '' : 's'} · every ${interval}s` }];
   const k = kubeSeg(kube, podsFailing);
   if (k) left.push({ text: ' · ' }, k);
   if (readonly) left.push({ text: ' ' }, { text: 'READ-ONLY', tone: 'warn', bold: true });
   if (crumb) left.push({ text: ` › ${crumb}` });
+  if (mark) left.push({ text: ' · ' }, { text: markText(mark), tone: 'accent' });
   const fitted = clipSegs(left, Math.max(0, width - right.length));
   const used = segsWidth(fitted);
   const pad = ' '.repeat(Math.max(0, width - used - right.length));
@@ -54,11 +62,14 @@ export interface FooterSpec {
   width: number;
   /** what the rows are ("nodes", "interfaces", …) */
   noun: string;
+  /** in place of the filter and the hints: the mark prompt, or what `y` did */
+  status?: readonly Seg[];
 }
 
 /** "nodes 1–20 of 50 (60 unfiltered)  /web█  ? help · q quit · …" */
-export function footerSegs({ from, to, count, total, filter, editing, hint, width, noun }: FooterSpec): Seg[] {
+export function footerSegs({ from, to, count, total, filter, editing, hint, width, noun, status }: FooterSpec): Seg[] {
   const segs: Seg[] = [{ text: count === 0 ? `no ${noun}` : `${noun} ${from}–${to} of ${count}` }];
+  if (status) return clipSegs([...segs, { text: '  ' }, ...status], width);
   if (filter || editing) {
     if (count !== total) segs.push({ text: ` (${total} unfiltered)` });
     segs.push({ text: '  /', tone: 'accent' }, { text: filter, tone: 'accent' });

@@ -18,6 +18,7 @@ export type Scope =
   | 'detail'
   | 'prompt'
   | 'capturePrompt'
+  | 'markPrompt'
   | 'capture'
   | 'processes'
   | 'pool'
@@ -58,7 +59,9 @@ export type Command =
   | 'clear'
   | 'snaplen'
   | 'podServices'
-  | 'readSlow';
+  | 'readSlow'
+  | 'mark'
+  | 'yank';
 
 /** one key: a printable character, or a named key; ctrl/shift as modifiers */
 export interface KeySpec {
@@ -107,6 +110,9 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
   { scope: 'overview', command: 'differences', keys: [{ ch: 'D' }], help: 'pool differences (what few nodes of a pool do otherwise)', hint: 'pool diff' },
 
+  { scope: 'overview', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark' },
+  { scope: 'overview', command: 'yank', keys: [{ ch: 'y' }], help: 'copy the nodes shown as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
+
   { scope: 'pool', command: 'open', keys: [{ name: 'return' }], help: "open the difference's first odd node (its checks)", hint: 'open node' },
   { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), all nodes' },
 
@@ -117,6 +123,9 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
   { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
   { scope: 'detail', command: 'podServices', keys: [{ ch: 'S' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },
+
+  { scope: 'detail', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark' },
+  { scope: 'detail', command: 'yank', keys: [{ ch: 'y' }], help: 'copy this node as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
 
   { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
   { scope: 'services', command: 'down', keys: down, help: 'next Service' },
@@ -130,6 +139,11 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'prompt', command: 'clear', keys: [{ ch: 'u', ctrl: true }], help: 'erase the whole filter' },
   { scope: 'prompt', command: 'up', keys: [{ name: 'up' }], help: 'move up while typing' },
   { scope: 'prompt', command: 'down', keys: [{ name: 'down' }], help: 'move down while typing' },
+
+  { scope: 'markPrompt', command: 'accept', keys: [{ name: 'return' }], help: 'add the mark', hint: 'adds the mark' },
+  { scope: 'markPrompt', command: 'back', keys: esc, help: 'cancel, no mark', hint: 'cancels' },
+  { scope: 'markPrompt', command: 'erase', keys: [{ name: 'backspace' }, { name: 'delete' }], help: 'erase a character' },
+  { scope: 'markPrompt', command: 'clear', keys: [{ ch: 'u', ctrl: true }], help: 'erase the whole note' },
 
   { scope: 'capturePrompt', command: 'accept', keys: [{ name: 'return' }], help: 'start the capture', hint: 'start' },
   { scope: 'capturePrompt', command: 'close', keys: esc, help: 'back, nothing captured', hint: 'back' },
@@ -172,13 +186,14 @@ export const BINDINGS: readonly Binding[] = [
 ];
 
 /** the views, each with the scopes its keys resolve in (earlier scopes win) */
-export type ViewId = 'overview' | 'detail' | 'pool' | 'filter' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message' | 'services';
+export type ViewId = 'overview' | 'detail' | 'pool' | 'filter' | 'markPrompt' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message' | 'services';
 
 export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   overview: ['overview', 'list', 'global'],
   detail: ['detail', 'list', 'global'],
   pool: ['pool', 'list', 'global'],
   filter: ['prompt'],
+  markPrompt: ['markPrompt'],
   capturePrompt: ['capturePrompt'],
   capture: ['capture', 'global'],
   processes: ['processes', 'global'],
@@ -193,6 +208,7 @@ export const HELP_SCOPES: Record<ViewId, readonly Scope[]> = {
   detail: ['global', 'list', 'detail'],
   pool: ['global', 'list', 'pool'],
   filter: ['global', 'prompt', 'list'],
+  markPrompt: ['global', 'markPrompt'],
   capturePrompt: ['global', 'capturePrompt'],
   capture: ['global', 'capture'],
   processes: ['global', 'processes', 'dialog'],
@@ -208,6 +224,7 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   detail: 'Node detail',
   prompt: 'Typing a filter (text goes in whole, also pasted)',
   capturePrompt: 'Capture filter prompt (text goes in whole, also pasted)',
+  markPrompt: 'Typing a mark note (text goes in whole, also pasted)',
   capture: 'Capture',
   processes: 'Stale processes',
   pool: 'Pool differences',

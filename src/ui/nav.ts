@@ -68,6 +68,8 @@ export interface UiState {
   filters: Readonly<Record<string, string>>;
   /** the list whose filter is being typed */
   editing?: string;
+  /** the note of a mark being typed (`m`): a one-line prompt over the footer */
+  mark?: string;
 }
 
 export type Move = 'up' | 'down' | 'top' | 'bottom' | 'pageUp' | 'pageDown';
@@ -86,6 +88,8 @@ export type UiAction =
   | { type: 'filterBackspace' }
   | { type: 'filterClear' }
   | { type: 'filterDone' }
+  | { type: 'markStart' }
+  | { type: 'markDone' }
   | { type: 'snaplen' }
   | { type: 'captureStart' }
   | { type: 'captureRejected'; message: string }
@@ -101,6 +105,8 @@ export function capturePrompt(ui: UiState): CaptureRoute | undefined {
 }
 
 function editPrompt(ui: UiState, edit: (text: string) => string): UiState {
+  // a note is short (the store keeps 200 characters): a huge paste is not held whole
+  if (ui.mark !== undefined) return { ...ui, mark: edit(ui.mark).slice(0, 4000) };
   if (ui.editing) return setFilter(ui, ui.editing, edit(ui.filters[ui.editing] ?? ''));
   const p = capturePrompt(ui);
   return p ? { ...ui, route: { ...p, filter: edit(p.filter) } } : ui;
@@ -191,6 +197,7 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
       return ui.help ? { ...ui, helpOffset: Math.max(0, Math.min(a.max, ui.helpOffset + a.delta)) } : ui;
     case 'back':
       if (ui.help) return { ...ui, help: false };
+      if (ui.mark !== undefined) return { ...ui, mark: undefined };
       if (ui.editing) return { ...setFilter(ui, ui.editing, ''), editing: undefined };
       if (ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services') return { ...ui, route: ui.route.back };
       if (id && ui.filters[id]) return setFilter(ui, id, '');
@@ -206,6 +213,10 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
       return editPrompt(ui, () => '');
     case 'filterDone':
       return { ...ui, editing: undefined };
+    case 'markStart':
+      return ui.route.kind === 'overview' || ui.route.kind === 'detail' ? { ...ui, editing: undefined, mark: '' } : ui;
+    case 'markDone':
+      return { ...ui, mark: undefined };
     case 'snaplen': {
       const p = capturePrompt(ui);
       return p ? { ...ui, route: { ...p, snap: (p.snap + 1) % SNAPLENS.length } } : ui;

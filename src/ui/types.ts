@@ -18,6 +18,25 @@ export interface CaptureTarget {
   nodes?: string[];
 }
 
+/** what `y` copies: the nodes the screen shows (the overview after its filter, or the detail's node) */
+export interface YankRequest {
+  nodes: readonly string[];
+  /** what it is of, for the summary's header ("node n3", "2 of 6 nodes, filter /web") */
+  scope?: string;
+}
+
+/** what `y` did (cli/yank.ts), for the status line */
+export interface YankResult {
+  /** where the Markdown was written (absent when no file could be written) */
+  path?: string;
+  /** the clipboard got a cut summary (too long for OSC 52) */
+  cut: boolean;
+  /** bytes of Markdown */
+  bytes: number;
+  /** why the file could not be written */
+  error?: string;
+}
+
 /** the store as the UI sees it: read and subscribe, never write */
 export type AppStoreReader = Pick<StoreApi<AppState>, 'getState' | 'getInitialState' | 'subscribe'>;
 
@@ -33,6 +52,13 @@ export interface AppProps {
   renderCapture?: (target: CaptureTarget, onClose: () => void) => ReactNode;
   /** shown full-screen after `s` until it calls onClose */
   renderProcesses?: (node: string, pod: PodInfo | undefined, onClose: () => void) => ReactNode;
+  /**
+   * `m` then enter: add a mark with this note. main.ts gives the store's addMark; an attached
+   * viewer sends it to the owner's session instead. Without it `m` says marks are not available.
+   */
+  onMark?: (note: string) => void;
+  /** `y`: the screen's nodes as Markdown to a file and the clipboard (cli/yank.ts); without it `y` says so */
+  onYank?: (req: YankRequest) => YankResult;
   /** `q` or ctrl-c: called just before Ink exits */
   onQuit?: () => void;
   /** read-only even if the store says otherwise (either one makes the UI read-only) */

@@ -4,7 +4,7 @@
  * Pure, so key handling is tested without a terminal.
  */
 import { oldAge } from '../state/model.js';
-import type { AppState, NodeState, Problem } from '../state/types.js';
+import type { AppState, Mark, NodeState, Problem } from '../state/types.js';
 import type { PodInfo } from '../sources/types.js';
 import { clampList, followKey, type ListState, listId, matchesFilter, type Pane, type UiState } from './nav.js';
 import {
@@ -26,7 +26,7 @@ import type { IfaceRow } from './tables.js';
 import type { CaptureTarget } from './types.js';
 import type { Difference } from '../state/outliers.js';
 
-export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly' | 'services'> & { differences?: readonly Difference[] };
+export type Snapshot = Pick<AppState, 'order' | 'nodes' | 'interval' | 'kube' | 'ticks' | 'readonly' | 'services'> & { differences?: readonly Difference[]; marks?: readonly Mark[] };
 
 export interface Size {
   columns: number;

@@ -45,7 +45,7 @@ function section(a: Answer, name: string): { head: string; text: string[] } {
   for (let j = i + 1; j < a.frame.length && a.frame[j]!.startsWith('.'); j++) out.push(a.frame[j]!.slice(1));
   return { head: out[0] ?? '', text: out.slice(1) };
 }
-const known = (a: Assembler) => `${a.knownHash('legacy') ?? '-'} ${a.knownHash('nft') ?? '-'} 5 ${a.nftMarkForRequest()}`;
+const known = (a: Assembler) => `${a.knownHash('legacy') ?? '-'} ${a.knownHash('nft') ?? '-'} 5 ${a.knownNftHash() ?? '-'} ${a.nftMarkForRequest()}`;
 let seq = 0;
 const read = () => d.ask((a) => `${seq++} x ${known(a)}`);
 

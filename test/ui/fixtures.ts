@@ -104,6 +104,7 @@ export function appState(nodes: NodeState[], extra: Partial<AppState> = {}): App
     startedAt: NOW - 60_000,
     readonly: false,
     differences: [],
+    marks: [],
     ...extra,
   };
 }

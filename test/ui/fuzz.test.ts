@@ -24,6 +24,8 @@ import { overviewLines } from '../../src/ui/screens/Overview.js';
 import { headerSegs } from '../../src/ui/chrome.js';
 import { viewModel } from '../../src/ui/view.js';
 import { textReport } from '../../src/cli/report.js';
+import { markdownReport } from '../../src/cli/markdown.js';
+import { markPromptSegs } from '../../src/ui/App.js';
 import { listens, procs } from '../processes/crashloop.js';
 import { nodeOutput } from '../processes/scenario.js';
 import { appState, bridgeNode, NOW } from './fixtures.js';
@@ -104,15 +106,17 @@ describe('random outside strings through every view and the renderer', () => {
       const size = { columns: width, rows };
       const ov = viewModel(st, ui, size, NOW);
       const podsFailing = nodes.flatMap((n) => (n.kube && n.kube.status.kind !== 'ok' ? [{ node: n.name, status: n.kube.status }] : []));
-      const head = headerSegs({ nodes: 2, interval: 1, kube: st.kube, readonly: false, ticks: 1, now: NOW, width, crumb: randomString(r), podsFailing });
+      // marks as a viewer or a recording may bring them (not through this store's addMark)
+      const marks = [{ at: NOW, note: randomString(r, 80), by: randomString(r, 8), id: 'm1' }];
+      const head = headerSegs({ nodes: 2, interval: 1, kube: st.kube, readonly: false, ticks: 1, now: NOW, width, crumb: randomString(r), podsFailing, mark: marks[0] });
       const all: Seg[][] = [head];
-      if (ov.kind === 'overview') all.push(...overviewLines({ rows: ov.rows, total: ov.total, list: ov.list, page: ov.page, width, now: NOW, filter: ov.filter, editing: false, hint: 'h' }));
+      if (ov.kind === 'overview') all.push(...overviewLines({ rows: ov.rows, total: ov.total, list: ov.list, page: ov.page, width, now: NOW, filter: ov.filter, editing: false, hint: 'h', status: round % 2 ? markPromptSegs(randomString(r, 80), width) : undefined }));
       for (const pane of ['interfaces', 'pods', 'checks'] as const) {
         const vm = viewModel(st, { ...ui, route: { kind: 'detail', node: nodes[0]!.name, pane } }, size, NOW);
         if (vm.kind !== 'detail') throw new Error('not a detail view');
         all.push(...detailLines({ name: vm.name, node: vm.node, pane, rows: vm.rows, total: vm.total, list: vm.list, page: vm.page, width, now: NOW, interval: 1, filter: randomString(r, 6), editing: true, hint: 'h' }));
       }
-      all.push(...helpLines({ view: 'detail', readonly: false, width, rows, offset: 0, logPath: randomString(r) }));
+      all.push(...helpLines({ view: 'detail', readonly: false, width, rows, offset: 0, logPath: randomString(r), marks }));
       const target = { kind: 'interface' as const, node: nodes[0]!.name, iface: randomString(r) };
       all.push(
         ...promptLines({
@@ -151,6 +155,9 @@ describe('random outside strings through every view and the renderer', () => {
       expectLines(all, width, `round ${round} at ${width}`);
       // the --once text report: one line per node plus collector errors, nothing raw
       expectClean(textReport(st), `text report, round ${round}`);
+      // the Markdown summary: nothing raw, and every table row keeps its three cells (no unescaped | from outside)
+      const md = expectClean(markdownReport({ ...st, marks }, NOW), `markdown, round ${round}`);
+      for (const row of md.split('\n').filter((l) => l.startsWith('| '))) expect(row.replace(/\\./g, '').split('|'), row).toHaveLength(5);
       lines += all.length;
     }
     setColor(false);

@@ -81,7 +81,7 @@ describe('help and hints come from the table', () => {
   });
 
   it('builds the footer hint from hinted bindings', () => {
-    expect(footerHint(['global', 'overview'], rw)).toBe('? help · q quit · enter open · p pods · c capture · s processes · D pool diff');
+    expect(footerHint(['global', 'overview'], rw)).toBe('? help · q quit · enter open · p pods · c capture · s processes · D pool diff · m mark · y copy md');
     expect(footerHint(['capture'], rw)).toBe('space pause · w keep pcap · x stop · esc close');
   });
 });

@@ -394,7 +394,7 @@ describe('the checks pane and --once text', () => {
   });
   it('--once text: problems as before, then how many checks cannot tell', () => {
     const n = { ...node({ values: { iptables: ipt(undefined, DOCKER_FORWARD) }, podCIDRs: ['10.244.1.0/24'], pods: [] }), sample: { at: 1000 } as NodeState['sample'] };
-    const t = textReport({ order: ['n1'], nodes: { n1: n }, interval: 1, kube: { kind: 'ok' }, ticks: 1, startedAt: 0, readonly: false, differences: [] }).split('\n');
+    const t = textReport({ order: ['n1'], nodes: { n1: n }, interval: 1, kube: { kind: 'ok' }, ticks: 1, startedAt: 0, readonly: false, differences: [], marks: [] }).split('\n');
     expect(t[1]).toMatch(/crit: filter FORWARD policy DROP/);
     const cannot = verdicts(n).filter((v) => v.verdict === 'cannot-tell').length;
     expect(t.at(-1)).toMatch(new RegExp(`^n1: ${cannot} check\\(s\\) cannot tell \\(`));

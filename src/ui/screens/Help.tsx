@@ -3,8 +3,10 @@
  * shown. The title line (how to close it) always stays on top; on a small terminal the rest
  * scrolls (↑↓ PgUp PgDn) with a line saying where it is.
  */
+import type { Mark } from '../../state/types.js';
 import { bold } from '../ansi.js';
-import type { Seg } from '../columns.js';
+import { markText } from '../chrome.js';
+import { clipSegs, type Seg } from '../columns.js';
 import { Lines } from '../components/Lines.js';
 import { besideEachOther } from '../detail.js';
 import { fit } from '../format.js';
@@ -18,7 +20,12 @@ export interface HelpProps {
   /** first body line shown */
   readonly offset: number;
   readonly logPath?: string;
+  /** the session's marks: the last ones are listed under the keys */
+  readonly marks?: readonly Mark[];
 }
+
+/** marks listed in the help at most (the newest) */
+export const HELP_MARKS = 12;
 
 /** sections in order into two columns of about the same number of lines */
 export function splitBalanced(sections: readonly HelpSection[]): [HelpSection[], HelpSection[]] {
@@ -42,12 +49,12 @@ function sectionLines(sections: readonly HelpSection[]): Seg[][] {
 }
 
 export function helpTitle(view: ViewId, readonly: boolean): Seg[] {
-  const where = view === 'filter' ? SCOPE_TITLES.prompt.split(' (')[0] : view === 'capturePrompt' ? 'Capture filter prompt' : SCOPE_TITLES[view];
+  const where = view === 'filter' ? SCOPE_TITLES.prompt.split(' (')[0] : view === 'capturePrompt' ? 'Capture filter prompt' : SCOPE_TITLES[view].split(' (')[0];
   return [{ text: `netwatch keys: ${where} · ? or esc closes${readonly ? ' · read-only: actions that change a node are refused' : ''}`, tone: 'accent', bold: true }];
 }
 
 /** everything below the title, unscrolled */
-export function helpBody({ view, readonly, width, logPath }: Pick<HelpProps, 'view' | 'readonly' | 'width' | 'logPath'>): Seg[][] {
+export function helpBody({ view, readonly, width, logPath, marks }: Pick<HelpProps, 'view' | 'readonly' | 'width' | 'logPath' | 'marks'>): Seg[][] {
   const sections = helpSections(view, { readonly });
   let body: Seg[][];
   if (width >= 76 && sections.length > 1) {
@@ -57,11 +64,16 @@ export function helpBody({ view, readonly, width, logPath }: Pick<HelpProps, 'vi
   } else body = sectionLines(sections);
   if (view === 'overview' || view === 'detail' || view === 'filter') body.push([{ text: 'filter: press / and type; enter keeps the filter, esc clears it', tone: 'dim' }]);
   if (logPath) body.push([{ text: `log: ${logPath}`, tone: 'dim' }]);
+  if (marks?.length) {
+    const shown = marks.slice(-HELP_MARKS);
+    body.push(bold([{ text: `Marks (m adds one)${marks.length > shown.length ? `: the last ${shown.length} of ${marks.length}` : ''}` }]));
+    for (const m of shown) body.push(clipSegs([{ text: `  ${markText(m)}`, tone: 'accent' }], width));
+  }
   return body;
 }
 
 /** how many body lines fit under the title (one spare line, one for the scroll position), and the last offset */
-export function helpPage(view: ViewId, o: { readonly: boolean; width: number; rows: number; logPath?: string }): { rows: number; max: number; total: number } {
+export function helpPage(view: ViewId, o: { readonly: boolean; width: number; rows: number; logPath?: string; marks?: readonly Mark[] }): { rows: number; max: number; total: number } {
   const total = helpBody({ view, ...o }).length;
   const fitAll = Math.max(1, o.rows - 2);
   if (total <= fitAll) return { rows: fitAll, max: 0, total };

@@ -29,6 +29,8 @@ export interface NodeDetailProps {
   readonly filter: string;
   readonly editing: boolean;
   readonly hint: string;
+  /** in place of the footer's filter and hints (the mark prompt, what `y` did) */
+  readonly status?: readonly Seg[];
 }
 
 const MIN_CHART = 12;
@@ -91,7 +93,7 @@ export function detailLines(props: NodeDetailProps): Seg[][] {
     ...summaryBlock(node, width, now, interval),
     tabSegs(node, pane, width),
     ...paneLines(props),
-    footerSegs({ noun: pane, from: list.offset + 1, to: list.offset + shown, count: rows.length, total, filter, editing, width, hint }),
+    footerSegs({ noun: pane, from: list.offset + 1, to: list.offset + shown, count: rows.length, total, filter, editing, width, hint, status: props.status }),
   ];
 }
 

@@ -18,16 +18,18 @@ export interface OverviewProps {
   readonly editing: boolean;
   /** key hints for the footer, from the key table */
   readonly hint: string;
+  /** in place of the footer's filter and hints (the mark prompt, what `y` did) */
+  readonly status?: readonly Seg[];
 }
 
-export function overviewLines({ rows, total, list, page, width, now, filter, editing, hint }: OverviewProps): Seg[][] {
+export function overviewLines({ rows, total, list, page, width, now, filter, editing, hint, status }: OverviewProps): Seg[][] {
   const w = width - GUTTER;
   const columns = fitColumns(nodeColumns(w, rows, now), w);
   const empty = total === 0 ? 'no nodes yet' : 'no node matches the filter';
   const shown = Math.max(0, Math.min(page, rows.length - list.offset));
   return [
     ...tableLines({ columns, rows, list, page, empty, width }),
-    footerSegs({ noun: 'nodes', from: list.offset + 1, to: list.offset + shown, count: rows.length, total, filter, editing, width, hint }),
+    footerSegs({ noun: 'nodes', from: list.offset + 1, to: list.offset + shown, count: rows.length, total, filter, editing, width, hint, status }),
   ];
 }
 
