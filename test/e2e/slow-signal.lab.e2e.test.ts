@@ -5,7 +5,9 @@
  * their runs, so the test sees which path a read took: nothing changed → the nft save does not run
  * at all (its xtables-monitor watcher saw nothing) and the legacy save runs once (the streamed
  * hash); one rule added or changed in place in either backend → the very next read ships that
- * backend's new text; at least every NFT_FULL_EVERY-th read saves nft in full anyway; and when
+ * backend's new text; nft's own listing of kube-proxy's tables (nftrs, where nft exists) is also
+ * skipped while the watcher saw nothing and ships a new table at the next read; at least every
+ * NFT_FULL_EVERY-th read saves nft in full anyway; and when
  * the sampler's input closes nothing it started (the watcher included) is left.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -37,6 +39,9 @@ const runs = () => {
   const l = readFileSync(log, 'utf8').split('\n');
   return { legacy: l.filter((x) => x === 'legacy').length, nft: l.filter((x) => x === 'nft').length };
 };
+/** runs of the nft binary (slow.sh's nftrs lists two tables per read: 2 runs) */
+const nftRuns = () => readFileSync(log, 'utf8').split('\n').filter((x) => x === 'nftlist').length;
+const hasNft = real('nft') !== '';
 /** the head line of a backend's section in an answer frame ("hash H" / "same H"), and its text */
 function section(a: Answer, name: string): { head: string; text: string[] } {
   const i = a.frame.indexOf(`@@ ${name}`);
@@ -53,8 +58,10 @@ beforeAll(async () => {
   writeFileSync(log, '');
   const bin = join(dir, 'bin');
   spawnSync('mkdir', [bin]);
-  for (const [tool, name] of [['iptables-legacy-save', 'legacy'], ['iptables-nft-save', 'nft']] as const) {
+  for (const [tool, name] of [['iptables-legacy-save', 'legacy'], ['iptables-nft-save', 'nft'], ['nft', 'nftlist']] as const) {
     const path = real(tool);
+    // nft itself is optional (the nftrs section says notool without it)
+    if (tool === 'nft' && path === '') continue;
     expect(path, tool).not.toBe('');
     writeFileSync(join(bin, tool), `#!/bin/sh\necho ${name} >> '${log}'\nexec '${path}' "$@"\n`, { mode: 0o755 });
   }
@@ -134,6 +141,29 @@ describe('slow collectors: change signals on real iptables in a netns', () => {
     expect(lRepl.head).toMatch(/^hash /);
     expect(lRepl.text).toContain('-A FORWARD -s 198.18.78.0/24 -j DROP');
     expect(lRepl.text).not.toContain('-A FORWARD -s 198.18.77.0/24 -j DROP');
+  }, 120_000);
+
+  it('nftrs (native nft tables, where nft exists): not listed while the watcher saw nothing; a new kube-proxy table ships at the next read', async () => {
+    const first = await read();
+    if (!hasNft) {
+      expect(first.frame).toContain('@@ nftrs !notool nft');
+      return;
+    }
+    expect(section(first, 'nftrs').head).toMatch(/^(hash|same) [0-9a-f]+$/);
+    const quiet = await read();
+    const before = nftRuns();
+    const again = await read();
+    expect(nftRuns()).toBe(before);
+    expect(section(again, 'nftrs').head).toBe(section(quiet, 'nftrs').head);
+    expect(section(again, 'nftrs').head).toMatch(/^same /);
+    inNs(['nft', 'add', 'table', 'ip', 'kube-proxy']);
+    inNs(['nft', 'add', 'chain', 'ip', 'kube-proxy', 'services']);
+    inNs(['nft', 'add', 'rule', 'ip', 'kube-proxy', 'services', 'ip', 'daddr', '198.19.251.1', 'tcp', 'dport', '80', 'accept']);
+    const changed = section(await read(), 'nftrs');
+    expect(changed.head).toMatch(/^hash /);
+    expect(changed.text.some((l) => l.includes('198.19.251.1'))).toBe(true);
+    const rs = d.assembler.knownNftHash();
+    expect(rs && changed.head.endsWith(rs)).toBe(true);
   }, 120_000);
 
   it('saves nft in full at least every NFT_FULL_EVERY-th read even when the watcher saw nothing', async () => {

@@ -169,7 +169,7 @@ nw_watch() {
   return 0
 }
 wmark() { if [ -n "$nw_wm" ]; then printf "@@ %s nftmark\n%s\n" "${#nw_wm}" "$nw_wm"; else printf "@@ 0 nftmark !%s\n\n" "$nw_wr"; fi; }
-o=
+o= nw_skip=
 tx iptv iptables -V
 nw_ver=$o
 if command -v iptables-legacy-save >/dev/null 2>&1 || command -v iptables-nft-save >/dev/null 2>&1 || ! command -v iptables-save >/dev/null 2>&1; then
@@ -264,4 +264,8 @@ ${o##*
 $o"; fi
   printf "@@ %s %s\n%s\n" "${#o}" "$n" "$o"
 }
-if command -v nft >/dev/null 2>&1; then nftsave nftrs "$nw_hr"; else printf "@@ 0 nftrs !notool nft\n\n"; fi
+# the nft watcher (above) sees every nft table's changes too: when it saw none since netwatch's
+# copy, nft does not run either
+if ! command -v nft >/dev/null 2>&1; then printf "@@ 0 nftrs !notool nft\n\n"
+elif [ -n "$nw_hr" ] && [ "$nw_skip" = 1 ]; then o="same $nw_hr"; printf "@@ %s nftrs\n%s\n" "${#o}" "$o"
+else nftsave nftrs "$nw_hr"; fi
