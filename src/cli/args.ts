@@ -80,7 +80,9 @@ Nodes
 Display
   --interval SECONDS      sampling interval (default 1, 0.2 to 60; also 500ms, 2s)
   --slow-every SECONDS    slow checks (iptables, IPVS, node agents, hairpin) at most this often
-                          (default 60, 5 to 3600; key R reads them now)
+                          (default 60, 5 to 3600; key R reads them now). Rule text comes again
+                          only when it changed; the nft rule set is saved only when its watcher
+                          (xtables-monitor) saw a change, and at least every 20th read
   --once                  sample every node once, print and exit (exit status below)
   --window SECONDS        with --once: a second sample this long after the first, so rates
                           (drops/s, failed attempts/s) and their problems show (default 2, 0 to 60;

@@ -109,15 +109,21 @@ export class NodeSampler {
   /** when the last slow read was asked (performance.now), and whether one is wanted now */
   private slowAt = -Infinity;
   private slowWanted = false;
+  /** the wanted read saves every rule set in full (key R), not only where a change signal fired */
+  private slowFull = false;
 
   constructor(
     private readonly transport: Transport,
     private readonly opts: SamplerOptions,
   ) {}
 
-  /** the next request carries the slow collectors (key R: "re-read the slow checks now") */
-  readSlowNow(): void {
+  /**
+   * the next request carries the slow collectors (key R: "re-read the slow checks now"); `full`
+   * (the default, key R) saves the nft rule set even when its watcher saw no change
+   */
+  readSlowNow(full = true): void {
     this.slowWanted = true;
+    this.slowFull = full;
   }
 
   /** the link's round trip as best known: the transport's measure or a later, slower probe */
@@ -174,7 +180,9 @@ export class NodeSampler {
       this.slowAt = performance.now();
       flags = flags === '-' ? 'x' : `${flags}x`;
       // the hashes of the rule sets netwatch has: the node ships a rule set again only when it changed
-      request = `${seq} ${flags} ${this.assembler.knownHash('legacy') ?? '-'} ${this.assembler.knownHash('nft') ?? '-'} ${slowSec} ${this.assembler.knownNftHash() ?? '-'}`;
+      // and the nft watcher's mark: the node saves the nft rule set only when its watcher saw a change
+      request = `${seq} ${flags} ${this.assembler.knownHash('legacy') ?? '-'} ${this.assembler.knownHash('nft') ?? '-'} ${slowSec} ${this.assembler.knownNftHash() ?? '-'} ${this.assembler.nftMarkForRequest(this.slowFull)}`;
+      this.slowFull = false;
     }
     const extraMs = slow ? slowSec * 1000 : 0;
     return new Promise<SampleOutcome>((resolve) => {

@@ -76,6 +76,15 @@ describe('the reconnect sweep', () => {
       const after = await netwatchProcs(lab, 'sw-1');
       expect(after.filter((l) => l.split(' ')[1] === 'tcpdump')).toHaveLength(1);
       expect(after.filter((l) => l.includes(`nwtag=nw-s-${INSTANCE_ID}`))).toHaveLength(1);
+      // the first sampler's nft watcher (slow.sh's xtables-monitor, in its process group) went with
+      // it: one is left, the new sampler's
+      const watchers = async () => (await lab.exec('sw-1', ['sh', '-c', 'for p in /proc/[0-9]*; do read -r c < $p/comm 2>/dev/null && [ "$c" = xtables-monitor ] && echo ${p#/proc/}; done; true'])).stdout.trim().split('\n').filter(Boolean);
+      let seen: string[] = [];
+      await waitFor('one nft watcher on sw-1', async () => (seen = await watchers()).length === 1, 20_000, 250).catch(async (e: Error) => {
+        // what is left, for the failure message: state and process group of each watcher, and ps
+        const ps = await lab.exec('sw-1', ['sh', '-c', 'for p in "$@"; do echo "$p $(cut -d" " -f3-8 /proc/$p/stat)"; done; ps -eo pid,ppid,pgid,sid,args 2>/dev/null | head -40', 'diag', ...seen]);
+        throw new Error(`${e.message}: ${JSON.stringify(seen)}\n${ps.stdout}`);
+      });
       await partner.stop();
     } finally {
       monitor.stop();

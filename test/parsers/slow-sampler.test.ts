@@ -5,16 +5,15 @@
  * (no rule text shipped), and a request field that is not a hash never reaches a command.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Assembler } from '../../src/sources/parsers/assemble.js';
-import { ByteLineSplitter } from '../../src/sources/parsers/bytes.js';
-import { parseFrame } from '../../src/sources/parsers/frame.js';
+import type { Assembler } from '../../src/sources/parsers/assemble.js';
 import { SAMPLER_SH } from '../../src/sources/remote/sampler.js';
 import { GUARD_SH } from '../../src/sources/remote/guard.js';
 import type { NodeSample } from '../../src/sources/types.js';
+import { SamplerDriver } from '../support/sampler-driver.js';
 
 const FIX = new URL('../fixtures/iptables/', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -44,9 +43,11 @@ function tree(): string {
   mkdirSync(bin);
   const tool = (name: string, body: string) => writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
   tool('iptables', 'echo "iptables v1.8.9 (nf_tables)"');
-  tool('iptables-legacy-save', `exec cat "${FIX}iptables-legacy-save.netns-kube-proxy-3svc.txt"`);
+  // the legacy stand-in prints a copy of the real save text that a test may change between reads
+  writeFileSync(join(root, 'legacy.txt'), readFileSync(`${FIX}iptables-legacy-save.netns-kube-proxy-3svc.txt`));
+  tool('iptables-legacy-save', `exec cat "${join(root, 'legacy.txt')}"`);
   tool('iptables-nft-save', `exec cat "${FIX}iptables-save-nat.cilium-kube-proxy-ipvs.txt"`);
-  for (const t of ['sh', 'awk', 'mawk', 'gawk', 'grep', 'sed', 'cat', 'md5sum', 'cksum', 'timeout', 'getconf']) {
+  for (const t of ['sh', 'awk', 'mawk', 'gawk', 'grep', 'sed', 'cat', 'md5sum', 'cksum', 'timeout', 'getconf', 'ls', 'sleep', 'kill']) {
     const p = spawnSync('sh', ['-c', `command -v ${t}`]).stdout.toString().trim();
     if (p) symlinkSync(p, join(bin, t));
   }
@@ -54,48 +55,25 @@ function tree(): string {
 }
 
 /** the real sampler, asked one request at a time: each answer is assembled before the next is written */
-async function ask(root: string, requests: Array<(a: Assembler) => string>): Promise<{ samples: NodeSample[]; bytes: number[] }> {
+async function ask(root: string, requests: Array<(a: Assembler) => string>): Promise<{ samples: NodeSample[]; bytes: number[]; frames: string[][] }> {
   const script = SAMPLER_SH.replace(GUARD_SH, 'nw_guard() { :; }\n');
   const child = spawn('/bin/sh', ['-c', script, 'nw-s-test', '60', '60'], { detached: true, env: { PATH: join(root, 'bin'), NW_SAMPLER_ROOT: root }, stdio: ['pipe', 'pipe', 'pipe'] });
-  const a = new Assembler();
-  const samples: NodeSample[] = [];
-  const bytes: number[] = [];
-  let body: string[] | undefined;
-  let size = 0;
-  let next = () => {};
-  const split = new ByteLineSplitter((l) => {
-    if (l.startsWith('@@NW B ')) body = [];
-    else if (l.startsWith('@@NW E ')) {
-      samples.push(a.assemble(parseFrame(Number(l.slice(7)), body ?? []), Date.now(), 1, []));
-      bytes.push(size);
-      size = 0;
-      body = undefined;
-      next();
-    } else body?.push(l);
-  });
-  child.stdout.on('data', (b: Buffer) => {
-    size += b.length;
-    split.push(b);
-  });
-  child.stderr.resume();
-  let i = 0;
-  next = () => {
-    if (i < requests.length) child.stdin.write(`${requests[i++]!(a)}\n`);
-    else child.stdin.end();
-  };
-  next();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await new Promise((res) => child.on('close', res));
-  clearTimeout(timer);
-  return { samples, bytes };
+  const d = new SamplerDriver(child);
+  const answers = [];
+  try {
+    for (const r of requests) answers.push(await d.ask(r));
+  } finally {
+    await d.end();
+  }
+  return { samples: answers.map((x) => x.sample), bytes: answers.map((x) => x.bytes), frames: answers.map((x) => x.frame) };
 }
 
 describe('slow.sh through the real sampler', () => {
   it('reads every slow section, then answers "unchanged" for the hashes netwatch sends', async () => {
     const root = tree();
     const { samples, bytes } = await ask(root, [
-      () => '0 x - - 2',
-      (a) => `1 x ${a.knownHash('legacy')} ${a.knownHash('nft')} 2`,
+      () => '0 x - - 2 - -',
+      (a) => `1 x ${a.knownHash('legacy')} ${a.knownHash('nft')} 2 ${a.knownNftHash() ?? '-'} ${a.nftMarkForRequest()}`,
       () => '2 -',
     ]);
     expect(samples).toHaveLength(3);
@@ -129,12 +107,69 @@ describe('slow.sh through the real sampler', () => {
     expect(s2.agents).toBeUndefined();
   });
 
+  it('legacy: the streamed hash is the change signal (counters alone change nothing; one rule more ships the text)', async () => {
+    const root = tree();
+    const file = join(root, 'legacy.txt');
+    const orig = readFileSync(file, 'utf8');
+    const known = (a: Assembler) => `${a.knownHash('legacy')} ${a.knownHash('nft')} 2 - -`;
+    const { samples, frames } = await ask(root, [
+      () => '0 x - - 2 - -',
+      (a) => {
+        // packets went through: every [packets:bytes] counter and the "# Generated" date differ
+        writeFileSync(file, orig.replace(/\[0:0\]/g, '[17:2048]').replace(/^# Generated.*$/m, '# Generated by iptables-save v1.8.9 on Thu Jan  1 00:00:00 2099'));
+        return `1 x ${known(a)}`;
+      },
+      (a) => {
+        writeFileSync(file, orig.replace('COMMIT', '-A FORWARD -s 198.18.77.0/24 -j DROP\nCOMMIT'));
+        return `2 x ${known(a)}`;
+      },
+    ]);
+    const ipt = samples.map((x) => (x.iptables?.status === 'ok' ? x.iptables.data : undefined));
+    expect(orig).toMatch(/\[0:0\]/);
+    expect(ipt[1]!.shippedBytes).toBe(0);
+    expect(ipt[1]!.backends.legacy).toEqual(ipt[0]!.backends.legacy);
+    expect(ipt[2]!.shippedBytes).toBeGreaterThan(3000);
+    const l2 = ipt[2]!.backends.legacy!;
+    expect(l2.status === 'ok' && l2.data.ruleCount).toBe(32);
+    // the nft backend did not change: "same" again; this tree has no xtables-monitor, so no mark
+    expect(ipt[2]!.backends.nft).toEqual(ipt[0]!.backends.nft);
+    expect(frames[2]).toContain('@@ nftmark !notool xtables-monitor');
+  });
+
+  it('a watcher that never binds its event socket is ended within the bound and reported (nowatch)', async () => {
+    const root = tree();
+    writeFileSync(join(root, 'bin', 'xtables-monitor'), '#!/bin/sh\nwhile :; do sleep 1; done\n', { mode: 0o755 });
+    let marks = '';
+    let left: string[] = ['not looked'];
+    const t0 = Date.now();
+    const { samples, frames } = await ask(root, [
+      () => '0 x - - 1 - -',
+      (a) => {
+        marks = a.nftMarkForRequest();
+        // the first answer is in and the sampler still runs: no stand-in watcher is left running
+        left = readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p)).filter((p) => {
+          try {
+            return readFileSync(`/proc/${p}/cmdline`, 'latin1').includes(join(root, 'bin', 'xtables-monitor'));
+          } catch {
+            return false;
+          }
+        });
+        return '1 -';
+      },
+    ]);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(marks).toBe('-');
+    expect(frames[0]).toContain('@@ nftmark !nowatch xtables-monitor did not start');
+    expect(samples[0]!.iptables?.status).toBe('ok');
+    expect(left).toEqual([]);
+  });
+
   it('drops request fields that are not hashes (nothing of them reaches a command) and says notool', async () => {
     const root = tree();
     const mark = join(root, 'pwned');
     rmSync(join(root, 'bin', 'iptables-nft-save'));
     rmSync(join(root, 'proc/net/ip_vs'));
-    const { samples } = await ask(root, [() => `0 x $(touch${'${IFS}'}${mark}) ;touch${'${IFS}'}${mark} 2`]);
+    const { samples } = await ask(root, [() => `0 x $(touch${'${IFS}'}${mark}) ;touch${'${IFS}'}${mark} 2 \`touch${'${IFS}'}${mark}\` 1.2.3.4;touch${'${IFS}'}${mark}`]);
     expect(existsSync(mark)).toBe(false);
     const ipt = samples[0]!.iptables!;
     expect(ipt.status).toBe('ok');

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAgents } from '../../src/sources/parsers/agents.js';
 import { parseHairpin } from '../../src/sources/parsers/hairpin.js';
-import { parseIptablesSave, parseIptablesVersion, parseRule, parseSlowIpt, splitWords } from '../../src/sources/parsers/iptables.js';
+import { NFT_FULL_EVERY, parseIptablesSave, parseIptablesVersion, parseNftMark, parseRule, parseSlowIpt, splitWords } from '../../src/sources/parsers/iptables.js';
+import { Assembler } from '../../src/sources/parsers/assemble.js';
+import { parseFrame } from '../../src/sources/parsers/frame.js';
 import { compressIpv6, parseIpvs, parseIpvsConnCounts } from '../../src/sources/parsers/ipvs.js';
 
 const fx = (p: string) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), 'utf8').split('\n');
@@ -55,6 +57,41 @@ describe('iptables-save', () => {
     expect(ch).toEqual({ hash: 'abc123', same: false, text: ['*filter', ':INPUT ACCEPT', '-A INPUT -j DROP', 'COMMIT', ''], counts: { filter: 1 } });
     expect(parseSlowIpt(['same abc123', 'count filter 1', 'count nat 0'])).toEqual({ hash: 'abc123', same: true, text: [], counts: { filter: 1, nat: 0 } });
     expect(() => parseSlowIpt(['hash $(reboot)'])).toThrow();
+    // slow.sh now answers "same H" alone
+    expect(parseSlowIpt(['same abc123'])).toEqual({ hash: 'abc123', same: true, text: [], counts: {} });
+  });
+
+  it('reads the nft watcher mark (four numbers) and nothing else', () => {
+    expect(parseNftMark(['9683.149294.19040.1'])).toBe('9683.149294.19040.1');
+    for (const bad of [[], [''], ['9683.149294.19040'], ['1.2.3.4 ; reboot'], ['1.2.3.4\x1b[2J'], ['a.b.c.d']]) expect(parseNftMark(bad)).toBeUndefined();
+  });
+
+  it('sends the watcher mark back, and a count of 0 (full save) every NFT_FULL_EVERY-th read, when asked, and without a copy', () => {
+    const a = new Assembler();
+    const answer = (seq: number, mark: string[], nft: string[]) =>
+      a.assemble(parseFrame(seq, ['@@ iptv', '.iptables v1.8.9 (nf_tables)', '@@ nftmark', ...mark.map((l) => `.${l}`), '@@ ipt_nft', ...nft.map((l) => `.${l}`)]), 0, 1, []);
+    expect(a.nftMarkForRequest()).toBe('-');
+    answer(0, ['7.8.9.3'], ['hash ab', '*filter', ':INPUT ACCEPT', '-A INPUT -j DROP', 'COMMIT', '', '@@counts', 'count filter 1']);
+    const sent: string[] = [];
+    for (let i = 0; i < 2 * NFT_FULL_EVERY; i++) {
+      sent.push(a.nftMarkForRequest());
+      answer(i + 1, ['7.8.9.3'], ['same ab']);
+    }
+    // reads 2..10 skip the save; the 11th (and the 21st) asks for it in full
+    expect(sent.slice(0, NFT_FULL_EVERY - 1).every((m) => m === '7.8.9.3')).toBe(true);
+    expect(sent[NFT_FULL_EVERY - 1]).toBe('7.8.9.0');
+    expect(sent.filter((m) => m === '7.8.9.0')).toHaveLength(2);
+    expect(a.nftMarkForRequest(true)).toBe('7.8.9.0');
+    // the watcher is gone: no mark (the node starts one)
+    answer(99, [], ['same ab']);
+    const gone = a.assemble(parseFrame(100, ['@@ nftmark', '@@ nftmark !nowatch xtables-monitor did not start', '@@ ipt_nft', '.same ab']), 0, 1, []);
+    expect(gone.iptables?.status).toBe('ok');
+    expect(a.nftMarkForRequest()).toBe('-');
+    // an error in the nft answer drops the copy: the mark goes with a count of 0 (same watcher, full save)
+    answer(101, ['7.8.9.5'], ['same ab']);
+    answer(102, ['7.8.9.5'], ['same zz']);
+    expect(a.knownHash('nft')).toBeUndefined();
+    expect(a.nftMarkForRequest()).toBe('7.8.9.0');
   });
 });
 

@@ -6,7 +6,7 @@
 import type { Collected, Iface, IfaceKind, IptablesBackend, IptablesState, IptRuleset, IpvsState, KernelEvent, NftRuleset, NodeSample } from '../types.js';
 import { parseAgents } from './agents.js';
 import { parseHairpin } from './hairpin.js';
-import { parseIptablesSave, parseIptablesVersion, parseSlowIpt } from './iptables.js';
+import { NFT_FULL_EVERY, parseIptablesSave, parseIptablesVersion, parseNftMark, parseSlowIpt } from './iptables.js';
 import { parseNftRuleset } from './nft.js';
 import { parseIpvs, parseIpvsConnCounts } from './ipvs.js';
 import { parseConntrackS, parseConntrackStat, parseCountMax } from './conntrack.js';
@@ -63,9 +63,33 @@ export class Assembler {
   /** the last full rule set per backend: an "unchanged" answer (same hash) keeps it */
   private rulesets: Partial<Record<IptablesBackend, IptRuleset>> = {};
 
+  /** the nft watcher's last mark (remote/slow.sh), and slow reads since the last full nft save */
+  private nftMark: string | undefined;
+  private nftSignalReads = 0;
+
   /** the hash of the rule set netwatch has for a backend (sent with the next slow request) */
   knownHash(b: IptablesBackend): string | undefined {
     return this.rulesets[b]?.hash;
+  }
+
+  /**
+   * The nft watcher's mark for the next slow request ("-": none, the node starts a watcher). The
+   * node skips the nft save when its watcher saw no change since this mark; every
+   * NFT_FULL_EVERY-th read (and when `full`) the count goes as 0, which asks for the full save
+   * with the same watcher: a missed signal hides a change for at most NFT_FULL_EVERY - 1 reads.
+   */
+  nftMarkForRequest(full = false): string {
+    const m = this.nftMark;
+    if (!m || !this.rulesets.nft) {
+      this.nftSignalReads = 0;
+      return m ? m.replace(/[0-9]+$/, '0') : '-';
+    }
+    if (full || this.nftSignalReads >= NFT_FULL_EVERY - 1) {
+      this.nftSignalReads = 0;
+      return m.replace(/[0-9]+$/, '0');
+    }
+    this.nftSignalReads++;
+    return m;
   }
 
   /** the last `nft list ruleset` (section nftrs): an "unchanged" answer keeps it */
@@ -92,6 +116,9 @@ export class Assembler {
     const state: IptablesState = { backends: {}, shippedBytes: 0 };
     if (v && !v.missing) Object.assign(state, parseIptablesVersion(v.lines));
     let any = false;
+    const mark = s.get('nftmark');
+    // a new mark replaces the old; a watcher that is gone ("!nowatch …") leaves none
+    if (mark) this.nftMark = mark.missing === undefined ? parseNftMark(mark.lines) : undefined;
     for (const b of ['legacy', 'nft'] as const) {
       const sec = s.get(`ipt_${b}`);
       if (!sec) continue;

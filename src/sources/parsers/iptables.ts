@@ -142,7 +142,7 @@ export function parseIptablesSave(lines: readonly string[], hash = ''): IptRules
   return { hash, tables, ruleCount };
 }
 
-/** one backend's section from slow.sh: "hash H" + text + "@@counts" + counts, or "same H" + counts */
+/** one backend's section from slow.sh: "hash H" + text + "@@counts" + counts, or "same H" (older: + counts) */
 export interface SlowIptAnswer {
   hash: string;
   /** the node's hash equals the one netwatch sent: no text */
@@ -170,6 +170,18 @@ export function parseSlowIpt(lines: readonly string[]): SlowIptAnswer {
   }
   return { hash: head[2]!, same, text, counts };
 }
+
+/**
+ * slow.sh's "nftmark" section: the nft watcher's mark "PID.STARTTICKS.INODE.NVCSW" (xtables-monitor
+ * -e on the node, see remote/slow.sh), sent back with the next slow request. Anything else: none.
+ */
+export function parseNftMark(lines: readonly string[]): string | undefined {
+  const m = /^[0-9]{1,12}\.[0-9]{1,20}\.[0-9]{1,20}\.[0-9]{1,20}$/.exec(lines[0] ?? '');
+  return m ? m[0] : undefined;
+}
+
+/** at least every this many slow reads, the nft rule set is saved in full even when its watcher saw nothing */
+export const NFT_FULL_EVERY = 20;
 
 /**
  * `iptables -S` / `iptables --list-rules` of one table: "-P CHAIN POLICY", "-N CHAIN",
