@@ -1,0 +1,53 @@
+/**
+ * --share in the live view: a StreamProducer on the live store (the one diff per update every
+ * viewer gets) and the share server on the session's socket.
+ */
+import { StreamProducer } from '../../state/stream.js';
+import type { Store } from '../../state/store.js';
+import type { Options } from '../args.js';
+import { shareDir } from './paths.js';
+import { ShareServer, type ShareServerOptions } from './server.js';
+
+export interface OwnerShare {
+  path: string;
+  server: ShareServer;
+  producer: StreamProducer;
+  close(): void;
+}
+
+export async function startShare(
+  store: Store,
+  opts: Pick<Options, 'shareGroup'>,
+  log: (m: string) => void,
+  user?: string,
+  extra: Partial<ShareServerOptions> = {},
+): Promise<OwnerShare> {
+  const uid = process.getuid?.() ?? 0;
+  const producer = new StreamProducer(store, { producer: 'share', meta: user ? { user } : {} });
+  const server = new ShareServer(producer, {
+    dir: shareDir(process.env, uid),
+    uid,
+    ...(opts.shareGroup !== undefined ? { group: opts.shareGroup } : {}),
+    // a viewer's mark goes into the owner's state: every viewer (and a recording) gets it from there
+    onMark: (note, by) => void store.getState().addMark(note, by),
+    log,
+    ...extra,
+  });
+  let path: string;
+  try {
+    path = await server.start();
+  } catch (e) {
+    producer.stop();
+    throw e;
+  }
+  log(`share: serving at ${path}`);
+  return {
+    path,
+    server,
+    producer,
+    close() {
+      server.close();
+      producer.stop();
+    },
+  };
+}
