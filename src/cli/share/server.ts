@@ -89,7 +89,9 @@ export class ShareServer {
 
   /** makes the directory (checked), listens; resolves with the socket's path */
   async start(): Promise<string> {
-    ensureShareDir(this.opts.dir, this.opts.uid, this.group?.gid);
+    // the directory is ours (the process's uid); opts.uid is whose peers may attach (the same, but for tests)
+    const me = process.getuid?.() ?? this.opts.uid;
+    ensureShareDir(this.opts.dir, me, this.group?.gid);
     try {
       unlinkSync(this.path); // a leftover of a dead process with our pid; the directory is ours alone
     } catch {
@@ -105,7 +107,7 @@ export class ShareServer {
       });
     });
     server.on('error', (e) => this.opts.log?.(`share: ${e.message}`));
-    if (this.group) chownSync(this.path, this.opts.uid, this.group.gid);
+    if (this.group) chownSync(this.path, me, this.group.gid);
     chmodSync(this.path, this.group ? 0o660 : 0o600);
     return this.path;
   }
@@ -187,7 +189,8 @@ export class ShareServer {
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
-        if (line.trim()) this.request(v, line);
+        if (line.length > MAX_REQUEST) buf = ' '.repeat(MAX_REQUEST + 1);
+        else if (line.trim()) this.request(v, line);
       }
       if (buf.length > MAX_REQUEST) {
         this.opts.log?.(`share: viewer pid ${v.cred.pid}: request over ${MAX_REQUEST} bytes, closed`);
