@@ -46,7 +46,7 @@ function checkOwnDir(dir: string, uid: number): void {
   if (st.isSymbolicLink() || !st.isDirectory() || st.uid !== uid) throw new AttachError(`netwatch: attach: ${dir} is not a directory of ours: refused`);
 }
 
-function ViewerMessage(props: { lines: string[]; onClose: () => void }) {
+export function ViewerMessage(props: { lines: string[]; onClose: () => void }) {
   const size = useTermSize();
   useViewKeys('message', (cmd) => {
     if (cmd === 'close') props.onClose();
