@@ -220,7 +220,7 @@ export async function main(argv: string[]): Promise<number> {
   if (opts.share) {
     const { startShare } = await import('./share/owner.js');
     try {
-      share = await startShare(store, opts, log, userName());
+      share = await startShare(store, opts, log, userName(), host);
     } catch (e) {
       monitor.stop();
       fail((e as Error).message);

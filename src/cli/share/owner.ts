@@ -7,6 +7,8 @@ import type { Store } from '../../state/store.js';
 import type { Options } from '../args.js';
 import { shareDir } from './paths.js';
 import { ShareServer, type ShareServerOptions } from './server.js';
+import type { HostOptions } from '../views.js';
+import { viewerCaptures } from './capture.js';
 
 export interface OwnerShare {
   path: string;
@@ -20,16 +22,20 @@ export async function startShare(
   opts: Pick<Options, 'shareGroup'>,
   log: (m: string) => void,
   user?: string,
+  host?: HostOptions,
   extra: Partial<ShareServerOptions> = {},
 ): Promise<OwnerShare> {
   const uid = process.getuid?.() ?? 0;
   const producer = new StreamProducer(store, { producer: 'share', meta: user ? { user } : {} });
+  // a viewer's `c`: the owner's session runs the capture, every viewer sees its lines
+  const captures = host ? viewerCaptures(host, producer, log) : undefined;
   const server = new ShareServer(producer, {
     dir: shareDir(process.env, uid),
     uid,
     ...(opts.shareGroup !== undefined ? { group: opts.shareGroup } : {}),
     // a viewer's mark goes into the owner's state: every viewer (and a recording) gets it from there
     onMark: (note, by) => void store.getState().addMark(note, by),
+    ...(captures ? { onCapture: captures.onCapture } : {}),
     log,
     ...extra,
   });
@@ -38,6 +44,7 @@ export async function startShare(
     path = await server.start();
   } catch (e) {
     producer.stop();
+    captures?.stop();
     throw e;
   }
   log(`share: serving at ${path}`);
@@ -46,6 +53,7 @@ export async function startShare(
     server,
     producer,
     close() {
+      captures?.stop();
       server.close();
       producer.stop();
     },
