@@ -8,7 +8,7 @@
  * the owner's SO_PEERCRED check (root attaching to uid 65534's session).
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,14 @@ describe('shared session (lab)', () => {
     viewer.type('k');
     await viewer.until('the viewer back on n1', (f) => /^> n1 +live/m.test(f));
     expect(owner.screen()).toMatch(/^> n2 +live/m);
+
+    // c in the viewer: the owner's session runs the capture, its lines show in the viewer
+    viewer.type('c');
+    const cap = await viewer.until('the capture in the owner\'s session', (f) => f.includes("capture in the owner's session") && /n1:eth0: capturing .* packets/.test(f), 30_000);
+    expect(cap).toMatch(/owner: capturing n1:eth0 for at most 30 s in the owner's session|n1:eth0: capturing/);
+    expect(readFileSync(`${dir}/owner.log`, 'utf8')).toMatch(/share: capture 1 for uid 0 \(attached\): n1:eth0/);
+    viewer.key('Escape');
+    await viewer.until('back', (f) => /^> n1 +live/m.test(f));
 
     // kill: the viewer's UI says read-only without asking; the owner refuses a kill request anyway
     viewer.type('s');
