@@ -9,7 +9,6 @@ import type { CaptureSource } from '../../sources/capture/source.js';
 import { isFinal } from '../../sources/capture/source.js';
 import { summaryReport } from '../../sources/capture/report.js';
 import { CAPTURE_DEFAULTS } from '../../sources/capture/script.js';
-import type { StreamProducer } from '../../state/stream.js';
 import { statusText } from '../../ui/capture/present.js';
 import { ifaceOf, type HostOptions } from '../views.js';
 import type { ShareReply, ShareRequest } from './server.js';
@@ -37,7 +36,7 @@ export function captureLines(src: CaptureSource, now: number): { title: string; 
   return { title: snap.title, lines, final: isFinal(snap.status) };
 }
 
-export function viewerCaptures(host: Pick<HostOptions, 'store' | 'monitor' | 'tcpdump' | 'snaplen' | 'keepDir' | 'readonly'>, producer: StreamProducer, log: (m: string) => void) {
+export function viewerCaptures(host: Pick<HostOptions, 'store' | 'monitor' | 'tcpdump' | 'snaplen' | 'keepDir' | 'readonly'>, events: { emit(kind: string, data: unknown): void }, log: (m: string) => void) {
   let running: { src: CaptureSource; unsub: () => void; timer?: NodeJS.Timeout } | undefined;
   let seq = 0;
   const stopAll = () => {
@@ -80,7 +79,7 @@ export function viewerCaptures(host: Pick<HostOptions, 'store' | 'monitor' | 'tc
       if (!running || running.src !== src) return;
       running.timer = undefined;
       const l = captureLines(src, Date.now());
-      producer.event('capture', { id, ...l } satisfies CaptureLines);
+      events.emit('capture', { id, ...l } satisfies CaptureLines);
       if (l.final) {
         log(`share: capture ${id} ended: ${l.lines[0]}`);
         running.unsub();

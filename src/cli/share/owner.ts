@@ -13,7 +13,6 @@ import { viewerCaptures } from './capture.js';
 export interface OwnerShare {
   path: string;
   server: ShareServer;
-  producer: StreamProducer;
   close(): void;
 }
 
@@ -26,10 +25,12 @@ export async function startShare(
   extra: Partial<ShareServerOptions> = {},
 ): Promise<OwnerShare> {
   const uid = process.getuid?.() ?? 0;
-  const producer = new StreamProducer(store, { producer: 'share', meta: user ? { user } : {} });
+  // a producer only while a viewer is attached: --share costs nothing while nobody watches
+  const producer = () => new StreamProducer(store, { producer: 'share', meta: user ? { user } : {} });
   // a viewer's `c`: the owner's session runs the capture, every viewer sees its lines
-  const captures = host ? viewerCaptures(host, producer, log) : undefined;
-  const server = new ShareServer(producer, {
+  const events = { emit: (kind: string, data: unknown) => server.event(kind, data) };
+  const captures = host ? viewerCaptures(host, events, log) : undefined;
+  const server: ShareServer = new ShareServer(producer, {
     dir: shareDir(process.env, uid),
     uid,
     ...(opts.shareGroup !== undefined ? { group: opts.shareGroup } : {}),
@@ -43,7 +44,7 @@ export async function startShare(
   try {
     path = await server.start();
   } catch (e) {
-    producer.stop();
+    server.close();
     captures?.stop();
     throw e;
   }
@@ -51,11 +52,9 @@ export async function startShare(
   return {
     path,
     server,
-    producer,
     close() {
       captures?.stop();
       server.close();
-      producer.stop();
     },
   };
 }

@@ -73,9 +73,19 @@ export class ShareServer {
   private accounts: Accounts | undefined;
   private readonly bound: number;
   private closed = false;
+  /** the last frame's bytes: encoded once, written to every viewer */
+  private lastText: string | undefined;
+  private lastBytes: Buffer | undefined;
 
+  private current: StreamProducer | undefined;
+
+  /**
+   * `producer`: one producer for the server's life, or a factory: then a producer runs only while
+   * a viewer is attached (made on the first, stopped after the last), so --share costs the owner
+   * nothing while nobody watches (no diff per update).
+   */
   constructor(
-    private readonly producer: StreamProducer,
+    private readonly producerOf: StreamProducer | (() => StreamProducer),
     private readonly opts: ShareServerOptions,
   ) {
     this.path = join(opts.dir, socketName(opts.pid ?? process.pid));
@@ -110,6 +120,16 @@ export class ShareServer {
     if (this.group) chownSync(this.path, me, this.group.gid);
     chmodSync(this.path, this.group ? 0o660 : 0o600);
     return this.path;
+  }
+
+  private get producer(): StreamProducer {
+    if (!this.current) this.current = typeof this.producerOf === 'function' ? this.producerOf() : this.producerOf;
+    return this.current;
+  }
+
+  /** an event frame (a capture's lines) to every viewer, in order with the deltas; nothing without viewers */
+  event(kind: string, data: unknown): void {
+    if (this.viewers.size && this.current) this.current.event(kind, data);
   }
 
   get viewerCount(): number {
@@ -177,7 +197,11 @@ export class ShareServer {
       v.dropped++;
       return;
     }
-    s.write(text + '\n');
+    if (text !== this.lastText) {
+      this.lastText = text;
+      this.lastBytes = Buffer.from(text + '\n', 'utf8');
+    }
+    s.write(this.lastBytes!);
   }
 
   private readRequests(v: Viewer): void {
@@ -233,6 +257,10 @@ export class ShareServer {
   private drop(v: Viewer): void {
     if (!this.viewers.delete(v)) return;
     v.unsub?.();
+    if (!this.viewers.size && typeof this.producerOf === 'function' && this.current) {
+      this.current.stop();
+      this.current = undefined;
+    }
     this.opts.log?.(`share: viewer pid ${v.cred.pid} left (${v.dropped} deltas dropped for it)`);
   }
 
@@ -248,6 +276,8 @@ export class ShareServer {
     }
     for (const s of this.pending) s.destroy();
     this.viewers.clear();
+    if (typeof this.producerOf === 'function') this.current?.stop();
+    this.current = undefined;
     this.server?.close();
     try {
       unlinkSync(this.path);
