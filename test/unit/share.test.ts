@@ -9,6 +9,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCli } from '../../src/cli/args.js';
 import { pickSession } from '../../src/cli/attach.js';
 import { connectShare, AttachError, type ShareClient } from '../../src/cli/share/client.js';
 import { ensureShareDir, findGroup, inGroup, parseGroupFile, parsePasswdFile, shareDir, ShareError } from '../../src/cli/share/paths.js';
@@ -227,5 +228,21 @@ describe('viewers', () => {
   it('no session: a clear error, within the bound', async () => {
     const err = await connectShare(join(tmp, 'none.sock'), { timeoutMs: 2000 }).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/no session at .*none\.sock \(ENOENT\)/);
+  });
+});
+
+describe('flags', () => {
+  it('--share, --share-group, attach [PID|PATH] [--once -o FORMAT]', () => {
+    expect(parseCli(['--hosts', 'a', '--share'])).toMatchObject({ command: 'watch', share: true });
+    expect(parseCli(['--share', '--share-group', 'ops'])).toMatchObject({ share: true, shareGroup: 'ops' });
+    expect(parseCli(['attach'])).toMatchObject({ command: 'attach', share: false });
+    expect(parseCli(['attach', '4242', '--once', '--json'])).toMatchObject({ command: 'attach', attachTo: '4242', once: true, output: 'json' });
+    expect(parseCli(['attach', '/run/x.sock', '--once', '-o', 'markdown'])).toMatchObject({ attachTo: '/run/x.sock', output: 'markdown' });
+    expect(() => parseCli(['--share', '--once'])).toThrow('--share goes with the live view');
+    expect(() => parseCli(['--share-group', 'ops'])).toThrow('--share-group goes with --share');
+    expect(() => parseCli(['--share', '--share-group', 'a;b'])).toThrow(/--share-group takes a group name/);
+    expect(() => parseCli(['attach', '-o', 'json'])).toThrow('-o/--json go with attach --once');
+    expect(() => parseCli(['attach', '1', '2'])).toThrow('attach takes at most one PID or socket PATH');
+    expect(() => parseCli(['attach', '--hosts', 'a'])).toThrow(/attach takes no nodes/);
   });
 });
