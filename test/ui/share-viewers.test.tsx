@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanup } from 'ink-testing-library';
 import { afterEach, expect, it } from 'vitest';
-import { ViewerMessage, VIEWER_READONLY } from '../../src/cli/attach.js';
+import { ViewerCapture, ViewerMessage, VIEWER_READONLY } from '../../src/cli/attach.js';
 import { connectShare, type ShareClient } from '../../src/cli/share/client.js';
 import { ShareServer } from '../../src/cli/share/server.js';
 import { createAppStore } from '../../src/state/store.js';
@@ -34,7 +34,18 @@ it('two viewers on two replicas: independent selection, shared marks, read-only'
   const nodes = ['node1', 'node2', EVIL, 'node4'].map((n) => bridgeNode(n));
   owner.setState({ order: nodes.map((n) => n.name), nodes: Object.fromEntries(nodes.map((n) => [n.name, n])) });
   const producer = new StreamProducer(owner, { producer: 'share', coalesceMs: 5 });
-  const server = new ShareServer(producer, { dir: join(tmp, 'netwatch'), uid: process.getuid!(), onMark: (note, by) => void owner.getState().addMark(note, by) });
+  const asked: string[] = [];
+  const server: ShareServer = new ShareServer(producer, {
+    dir: join(tmp, 'netwatch'),
+    uid: process.getuid!(),
+    onMark: (note, by) => void owner.getState().addMark(note, by),
+    // the owner's side of a viewer's capture, as share/capture.ts answers: a reply, then its lines as events
+    onCapture: (q) => {
+      asked.push(q.target.kind === 'all' ? 'all' : q.target.node);
+      setTimeout(() => server.event('capture', { id: 1, title: 'x', lines: [`${EVIL}:eth0: capturing 2s · 12 packets`, `top talker 198.18.0.1 ${H.clear}`], final: false }), 20);
+      return { r: 'capture', ok: true, message: `capturing ${EVIL}:eth0 for at most 30 s in the owner's session` };
+    },
+  });
   const path = await server.start();
   const clients: ShareClient[] = [await connectShare(path), await connectShare(path)];
   cleanups.push(() => {
@@ -51,6 +62,7 @@ it('two viewers on two replicas: independent selection, shared marks, read-only'
         readonly
         onMark={(note) => c.send({ r: 'mark', note })}
         renderProcesses={(_n, _p, onClose) => <ViewerMessage lines={[VIEWER_READONLY]} onClose={onClose} />}
+        renderCapture={(target, onClose) => <ViewerCapture client={c} target={target} onClose={onClose} />}
       />,
       140,
       30,
@@ -93,4 +105,12 @@ it('two viewers on two replicas: independent selection, shared marks, read-only'
   await waitFor('back to the overview', () => cursor(a.frame())?.includes('evil'), 5000);
   expectClean(a.frame(), 'viewer a');
   expectClean(b.frame(), 'viewer b');
+
+  // c in viewer a (on the hostile node): the owner is asked; its lines show, cleaned
+  await a.press('c');
+  await waitFor('the capture lines', () => a.frame().includes("capture in the owner's session") && a.frame().includes('12 packets'), 10_000);
+  expect(asked).toEqual([EVIL]);
+  expectClean(a.frame(), 'viewer a, capture lines');
+  expect(b.frame()).not.toContain('12 packets');
+  await a.press(KEY.esc);
 });
