@@ -7,7 +7,13 @@ import { flagName, SETTINGS, settingValue, type Setting, type SettingKey, type S
 export { parseRequestTimeout, UsageError };
 
 export interface Options {
-  command: 'watch' | 'capture' | 'checks';
+  command: 'watch' | 'capture' | 'checks' | 'attach';
+  /** --share: serve the live view to `netwatch attach` (Unix socket, same user or --share-group) */
+  share: boolean;
+  /** --share-group GROUP: members of this group may attach too */
+  shareGroup?: string;
+  /** attach PID|PATH: which session (absent: the only one) */
+  attachTo?: string;
   hosts: string[];
   sshConfig?: string;
   acceptNewHostKeys: boolean;
@@ -61,6 +67,7 @@ export interface Options {
 export const USAGE = `usage: netwatch [--hosts H1,H2 | --nodes POOL|NAMES|GLOB | -l SELECTOR] [options]
        netwatch capture TARGET [--filter EXPR] [--seconds N] [--count N] -w FILE [options]
        netwatch checks [--json]   every check netwatch makes: id, severity, what it reads, source
+       netwatch attach [PID|PATH] [--once [-o FORMAT]]   a viewer of a --share session (no SSH)
 
 With no target netwatch watches this machine (no SSH).
 
@@ -98,6 +105,15 @@ Display
   --fail-on warn|crit     with --once: exit 3 when a problem at or above this level was found
   --processes             with --once --json: include the stale-process view
   --readonly              refuse destructive actions (kill)
+Sharing
+  --share                 the live view also serves its state to "netwatch attach" of the same user
+                          (Unix socket in $XDG_RUNTIME_DIR/netwatch/, else /tmp/netwatch-$UID/; no TCP)
+  --share-group GROUP     with --share: members of GROUP may attach too
+  attach [PID|PATH]       a full, independent, read-only UI on a shared session (own selection,
+                          screens, filter); m marks in the owner's session, c asks it to capture;
+                          kill is refused. With several sessions give the PID or the socket's path.
+                          attach --once [-o FORMAT] prints the shared state as --once does.
+                          --connect-timeout bounds the connection (default 5 s)
 Captures
   --no-capture-summary    no periodic short capture per node for the overview
   --capture-summary-every SECONDS   (default 10)
@@ -214,6 +230,8 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
         'connect-timeout': { type: 'string' },
         'request-timeout': { type: 'string' },
         'fail-on': { type: 'string' },
+        share: { type: 'boolean' },
+        'share-group': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -233,9 +251,17 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
   } else if (pos[0] === 'checks') {
     command = 'checks';
     if (pos.length !== 1) throw new UsageError(`checks takes no argument, not ${JSON.stringify(pos[1])}`);
+  } else if (pos[0] === 'attach') {
+    command = 'attach';
+    if (pos.length > 2) throw new UsageError('attach takes at most one PID or socket PATH');
+    if (v.hosts || v.nodes || v.selector || v.service) throw new UsageError('attach takes no nodes: it shows the shared session\'s');
   } else if (pos.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(pos[0])}`);
   }
+  const attachTo = command === 'attach' ? pos[1] : undefined;
+  if (v['share-group'] !== undefined && !v.share) throw new UsageError('--share-group goes with --share');
+  if (v['share-group'] !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/.test(v['share-group'])) throw new UsageError(`--share-group takes a group name or gid, not ${JSON.stringify(v['share-group'])}`);
+  if (v.share && (command !== 'watch' || v.once || v.service)) throw new UsageError('--share goes with the live view');
   const hosts = (v.hosts ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   if (v.hosts !== undefined && !hosts.length) throw new UsageError('--hosts needs at least one host');
   if (hosts.length && (v.nodes || v.selector)) throw new UsageError('--hosts cannot be combined with --nodes or --selector');
@@ -251,6 +277,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
   if (v.output !== undefined && command === 'capture') throw new UsageError('-o does not go with capture (it writes a pcap)');
   if (command === 'checks' && output !== 'text' && output !== 'json') throw new UsageError(`checks prints text or JSON, not ${output}`);
   if (service !== undefined && output !== 'text' && output !== 'json') throw new UsageError(`--service prints text or JSON (-o json), not ${output}`);
+  if ((v.output !== undefined || v.json) && !v.once && command === 'attach') throw new UsageError('-o/--json go with attach --once');
   if (v.output !== undefined && !v.once && !service && command === 'watch') throw new UsageError('-o goes with --once (the live view has y for Markdown)');
   if (v.json && !v.once && !service && command === 'watch') throw new UsageError('--json goes with --once');
   if (v.window !== undefined && !v.once && command === 'watch') throw new UsageError('--window goes with --once');
@@ -295,6 +322,9 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     failOn,
     incrementalRendering: S.incrementalRendering === true,
     parallelHandshakes: S.parallelHandshakes as number | undefined,
+    share: v.share ?? false,
+    ...(v['share-group'] !== undefined ? { shareGroup: v['share-group'] } : {}),
+    ...(attachTo !== undefined ? { attachTo } : {}),
     help: v.help ?? false,
     version: v.version ?? false,
   };

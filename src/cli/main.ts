@@ -84,6 +84,10 @@ export async function main(argv: string[]): Promise<number> {
     const { checksCommand } = await import('./checks.js');
     return checksCommand(opts.json);
   }
+  if (opts.command === 'attach') {
+    const { attachCommand } = await import('./attach.js');
+    return attachCommand(opts, log);
+  }
   if (opts.command === 'capture') {
     const { captureCommand } = await import('./capture.js');
     const { KubeConfigError } = await import('../sources/k8s/kubeconfig.js');
@@ -211,6 +215,18 @@ export async function main(argv: string[]): Promise<number> {
   const { createElement } = await import('react');
   const { yanker } = await import('./yank.js');
   const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly, stale };
+  // --share: the live state to `netwatch attach` viewers (one diff per update, whatever their number)
+  let share: import('./share/owner.js').OwnerShare | undefined;
+  if (opts.share) {
+    const { startShare } = await import('./share/owner.js');
+    try {
+      share = await startShare(store, opts, log, userName(), host);
+    } catch (e) {
+      monitor.stop();
+      fail((e as Error).message);
+    }
+    process.stderr.write(printable(`netwatch: sharing this session at ${share.path} (netwatch attach)\n`));
+  }
   const ui = startUi(store, {
     readonly: opts.readonly,
     logPath,
@@ -223,6 +239,7 @@ export async function main(argv: string[]): Promise<number> {
     onYank: yanker({ getState: store.getState, dir: dirname(logPath), write: (s) => process.stdout.write(s), tmux: !!process.env.TMUX }),
   }, { incrementalRendering: opts.incrementalRendering }); // see docs/decisions.md
   await ui.waitUntilExit();
+  share?.close();
   stale?.stop();
   traffic?.stop();
   monitor.stop();

@@ -55,7 +55,7 @@ function Loading(props: { text: string; onClose: () => void }) {
 }
 
 /** the interface a capture target means on its node: a pod's veth, a chosen one, or the primary */
-function ifaceOf(o: HostOptions, node: string, t?: CaptureTarget): string | undefined {
+export function ifaceOf(o: HostOptions, node: string, t?: CaptureTarget): string | undefined {
   if (t?.iface) return t.iface;
   const n = o.store.getState().nodes[node];
   return n ? primaryInterface(n)?.name : undefined;

@@ -1,0 +1,60 @@
+/**
+ * --share in the live view: a StreamProducer on the live store (the one diff per update every
+ * viewer gets) and the share server on the session's socket.
+ */
+import { StreamProducer } from '../../state/stream.js';
+import type { Store } from '../../state/store.js';
+import type { Options } from '../args.js';
+import { shareDir } from './paths.js';
+import { ShareServer, type ShareServerOptions } from './server.js';
+import type { HostOptions } from '../views.js';
+import { viewerCaptures } from './capture.js';
+
+export interface OwnerShare {
+  path: string;
+  server: ShareServer;
+  close(): void;
+}
+
+export async function startShare(
+  store: Store,
+  opts: Pick<Options, 'shareGroup'>,
+  log: (m: string) => void,
+  user?: string,
+  host?: HostOptions,
+  extra: Partial<ShareServerOptions> = {},
+): Promise<OwnerShare> {
+  const uid = process.getuid?.() ?? 0;
+  // a producer only while a viewer is attached: --share costs nothing while nobody watches
+  const producer = () => new StreamProducer(store, { producer: 'share', meta: user ? { user } : {} });
+  // a viewer's `c`: the owner's session runs the capture, every viewer sees its lines
+  const events = { emit: (kind: string, data: unknown) => server.event(kind, data) };
+  const captures = host ? viewerCaptures(host, events, log) : undefined;
+  const server: ShareServer = new ShareServer(producer, {
+    dir: shareDir(process.env, uid),
+    uid,
+    ...(opts.shareGroup !== undefined ? { group: opts.shareGroup } : {}),
+    // a viewer's mark goes into the owner's state: every viewer (and a recording) gets it from there
+    onMark: (note, by) => void store.getState().addMark(note, by),
+    ...(captures ? { onCapture: captures.onCapture } : {}),
+    log,
+    ...extra,
+  });
+  let path: string;
+  try {
+    path = await server.start();
+  } catch (e) {
+    server.close();
+    captures?.stop();
+    throw e;
+  }
+  log(`share: serving at ${path}`);
+  return {
+    path,
+    server,
+    close() {
+      captures?.stop();
+      server.close();
+    },
+  };
+}
