@@ -435,6 +435,7 @@ const EMPTY: StreamState = {
   startedAt: 0,
   readonly: true,
   differences: [],
+  marks: [],
 };
 
 export function createReplica(opts: { readonly?: boolean } = {}): Replica {
