@@ -20,7 +20,7 @@ export { RecordingError };
 /** a recorder on a live store; errors are said through `onError` once and stop only the recording */
 export function startRecorder(store: Pick<StoreApi<AppState>, 'getState' | 'subscribe'>, file: string, opts: Options, log: Logger, onError: (e: Error) => void, argv: readonly string[]) {
   const producer = new StreamProducer(store, { producer: 'recording', meta: { argv: argv.join(' ').slice(0, 2000) } });
-  const rec = new Recorder(file, producer, { maxSize: opts.maxSize, snapshotEveryMs: opts.snapshotEveryMs, log, onError });
+  const rec = new Recorder(file, producer, { maxSize: opts.maxSize, snapshotEveryMs: opts.snapshotEveryMs, log, onError, state: store.getState });
   try {
     rec.start();
   } catch (e) {

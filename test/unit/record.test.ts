@@ -51,7 +51,7 @@ function record(file: string, ticks: number, opts: { snapshotEveryMs?: number; m
   const store = createAppStore({ now: () => t });
   for (const n of ['n1', 'n2', 'n3']) store.getState().addNode(n);
   const producer = new StreamProducer(store, { now: () => t, producer: 'recording' });
-  const rec = new Recorder(file, producer, { snapshotEveryMs: opts.snapshotEveryMs ?? 10_000, maxSize: opts.maxSize, sync: false });
+  const rec = new Recorder(file, producer, { snapshotEveryMs: opts.snapshotEveryMs ?? 10_000, maxSize: opts.maxSize, sync: false, state: store.getState });
   rec.start();
   const states = new Map<number, StreamState>();
   states.set(t, dataOf(store.getState()));

@@ -10,6 +10,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { applyPatch, decodeValue, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
+import { restoreDerived, type Derived } from './derived.js';
 import { checksum, decompress, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError } from './format.js';
 
 interface Rec {
@@ -176,9 +177,11 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
         state = decodeValue(f.s) as StreamState;
         seq = f.seq;
       } else if (r.kind === KIND.delta && state) {
-        const f = JSON.parse(text.toString()) as { p: Parameters<typeof applyPatch>[1]; seq: number };
+        const f = JSON.parse(text.toString()) as { p: Parameters<typeof applyPatch>[1]; seq: number; d?: Derived };
         if (f.seq !== seq + 1) break;
+        const before: StreamState = state;
         state = applyPatch(state, f.p) as StreamState;
+        if (f.d) state = restoreDerived(before, state, f.d);
         seq = f.seq;
       }
       cache = { snap, upto: i, state: state!, seq, text: prev };

@@ -9,7 +9,8 @@
  */
 import { closeSync, fdatasyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import type { Frame, Hello, SnapFrame, StreamProducer } from '../../state/stream.js';
+import type { Frame, Hello, SnapFrame, StreamProducer, StreamState } from '../../state/stream.js';
+import { stripDerived } from './derived.js';
 import { frameText, STREAM_VERSION } from '../../state/stream.js';
 import { checksum, compress, fileHeader, FILE_HEADER, KIND, RECORD_HEADER, recordHeader, SNAPSHOT_EVERY_MS, type Kind } from './format.js';
 
@@ -23,6 +24,11 @@ export interface RecorderOptions {
   log?: (m: string) => void;
   /** the recorder stopped on a write error (said once) */
   onError?: (e: Error) => void;
+  /**
+   * the live state (the store's getState): with it, a node's rates and model are left out of a
+   * delta when the reader computes them identically (derived.ts); without it every field is written
+   */
+  state?: () => StreamState;
   /** the file exists: 'fail' (default) or 'replace' */
   exists?: 'fail' | 'replace';
 }
@@ -33,6 +39,8 @@ export class Recorder {
   private hello: Hello | undefined;
   private prevText: Buffer | undefined;
   private segmentAt = -Infinity;
+  /** the live state of the last frame (for derived.ts) */
+  private prevState: StreamState | undefined;
   /** the last state frame written (a rotation's snapshot must not go back) */
   private size = 0;
   private readonly id = randomUUID();
@@ -69,7 +77,13 @@ export class Recorder {
       }
       if (f.t === 'snap') return this.writeSnap(f);
       if (f.t === 'delta' && f.at - this.segmentAt >= (this.opts.snapshotEveryMs ?? SNAPSHOT_EVERY_MS)) return this.writeSnap(this.producer.snapshot());
-      const body = Buffer.from(text);
+      let body: Buffer;
+      if (f.t === 'delta' && this.opts.state && this.prevState) {
+        const cur = this.opts.state();
+        const { p, d } = stripDerived(f.p, this.prevState, cur);
+        this.prevState = cur;
+        body = Buffer.from(d ? JSON.stringify({ ...f, p, d }) : text);
+      } else body = Buffer.from(text);
       const payload = compress(body, this.prevText);
       const cap = this.opts.maxSize ?? 0;
       if (cap > 0 && this.size + RECORD_HEADER + payload.length > cap && this.size > this.headSize) {
@@ -97,6 +111,7 @@ export class Recorder {
   }
 
   private writeSnap(s: SnapFrame): void {
+    if (this.opts.state) this.prevState = this.opts.state();
     const body = Buffer.from(frameText(s));
     const payload = compress(body, undefined);
     const cap = this.opts.maxSize ?? 0;

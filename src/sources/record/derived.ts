@@ -1,0 +1,96 @@
+/**
+ * Fields a recording need not carry: a node's `rates` (computeRates of its previous and its new
+ * sample) and `model` (foldModel of its previous model and the new sample) are functions of what
+ * the delta carries anyway. The writer leaves one out of a node's patch only after computing it
+ * again and finding it equal (stream.ts diff: no difference) to the live value, and lists the node
+ * in the record's `d`; the reader computes it the same way after applying the patch. Anything the
+ * check does not confirm (two ticks in one frame, a rate the store set otherwise) travels as before.
+ */
+import { diff, type Patch, type StreamState } from '../../state/stream.js';
+import { computeRates } from '../../state/rates.js';
+import { foldModel } from '../../state/model.js';
+import { linkPods } from '../../state/podlinks.js';
+import type { NodeState } from '../../state/types.js';
+
+export interface Derived {
+  /** nodes whose rates the reader computes */
+  rates?: string[];
+  /** nodes whose model the reader computes */
+  model?: string[];
+  /** nodes whose kube (pod ↔ veth links, stray veths) the reader computes, after rates and model */
+  kube?: string[];
+}
+
+type ObjPatch = { k: Record<string, Patch>; x?: string[] };
+const isObjPatch = (p: Patch | undefined): p is ObjPatch => typeof p === 'object' && p !== null && 'k' in p;
+const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+const ratesOf = (prev: NodeState, cur: NodeState) => computeRates(prev.sample, cur.sample!);
+const modelOf = (prev: NodeState, cur: NodeState, intervalMs: number) => foldModel(prev.model, cur.sample!, intervalMs);
+/** as the store links pods after a sample: the pod list kept, links and strays from the new sample */
+const kubeOf = (prev: NodeState, cur: NodeState) => (prev.kube ? { ...prev.kube, ...linkPods({ ...cur, kube: prev.kube }) } : undefined);
+
+/** the patch without the fields the reader can compute, and which; the frame's own patch is not changed */
+export function stripDerived(p: Patch, prev: StreamState, cur: StreamState): { p: Patch; d?: Derived } {
+  if (!isObjPatch(p)) return { p };
+  const nodesP = own(p.k, 'nodes');
+  if (!isObjPatch(nodesP)) return { p };
+  const rates: string[] = [];
+  const model: string[] = [];
+  const kube: string[] = [];
+  let nodesK: Record<string, Patch> | undefined;
+  for (const name of Object.keys(nodesP.k)) {
+    const np = nodesP.k[name];
+    if (!isObjPatch(np) || own(np.k, 'sample') === undefined) continue;
+    const a = own(prev.nodes, name);
+    const b = own(cur.nodes, name);
+    if (!a || !b || !b.sample) continue;
+    let k: Record<string, Patch> | undefined;
+    if (own(np.k, 'rates') !== undefined && diff(ratesOf(a, b), b.rates) === undefined) {
+      k ??= { ...np.k };
+      delete k.rates;
+      rates.push(name);
+    }
+    if (own(np.k, 'model') !== undefined && diff(modelOf(a, b, cur.interval * 1000), b.model) === undefined) {
+      k ??= { ...np.k };
+      delete k.model;
+      model.push(name);
+    }
+    if (own(np.k, 'kube') !== undefined && a.kube && diff(kubeOf(a, b), b.kube) === undefined) {
+      k ??= { ...np.k };
+      delete k.kube;
+      kube.push(name);
+    }
+    if (!k) continue;
+    nodesK ??= { ...nodesP.k };
+    setOwn(nodesK, name, { ...np, k });
+  }
+  if (!nodesK) return { p };
+  const k = { ...p.k };
+  setOwn(k, 'nodes', { ...nodesP, k: nodesK });
+  return { p: { ...p, k }, d: { ...(rates.length ? { rates } : {}), ...(model.length ? { model } : {}), ...(kube.length ? { kube } : {}) } };
+}
+
+/** `next` (prev with the stripped patch applied) with the listed fields computed as the writer checked */
+export function restoreDerived(prev: StreamState, next: StreamState, d: Derived): StreamState {
+  const nodes = { ...next.nodes };
+  const names = new Set([...(d.rates ?? []), ...(d.model ?? []), ...(d.kube ?? [])]);
+  const kube = new Set(d.kube ?? []);
+  const rates = new Set(d.rates ?? []);
+  const model = new Set(d.model ?? []);
+  for (const name of names) {
+    const a = own(prev.nodes, name);
+    const b = own(next.nodes, name);
+    if (!a || !b?.sample) throw new Error(`derived fields of a node that is not there (${name.slice(0, 40)})`);
+    const n: NodeState = { ...b };
+    if (rates.has(name)) n.rates = ratesOf(a, b);
+    if (model.has(name)) n.model = modelOf(a, b, next.interval * 1000);
+    if (kube.has(name)) n.kube = kubeOf(a, n);
+    setOwn(nodes, name, n);
+  }
+  return { ...next, nodes };
+}
