@@ -8,7 +8,7 @@ import type { Iface, NodeSample } from '../../src/sources/types.js';
 import { dataOf, StreamProducer, STREAM_VERSION, type StreamState } from '../../src/state/stream.js';
 import { Recorder } from '../../src/sources/record/writer.js';
 import { openRecording } from '../../src/sources/record/reader.js';
-import { FILE_HEADER, KIND, readRecordHeader, RECORD_HEADER } from '../../src/sources/record/format.js';
+import { decompress, FILE_HEADER, KIND, readRecordHeader, RECORD_HEADER } from '../../src/sources/record/format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nwrec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +50,12 @@ function record(file: string, ticks: number, opts: { snapshotEveryMs?: number; m
   let t = 1_700_000_000_000;
   const store = createAppStore({ now: () => t });
   for (const n of ['n1', 'n2', 'n3']) store.getState().addNode(n);
+  // pods on n1 and n2: their veth links (derived.ts recomputes them) travel through the file too
+  for (const n of ['n1', 'n2']) {
+    store.getState().setPods(n, [
+      { namespace: 'shop', name: `web-${n}`, uid: `uid-${n}`, nodeName: n, phase: 'Running', podIPs: ['198.18.5.2'], hostNetwork: false, containers: [] },
+    ], { kind: 'ok' });
+  }
   const producer = new StreamProducer(store, { now: () => t, producer: 'recording' });
   const rec = new Recorder(file, producer, { snapshotEveryMs: opts.snapshotEveryMs ?? 10_000, maxSize: opts.maxSize, sync: false, state: store.getState });
   rec.start();
@@ -97,6 +103,18 @@ describe('recording round trip', () => {
     expect(canon(await tl.stateAt(ts[5]! + 500))).toEqual(canon(states.get(ts[5]!)));
     expect(mtuOf(await tl.stateAt(ts[10]!), 'n2')).toBe(1500);
     expect(mtuOf(await tl.stateAt(ts[90]!), 'n2')).toBe(1400);
+    // the derived fields were left out of the deltas (and recomputed identically: the states above)
+    const buf = readFileSync(file);
+    let prev: Buffer | undefined;
+    const derived: { rates?: string[]; model?: string[]; kube?: string[] }[] = [];
+    for (const r of recordsOf(buf).slice(1)) {
+      const text = decompress(buf.subarray(r.off + RECORD_HEADER, r.end), r.kind === KIND.snap ? undefined : prev);
+      prev = text;
+      if (r.kind === KIND.delta) derived.push(JSON.parse(text.toString()).d ?? {});
+    }
+    expect(derived.length).toBeGreaterThan(80);
+    expect(derived.filter((d) => d.rates?.includes('n1') && d.model?.includes("n2")).length).toBeGreaterThan(60);
+    expect(states.get(ts[90]!)!.nodes.n2!.kube!.links.length).toBe(1);
     expect(tl.marks).toHaveLength(1);
     expect(tl.marks[0]!.by).toBe('alice');
     expect(tl.marks[0]!.note).not.toMatch(/\u001b/);
