@@ -171,4 +171,4 @@ if (!process.argv.includes('--skip-seek')) {
   const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(0);
   console.log(`  open (index ${probe.times.length} states + the last state for the marks): ${openMs.toFixed(0)} ms; stateAt at ${SEEKS} random points: median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${times.at(-1).toFixed(0)} ms (target ≤ 200 ms)`);
 }
-rmSync(dir, { recursive: true, force: true });
+if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); else console.log(dir);

@@ -11,6 +11,7 @@ import { computeRates } from '../../state/rates.js';
 import { foldModel } from '../../state/model.js';
 import { linkPods } from '../../state/podlinks.js';
 import type { NodeState } from '../../state/types.js';
+import { foldOutcome } from '../../state/store.js';
 
 export interface Derived {
   /** nodes whose rates the reader computes */
@@ -19,6 +20,25 @@ export interface Derived {
   model?: string[];
   /** nodes whose kube (pod ↔ veth links, stray veths) the reader computes, after rates and model */
   kube?: string[];
+  /**
+   * nodes the reader folds as the store does (store.ts foldOutcome of the node before, the new
+   * sample, its link's round trip): every field the fold makes is left out of the patch
+   */
+  fold?: string[];
+}
+
+/** what foldOutcome makes from a sample; the patch keeps the rest (sample, link, status, …) */
+const FOLDED = ['rates', 'model', 'kube', 'history', 'problems', 'tableFull', 'firstUptime', 'samplesOk'];
+
+/** the node as the store folds `cur`'s sample into `prev` */
+function foldOf(prev: NodeState, cur: NodeState, st: StreamState): NodeState {
+  const now = cur.status.kind === 'live' ? cur.status.since : 0;
+  const outcome = { kind: 'sample' as const, sample: cur.sample!, ...(cur.link ? { rttMs: cur.link.rttMs } : {}) };
+  const n = foldOutcome(prev, outcome, now, st.interval * 1000, st.services);
+  // fields the fold keeps from `prev` that the patch may have changed besides (status, link, …)
+  const out: NodeState = { ...cur };
+  for (const k of FOLDED) setOwn(out as unknown as Record<string, unknown>, k, (n as unknown as Record<string, unknown>)[k]);
+  return out;
 }
 
 type ObjPatch = { k: Record<string, Patch>; x?: string[] };
@@ -42,6 +62,7 @@ export function stripDerived(p: Patch, prev: StreamState, cur: StreamState): { p
   const rates: string[] = [];
   const model: string[] = [];
   const kube: string[] = [];
+  const fold: string[] = [];
   let nodesK: Record<string, Patch> | undefined;
   for (const name of Object.keys(nodesP.k)) {
     const np = nodesP.k[name];
@@ -50,6 +71,14 @@ export function stripDerived(p: Patch, prev: StreamState, cur: StreamState): { p
     const b = own(cur.nodes, name);
     if (!a || !b || !b.sample) continue;
     let k: Record<string, Patch> | undefined;
+    if (diff(foldOf(a, b, cur), b) === undefined) {
+      k = { ...np.k };
+      for (const f of FOLDED) delete k[f];
+      fold.push(name);
+      nodesK ??= { ...nodesP.k };
+      setOwn(nodesK, name, { ...np, k });
+      continue;
+    }
     if (own(np.k, 'rates') !== undefined && diff(ratesOf(a, b), b.rates) === undefined) {
       k ??= { ...np.k };
       delete k.rates;
@@ -72,13 +101,14 @@ export function stripDerived(p: Patch, prev: StreamState, cur: StreamState): { p
   if (!nodesK) return { p };
   const k = { ...p.k };
   setOwn(k, 'nodes', { ...nodesP, k: nodesK });
-  return { p: { ...p, k }, d: { ...(rates.length ? { rates } : {}), ...(model.length ? { model } : {}), ...(kube.length ? { kube } : {}) } };
+  return { p: { ...p, k }, d: { ...(rates.length ? { rates } : {}), ...(model.length ? { model } : {}), ...(kube.length ? { kube } : {}), ...(fold.length ? { fold } : {}) } };
 }
 
 /** `next` (prev with the stripped patch applied) with the listed fields computed as the writer checked */
 export function restoreDerived(prev: StreamState, next: StreamState, d: Derived): StreamState {
   const nodes = { ...next.nodes };
-  const names = new Set([...(d.rates ?? []), ...(d.model ?? []), ...(d.kube ?? [])]);
+  const names = new Set([...(d.rates ?? []), ...(d.model ?? []), ...(d.kube ?? []), ...(d.fold ?? [])]);
+  const fold = new Set(d.fold ?? []);
   const kube = new Set(d.kube ?? []);
   const rates = new Set(d.rates ?? []);
   const model = new Set(d.model ?? []);
@@ -86,6 +116,10 @@ export function restoreDerived(prev: StreamState, next: StreamState, d: Derived)
     const a = own(prev.nodes, name);
     const b = own(next.nodes, name);
     if (!a || !b?.sample) throw new Error(`derived fields of a node that is not there (${name.slice(0, 40)})`);
+    if (fold.has(name)) {
+      setOwn(nodes, name, foldOf(a, b, next));
+      continue;
+    }
     const n: NodeState = { ...b };
     if (rates.has(name)) n.rates = ratesOf(a, b);
     if (model.has(name)) n.model = modelOf(a, b, next.interval * 1000);

@@ -11,6 +11,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { applyPatch, decodeValue, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
 import { restoreDerived, type Derived } from './derived.js';
+import { decodeColumns } from './columns.js';
 import { checksum, decompress, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError } from './format.js';
 
 interface Rec {
@@ -180,7 +181,7 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
         const f = JSON.parse(text.toString()) as { p: Parameters<typeof applyPatch>[1]; seq: number; d?: Derived };
         if (f.seq !== seq + 1) break;
         const before: StreamState = state;
-        state = applyPatch(state, f.p) as StreamState;
+        state = applyPatch(state, decodeColumns(f.p)) as StreamState;
         if (f.d) state = restoreDerived(before, state, f.d);
         seq = f.seq;
       }

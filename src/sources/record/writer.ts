@@ -11,6 +11,7 @@ import { closeSync, fdatasyncSync, openSync, renameSync, writeSync } from 'node:
 import { randomUUID } from 'node:crypto';
 import type { Frame, Hello, SnapFrame, StreamProducer, StreamState } from '../../state/stream.js';
 import { stripDerived } from './derived.js';
+import { encodeColumns } from './columns.js';
 import { frameText, STREAM_VERSION } from '../../state/stream.js';
 import { checksum, compress, fileHeader, FILE_HEADER, KIND, RECORD_HEADER, recordHeader, SNAPSHOT_EVERY_MS, type Kind } from './format.js';
 
@@ -82,8 +83,9 @@ export class Recorder {
         const cur = this.opts.state();
         const { p, d } = stripDerived(f.p, this.prevState, cur);
         this.prevState = cur;
-        body = Buffer.from(d ? JSON.stringify({ ...f, p, d }) : text);
-      } else body = Buffer.from(text);
+        body = Buffer.from(JSON.stringify({ ...f, p: encodeColumns(p), ...(d ? { d } : {}) }));
+      } else if (f.t === 'delta') body = Buffer.from(JSON.stringify({ ...f, p: encodeColumns(f.p) }));
+      else body = Buffer.from(text);
       const payload = compress(body, this.prevText);
       const cap = this.opts.maxSize ?? 0;
       if (cap > 0 && this.size + RECORD_HEADER + payload.length > cap && this.size > this.headSize) {
