@@ -11,7 +11,7 @@ import { computeRates } from '../../state/rates.js';
 import { foldModel } from '../../state/model.js';
 import { linkPods } from '../../state/podlinks.js';
 import type { NodeState } from '../../state/types.js';
-import { foldOutcome } from '../../state/store.js';
+import { foldSample, problemsOf } from '../../state/store.js';
 
 export interface Derived {
   /** nodes whose rates the reader computes */
@@ -27,26 +27,62 @@ export interface Derived {
   fold?: string[];
 }
 
-/** what foldOutcome makes from a sample; the patch keeps the rest (sample, link, status, …) */
-const FOLDED = ['rates', 'model', 'kube', 'history', 'problems', 'tableFull', 'firstUptime', 'samplesOk'];
-
-/** the node as the store folds `cur`'s sample into `prev` */
-function foldOf(prev: NodeState, cur: NodeState, st: StreamState): NodeState {
-  const now = cur.status.kind === 'live' ? cur.status.since : 0;
-  const outcome = { kind: 'sample' as const, sample: cur.sample!, ...(cur.link ? { rttMs: cur.link.rttMs } : {}) };
-  const n = foldOutcome(prev, outcome, now, st.interval * 1000, st.services);
-  // fields the fold keeps from `prev` that the patch may have changed besides (status, link, …)
-  const out: NodeState = { ...cur };
-  for (const k of FOLDED) setOwn(out as unknown as Record<string, unknown>, k, (n as unknown as Record<string, unknown>)[k]);
-  return out;
-}
-
 type ObjPatch = { k: Record<string, Patch>; x?: string[] };
 const isObjPatch = (p: Patch | undefined): p is ObjPatch => typeof p === 'object' && p !== null && 'k' in p;
 const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
   Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
+/** what foldOutcome makes from a sample; the patch keeps the rest (sample, link, status, …) */
+const FOLDED = ['rates', 'model', 'kube', 'history', 'problems', 'tableFull', 'firstUptime', 'samplesOk'];
+
+/** the node as the store folds `cur`'s sample into `prev` (foldOutcome), problems left as they were */
+function foldOf(prev: NodeState, cur: NodeState, intervalMs: number): NodeState {
+  const now = cur.status.kind === 'live' ? cur.status.since : 0;
+  const outcome = { kind: 'sample' as const, sample: cur.sample!, ...(cur.link ? { rttMs: cur.link.rttMs } : {}) };
+  const n = foldSample(prev, outcome, now, intervalMs);
+  // fields the fold keeps from `prev` that the patch may have changed besides (status, link, …)
+  const out: NodeState = { ...cur };
+  for (const k of FOLDED) if (k !== 'problems') setOwn(out as unknown as Record<string, unknown>, k, (n as unknown as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** foldOf with its problems, as foldOutcome evaluates them */
+const foldedWithProblems = (prev: NodeState, cur: NodeState, st: StreamState): NodeState => {
+  const n = foldOf(prev, cur, st.interval * 1000);
+  return { ...n, problems: problemsOf(n, st.services) };
+};
+
+/** the problems of the pending nodes, evaluated as the fold did (the same node, the same Services) */
+export function finishProblems(st: StreamState, pending: Set<string>, only?: Iterable<string>): StreamState {
+  if (!pending.size) return st;
+  const names = only ? [...only].filter((n) => pending.has(n)) : [...pending];
+  if (!names.length) return st;
+  const nodes = { ...st.nodes };
+  for (const name of names) {
+    const n = own(st.nodes, name);
+    if (n) setOwn(nodes, name, { ...n, problems: problemsOf(n, st.services) });
+    pending.delete(name);
+  }
+  return { ...st, nodes };
+}
+
+/**
+ * before a delta: the pending nodes whose problems must be evaluated now — the ones the patch
+ * touches otherwise than by a fold, or all of them when it changes anything beside the nodes
+ * (Services, the API's status: what problems are evaluated with)
+ */
+export function touchedBy(p: Patch, d: Derived | undefined): 'all' | string[] {
+  if (!isObjPatch(p)) return 'all';
+  for (const k of Object.keys(p.k)) if (k !== 'nodes' && k !== 'ticks') return 'all';
+  if (p.x?.length) return 'all';
+  const nodesP = own(p.k, 'nodes');
+  if (nodesP === undefined) return [];
+  if (!isObjPatch(nodesP)) return 'all';
+  const fold = new Set(d?.fold ?? []);
+  return [...Object.keys(nodesP.k).filter((n) => !fold.has(n)), ...(nodesP.x ?? [])];
 }
 
 const ratesOf = (prev: NodeState, cur: NodeState) => computeRates(prev.sample, cur.sample!);
@@ -71,7 +107,7 @@ export function stripDerived(p: Patch, prev: StreamState, cur: StreamState): { p
     const b = own(cur.nodes, name);
     if (!a || !b || !b.sample) continue;
     let k: Record<string, Patch> | undefined;
-    if (diff(foldOf(a, b, cur), b) === undefined) {
+    if (diff(foldedWithProblems(a, b, cur), b) === undefined) {
       k = { ...np.k };
       for (const f of FOLDED) delete k[f];
       fold.push(name);
@@ -104,8 +140,12 @@ export function stripDerived(p: Patch, prev: StreamState, cur: StreamState): { p
   return { p: { ...p, k }, d: { ...(rates.length ? { rates } : {}), ...(model.length ? { model } : {}), ...(kube.length ? { kube } : {}), ...(fold.length ? { fold } : {}) } };
 }
 
-/** `next` (prev with the stripped patch applied) with the listed fields computed as the writer checked */
-export function restoreDerived(prev: StreamState, next: StreamState, d: Derived): StreamState {
+/**
+ * `next` (prev with the stripped patch applied) with the listed fields computed as the writer
+ * checked. A folded node's problems are left for finishProblems (they cost most and only the state
+ * shown needs them; nothing folded later reads them): its name goes into `pending`.
+ */
+export function restoreDerived(prev: StreamState, next: StreamState, d: Derived, pending: Set<string>): StreamState {
   const nodes = { ...next.nodes };
   const names = new Set([...(d.rates ?? []), ...(d.model ?? []), ...(d.kube ?? []), ...(d.fold ?? [])]);
   const fold = new Set(d.fold ?? []);
@@ -117,7 +157,8 @@ export function restoreDerived(prev: StreamState, next: StreamState, d: Derived)
     const b = own(next.nodes, name);
     if (!a || !b?.sample) throw new Error(`derived fields of a node that is not there (${name.slice(0, 40)})`);
     if (fold.has(name)) {
-      setOwn(nodes, name, foldOf(a, b, next));
+      setOwn(nodes, name, foldOf(a, b, next.interval * 1000));
+      pending.add(name);
       continue;
     }
     const n: NodeState = { ...b };

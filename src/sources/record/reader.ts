@@ -10,7 +10,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { applyPatch, decodeValue, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
-import { restoreDerived, type Derived } from './derived.js';
+import { finishProblems, restoreDerived, touchedBy, type Derived } from './derived.js';
 import { decodeColumns } from './columns.js';
 import { checksum, decompress, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError } from './format.js';
 
@@ -161,6 +161,8 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
     // one read for the records from..target (one file: a segment never spans a rotation)
     const a = recs[from]!;
     const b = recs[target]!;
+    const pending = new Set<string>();
+    let last = from - 1;
     const buf = await readAt(fhOf(a.file), a.off, b.off + b.len - a.off);
     for (let i = from; i <= target; i++) {
       const r = recs[i]!;
@@ -176,16 +178,24 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
       if (r.kind === KIND.snap) {
         const f = JSON.parse(text.toString()) as { s: unknown; seq: number };
         state = decodeValue(f.s) as StreamState;
+        pending.clear();
         seq = f.seq;
       } else if (r.kind === KIND.delta && state) {
         const f = JSON.parse(text.toString()) as { p: Parameters<typeof applyPatch>[1]; seq: number; d?: Derived };
         if (f.seq !== seq + 1) break;
+        const patch = decodeColumns(f.p);
+        const touched = touchedBy(patch, f.d);
+        state = finishProblems(state, pending, touched === 'all' ? undefined : touched);
         const before: StreamState = state;
-        state = applyPatch(state, decodeColumns(f.p)) as StreamState;
-        if (f.d) state = restoreDerived(before, state, f.d);
+        state = applyPatch(state, patch) as StreamState;
+        if (f.d) state = restoreDerived(before, state, f.d, pending);
         seq = f.seq;
       }
-      cache = { snap, upto: i, state: state!, seq, text: prev };
+      last = i;
+    }
+    if (state) {
+      state = finishProblems(state, pending);
+      cache = { snap, upto: last, state, seq, text: prev };
     }
     if (!state) throw new RecordingError(`${path}: the snapshot at ${new Date(recs[snap]!.at).toISOString()} cannot be read`);
     return state;
