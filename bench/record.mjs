@@ -9,6 +9,7 @@
 //    than real time with a fake clock; openRecording's index time, then stateAt at --seeks
 //    (default 40) random points of it (a fresh timeline each time: no cache of the segment before).
 // Run: npm run build && node bench/record.mjs [--minutes 10] [--nodes 50] [--hours 2] [--seeks 40] [--skip-seek]
+//      [--keep FILE: keep the seek recording there] [--file FILE: seek in this recording instead of making one]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,10 @@ const MINUTES = arg('minutes', 10);
 const NODES = arg('nodes', 50);
 const HOURS = arg('hours', 2);
 const SEEKS = arg('seeks', 40);
+const opt = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
 const dir = mkdtempSync(join(tmpdir(), 'nwrec-bench-'));
 
 /** a deterministic random */
@@ -133,7 +138,7 @@ function recordRun(file, nodeCount, ticks, fields) {
 }
 
 // 1. size per node per hour
-{
+if (!opt('file')) {
   const ticks = MINUTES * 60;
   const fields = new Map();
   const { size, ms } = recordRun(join(dir, 'size.nwrec'), 1, ticks, fields);
@@ -148,9 +153,11 @@ function recordRun(file, nodeCount, ticks, fields) {
 // 2. seek
 if (!process.argv.includes('--skip-seek')) {
   const ticks = Math.round(HOURS * 3600);
-  const file = join(dir, 'seek.nwrec');
-  const { size, ms } = recordRun(file, NODES, ticks);
-  console.log(`seek: ${NODES} nodes, ${HOURS} h at 1 s (generated in ${(ms / 1000).toFixed(0)} s): ${(size / 1e6).toFixed(1)} MB (${(size / NODES / HOURS / 1e6).toFixed(2)} MB/node/h)`);
+  const file = opt('file') ?? opt('keep') ?? join(dir, 'seek.nwrec');
+  if (!opt('file')) {
+    const { size, ms } = recordRun(file, NODES, ticks);
+    console.log(`seek: ${NODES} nodes, ${HOURS} h at 1 s (generated in ${(ms / 1000).toFixed(0)} s): ${(size / 1e6).toFixed(1)} MB (${(size / NODES / HOURS / 1e6).toFixed(2)} MB/node/h)`);
+  } else console.log(`seek: ${file}: ${(statSync(file).size / 1e6).toFixed(1)} MB`);
   const r = rng(42);
   const t1 = performance.now();
   const probe = await openRecording(file);

@@ -31,8 +31,10 @@ function leaves(p: Patch, path: string[], out: [string[], number][]): boolean {
 }
 
 
+/** sets an own property, also one named __proto__ (a node may name an interface so) */
 function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 export function encodeColumns(p: Patch): Patch {

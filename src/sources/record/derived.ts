@@ -31,8 +31,10 @@ type ObjPatch = { k: Record<string, Patch>; x?: string[] };
 const isObjPatch = (p: Patch | undefined): p is ObjPatch => typeof p === 'object' && p !== null && 'k' in p;
 const own = <T>(o: Record<string, T>, k: string): T | undefined => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
+/** sets an own property, also one named __proto__ (a node may name an interface so) */
 function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 /** what foldOutcome makes from a sample; the patch keeps the rest (sample, link, status, …) */
