@@ -9,7 +9,7 @@
 //    than real time with a fake clock; openRecording's index time, then stateAt at --seeks
 //    (default 40) random points of it (a fresh timeline each time: no cache of the segment before).
 // Run: npm run build && node bench/record.mjs [--minutes 10] [--nodes 50] [--hours 2] [--seeks 40] [--skip-seek]
-//      [--keep FILE: keep the seek recording there] [--file FILE: seek in this recording instead of making one]
+//      [--snapshot-every SECONDS (default 60)] [--keep FILE: keep the seek recording there] [--file FILE: seek in this recording instead of making one]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,7 +100,7 @@ function recordRun(file, nodeCount, ticks, fields) {
   store.getState().setKube?.({ kind: 'ok' });
   for (const n of nodes) store.getState().setPods(n.name, n.pods, { kind: 'ok' });
   const producer = new StreamProducer(store, { now: () => t, producer: 'recording' });
-  const rec = new Recorder(file, producer, { sync: false, state: store.getState });
+  const rec = new Recorder(file, producer, { sync: false, state: store.getState, snapshotEveryMs: arg('snapshot-every', 60) * 1000 });
   rec.start();
   let prevSt = store.getState();
   let prevDigits;
