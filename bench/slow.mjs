@@ -2,7 +2,8 @@
 // of test/lab/iptables-rules.mjs, loaded with iptables-restore into BOTH backends of a fresh
 // network namespace: unshare --net, nothing of the host changes). Runs the real remote/slow.sh
 // under `sh -c` and reads its children's CPU with the shell's `times`; bytes = its output.
-// One slow read per --slow-every (default 60 s): per read = per minute. Needs root.
+// One slow read per --slow-every (default 60 s): per read = per minute. Needs root. Where nft exists,
+// slow.sh also lists the native nft tables (none here: only iptables-nft's, which it skips).
 // Usage: node bench/slow.mjs [SERVICES=714] [READS=5]
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
@@ -22,10 +23,11 @@ set -e
 iptables-legacy-restore < "$1"; iptables-nft-restore < "$1"
 n=$(iptables-legacy-save | grep -c '^-A')
 echo "rules per backend: $n"
-run() { nw_hl=$1 nw_hn=$2 nw_to=5 sh "$3" > "$4"; }
-hash() { sed -n "/^@@ [0-9]* ipt_$1\$/{n;p;}" "$2" | sed 's/^[a-z]* //'; }
+hr=
+run() { nw_hl=$1 nw_hn=$2 nw_hr=$hr nw_to=5 sh "$3" > "$4"; }
+hash() { sed -n "/^@@ [0-9]* $1\$/{n;p;}" "$2" | sed 's/^[a-z]* //'; }
 run "" "" "$2" "$4/first"
-hl=$(hash legacy "$4/first"); hn=$(hash nft "$4/first")
+hl=$(hash ipt_legacy "$4/first"); hn=$(hash ipt_nft "$4/first"); hr=$(hash nftrs "$4/first")
 i=0; while [ $i -lt "$3" ]; do run "$hl" "$hn" "$2" "$4/same$i"; i=$((i+1)); done
 times > "$4/times-same"
 iptables-legacy -t nat -A KUBE-SERVICES -d 198.19.250.1/32 -p tcp -m tcp --dport 80 -j KUBE-MARK-MASQ

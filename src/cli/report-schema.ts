@@ -70,11 +70,24 @@ const IptRuleset = Obj({
   tables: Type.Record(Type.String(), Type.Record(Type.String(), Obj({ policy: Opt(Type.String()), rules: Type.Array(IptRule) }))),
   ruleCount: Int('-A lines over all tables'),
 });
+const NftRuleset = Obj({
+  hash: Type.String({ description: "the node's hash of `nft list ruleset` (comments, handles and counter values stripped)" }),
+  tables: Type.Record(Type.String(), Obj({
+    family: Type.String(), name: Type.String(), comment: Opt(Type.String()),
+    chains: Type.Record(Type.String(), Obj({
+      type: Opt(Type.String()), hook: Opt(Type.String()), priority: Opt(Type.String()), policy: Opt(Type.String()), comment: Opt(Type.String()),
+      rules: Type.Array(Type.String()),
+    })),
+    sets: Type.Record(Type.String(), Obj({ kind: Lit('set', 'map'), type: Opt(Type.String()), flags: Opt(Type.String()), elements: Type.Array(Type.String()) })),
+  }), { description: '"FAMILY NAME" -> table' }),
+  ruleCount: Int('rules over all chains'),
+});
 export const IptablesState = Obj({
   version: Opt(Type.String({ description: '`iptables -V` as printed' })),
   mode: Opt(Lit('legacy', 'nft')),
   backends: Obj({ legacy: Opt(Collected(IptRuleset)), nft: Opt(Collected(IptRuleset)) }),
   shippedBytes: Opt(Int('bytes of rule text the last read brought (0: unchanged, only hashes came)')),
+  nftables: Opt(Collected(NftRuleset)),
 });
 const IpvsState = Obj({
   services: Type.Array(Obj({

@@ -174,7 +174,7 @@ export class NodeSampler {
       this.slowAt = performance.now();
       flags = flags === '-' ? 'x' : `${flags}x`;
       // the hashes of the rule sets netwatch has: the node ships a rule set again only when it changed
-      request = `${seq} ${flags} ${this.assembler.knownHash('legacy') ?? '-'} ${this.assembler.knownHash('nft') ?? '-'} ${slowSec}`;
+      request = `${seq} ${flags} ${this.assembler.knownHash('legacy') ?? '-'} ${this.assembler.knownHash('nft') ?? '-'} ${slowSec} ${this.assembler.knownNftHash() ?? '-'}`;
     }
     const extraMs = slow ? slowSec * 1000 : 0;
     return new Promise<SampleOutcome>((resolve) => {

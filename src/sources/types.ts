@@ -242,6 +242,45 @@ export interface IptablesState {
   backends: Partial<Record<IptablesBackend, Collected<IptRuleset>>>;
   /** bytes of rule text this read brought (0: every backend answered "unchanged", only hashes came) */
   shippedBytes?: number;
+  /** `nft list ruleset`, read only where `nft` exists (kube-proxy's nftables mode, native nft tables) */
+  nftables?: Collected<NftRuleset>;
+}
+
+/** one chain of `nft list ruleset` */
+export interface NftChain {
+  /** base chains: "filter" / "nat" / "route", the hook, its priority and policy */
+  type?: string;
+  hook?: string;
+  priority?: string;
+  policy?: string;
+  comment?: string;
+  /** the rules as nft prints them (counter values stripped by the node) */
+  rules: string[];
+}
+
+export interface NftSet {
+  kind: 'set' | 'map';
+  type?: string;
+  flags?: string;
+  /** elements as printed, one string each ("10.96.0.1 . tcp . 443 : goto service-…") */
+  elements: string[];
+}
+
+export interface NftTable {
+  family: string;
+  name: string;
+  comment?: string;
+  chains: Record<string, NftChain>;
+  sets: Record<string, NftSet>;
+}
+
+/** `nft list ruleset`: "FAMILY NAME" -> table */
+export interface NftRuleset {
+  /** the node's hash of the stripped text (unchanged hash: the text is not shipped again) */
+  hash: string;
+  tables: Record<string, NftTable>;
+  /** rules over all chains of all tables */
+  ruleCount: number;
 }
 
 export interface IpvsReal {

@@ -7,20 +7,23 @@
  * iptables mode: nat KUBE-SERVICES has `-d VIP/32 -p PROTO --dport PORT -j KUBE-SVC-…`, and that
  * chain jumps to KUBE-SEP-… chains whose DNAT --to-destination set is the expected ip:port set.
  * IPVS mode: a virtual server VIP:PORT whose real servers are that set.
+ * nftables mode (1.29+, `nft list table ip kube-proxy`): the service-ips map's element
+ * `VIP . PROTO . PORT : goto service-…`, that chain's gotos to endpoint-… chains, their `dnat to`.
  *
  * Grace: kube-proxy needs time. A difference counts only when the endpoints changed more than one
  * slow period (the collector's periodMs) before the rules were read (the collector's `at`): a
  * node whose rules lag is flagged within two slow reads, never during normal propagation.
  * No kube-proxy rules at all (no KUBE-SERVICES, no IPVS), or no API: cannot tell, not flagged.
  */
-import type { IptChain, IptRuleset, IpvsState, ServiceEndpoint, ServiceEndpoints, ServiceInfo, ServicePort } from '../sources/types.js';
+import { kubeProxyNft } from '../sources/parsers/nft.js';
+import type { IptChain, IptRuleset, IpvsState, NftChain, NftRuleset, ServiceEndpoint, ServiceEndpoints, ServiceInfo, ServicePort } from '../sources/types.js';
 import { type Collector, isLive } from './model.js';
 import type { ClusterServices, NodeState, Problem } from './types.js';
 
 export const SERVICE_RULES_REMEDY =
   'look at kube-proxy on this node (its log, its sync errors: iptables-restore failures, a full conntrack, lock contention); restart it if it is stuck; compare with a node that is in sync';
 
-export type ProxyMode = 'iptables' | 'ipvs';
+export type ProxyMode = 'iptables' | 'ipvs' | 'nftables';
 
 /** what one node's rules say about one Service port */
 export interface PortCheck {
@@ -85,6 +88,48 @@ function isIpvsStyle(rs: IptRuleset): boolean {
   return rs.tables['nat']?.['KUBE-SERVICES']?.rules.some((r) => r.spec.includes('--match-set KUBE-CLUSTER-IP')) ?? false;
 }
 
+/* nftables mode (1.29+): table ip/ip6 kube-proxy; map service-ips "VIP . PROTO . PORT : goto service-…";
+   the service chain's vmap (and affinity rule) goto endpoint-… chains; each has "dnat to IP:PORT" */
+interface NftIndex {
+  chains: Record<string, NftChain>;
+  /** 'VIP|proto|port' -> service chain */
+  vips: Map<string, string>;
+}
+
+const nftIndexes = new WeakMap<NftRuleset, NftIndex | null>();
+
+const SERVICE_IP = /^(\S+) \. (\w+) \. (\d+)(?: comment "(?:[^"\\]|\\.)*")? : (?:goto|jump) (\S+)$/;
+
+function nftIndex(rs: NftRuleset): NftIndex | undefined {
+  const known = nftIndexes.get(rs);
+  if (known !== undefined) return known ?? undefined;
+  const chains: Record<string, NftChain> = {};
+  const vips = new Map<string, string>();
+  for (const k of kubeProxyNft(rs).filter((t) => t.servicesHooked)) {
+    Object.assign(chains, rs.tables[k.table]!.chains);
+    for (const el of k.serviceIps) {
+      const m = SERVICE_IP.exec(el);
+      if (m) vips.set(`${m[1]}|${m[2]!.toLowerCase()}|${m[3]}`, m[4]!);
+    }
+  }
+  const ix = vips.size || Object.keys(chains).length ? { chains, vips } : undefined;
+  nftIndexes.set(rs, ix ?? null);
+  return ix;
+}
+
+function nftTargets(chains: Record<string, NftChain>, svcChain: string): string[] {
+  const out = new Set<string>();
+  const eps = new Set<string>();
+  for (const r of chains[svcChain]?.rules ?? []) for (const m of r.matchAll(/(?:goto|jump) (endpoint-[^\s,}]+)/g)) eps.add(m[1]!);
+  for (const e of eps) {
+    for (const r of chains[e]?.rules ?? []) {
+      const m = /\bdnat (?:ip6? )?to (\S+)$/.exec(r);
+      if (m) out.add(m[1]!);
+    }
+  }
+  return [...out].sort();
+}
+
 interface NodeRules {
   mode?: ProxyMode;
   cannotTell?: string;
@@ -92,6 +137,7 @@ interface NodeRules {
   periodMs?: number;
   ipt?: IptIndex;
   ipvs?: IpvsState;
+  nft?: NftIndex;
 }
 
 type HasSlow = Pick<NodeState, 'model'>;
@@ -123,9 +169,12 @@ export function nodeRules(node: HasSlow): NodeRules {
     return { mode: 'iptables', ipt, ...(iptCol.at !== undefined ? { at: iptCol.at } : {}), periodMs: iptCol.periodMs };
   }
   if (rs) return { cannotTell: 'kube-proxy runs in IPVS mode but the IPVS table could not be read' };
+  const nftCol = iptCol.value?.nftables;
+  const nft = nftCol?.status === 'ok' ? nftIndex(nftCol.data) : undefined;
+  if (nft) return { mode: 'nftables', nft, ...(iptCol.at !== undefined ? { at: iptCol.at } : {}), periodMs: iptCol.periodMs };
   if (iptCol.status === 'pending' && ipvsCol.status === 'pending') return { cannotTell: 'the slow collectors have not read the rules yet' };
   if (!iptCol.value && iptCol.text) return { cannotTell: `no kube-proxy rules read (${iptCol.text})` };
-  return { cannotTell: 'no kube-proxy rules on this node (no nat KUBE-SERVICES, no IPVS virtual server)' };
+  return { cannotTell: 'no kube-proxy rules on this node (no nat KUBE-SERVICES, no IPVS virtual server, no nft table ip kube-proxy)' };
 }
 
 function sepTargets(nat: Record<string, IptChain>, svcChain: string): string[] {
@@ -172,6 +221,9 @@ export function checkService(node: HasSlow, svc: ServiceInfo, eps: ServiceEndpoi
       if (rules.mode === 'iptables') {
         via = rules.ipt!.vips.get(`${vip}|${port.protocol.toLowerCase()}|${port.port}`);
         if (via) present = sepTargets(rules.ipt!.nat, via);
+      } else if (rules.mode === 'nftables') {
+        via = rules.nft!.vips.get(`${vip}|${port.protocol.toLowerCase()}|${port.port}`);
+        if (via) present = nftTargets(rules.nft!.chains, via);
       } else {
         const vs = rules.ipvs!.services.find((s) => s.addr === vip && s.port === port.port && s.proto.toUpperCase() === port.protocol.toUpperCase());
         if (vs) {
@@ -205,7 +257,7 @@ function problemFor(key: string, c: NodeServiceCheck): Problem | undefined {
   const bad = c.ports.filter((p) => p.state === 'missing-vip' || p.state === 'mismatch');
   if (!bad.length) return undefined;
   const parts = bad.map((p) => {
-    if (p.state === 'missing-vip') return `${portText(p)}: no ${c.mode === 'ipvs' ? 'IPVS virtual server' : 'KUBE-SERVICES rule'} (API: ${p.expected.length} endpoint${p.expected.length === 1 ? '' : 's'})`;
+    if (p.state === 'missing-vip') return `${portText(p)}: no ${c.mode === 'ipvs' ? 'IPVS virtual server' : c.mode === 'nftables' ? 'service-ips element' : 'KUBE-SERVICES rule'} (API: ${p.expected.length} endpoint${p.expected.length === 1 ? '' : 's'})`;
     const s: string[] = [];
     if (p.missing.length) s.push(`missing ${list(p.missing)}`);
     if (p.extra.length) s.push(`stale ${list(p.extra)}`);

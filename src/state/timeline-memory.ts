@@ -22,13 +22,13 @@ export function memoryTimeline(frames: readonly Frame[]): Timeline {
   }
   if (!states.length) throw new Error('no state in the frames');
   const times = states.map((s) => s.at);
-  const last = states[states.length - 1]!.state as StreamState & { marks?: TimelineMark[] };
+  const last = states[states.length - 1]!.state;
   return {
     hello,
     start: times[0]!,
     end: times[times.length - 1]!,
     times,
-    marks: last.marks ?? [],
+    marks: last.marks.map((m): TimelineMark => ({ at: m.at, note: m.note, ...(m.by ? { by: m.by } : {}) })),
     stateAt: async (t) => states[indexAt(times, t)]!.state,
     close: async () => {},
   };

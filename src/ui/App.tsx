@@ -17,13 +17,13 @@ import { Lines } from './components/Lines.js';
 import type { KeyEvent } from './input/keypress.js';
 import { ViewKeyRouter } from './input/router.js';
 import { useRawKeys, ViewKeysContext } from './input/useKeys.js';
-import { type Command, footerHint, resolveBinding, resolveKey, VIEW_SCOPES, type ViewId } from './keys.js';
+import { BINDINGS, type Command, footerHint, replayScopes, type Scope, resolveBinding, resolveKey, VIEW_SCOPES, type ViewId } from './keys.js';
 import { captureRoute, capturePrompt, initialUi, type Move, type UiAction, type UiState, uiReducer } from './nav.js';
 import { Help, helpPage } from './screens/Help.js';
 import { NodeDetail } from './screens/NodeDetail.js';
 import { Overview } from './screens/Overview.js';
 import { PoolDiff } from './screens/PoolDiff.js';
-import type { AppProps, YankRequest, YankResult } from './types.js';
+import { type AppProps, REPLAY_LINES, type ReplaySession, type YankRequest, type YankResult } from './types.js';
 import type { Seg } from './columns.js';
 import { oneLine } from './format.js';
 import { sanitize } from './sanitize.js';
@@ -45,6 +45,9 @@ const pick = (s: AppState): Snapshot => ({
 });
 
 const MOVES: readonly Command[] = ['up', 'down', 'top', 'bottom', 'pageUp', 'pageDown'];
+/** a replay's own commands, and the ones that need a live node (refused in a replay): from the keymap */
+const REPLAY_COMMANDS = new Set(BINDINGS.filter((b) => b.scope === 'replay').map((b) => b.command));
+const LIVE_COMMANDS = new Set(BINDINGS.filter((b) => b.live).map((b) => b.command));
 
 /** one render a second while nothing else renders (countdowns, the clock), none while ticks do */
 function useIdleClock(periodMs = 1000) {
@@ -62,8 +65,9 @@ function useIdleClock(periodMs = 1000) {
 }
 
 /** the keymap the user is in now */
-export function viewOf(ui: UiState, router: ViewKeyRouter): ViewId {
+export function viewOf(ui: UiState, router: ViewKeyRouter, replay?: ReplaySession): ViewId {
   const r = ui.route;
+  if (replay?.prompt() !== undefined) return 'timePrompt';
   if (ui.mark !== undefined) return 'markPrompt';
   if (ui.editing) return 'filter';
   if (r.kind === 'overview' || r.kind === 'detail' || r.kind === 'pool') return r.kind;
@@ -82,7 +86,9 @@ function textOf(ev: KeyEvent): string | undefined {
 export function App(props: AppProps) {
   const { store, renderCapture, renderProcesses } = props;
   const snap = useStore(store, useShallow(pick));
-  const size = useTermSize();
+  const term = useTermSize();
+  // a replay's time bar and status take two lines under the header
+  const size = useMemo(() => (props.replay ? { columns: term.columns, rows: Math.max(1, term.rows - REPLAY_LINES) } : term), [term, !!props.replay]);
   const [ui, setUi] = useState(initialUi);
   // a line in place of the footer's hints for a while: what `y` did, or why `m`/`y` cannot
   const [status, setStatus] = useState<{ segs: Seg[]; until: number; where: string } | undefined>();
@@ -93,8 +99,8 @@ export function App(props: AppProps) {
 
   // what the key handler reads: the reducer's state as the keys so far left it, and the latest render's inputs
   const uiRef = useRef(ui);
-  const live = useRef({ snap, size, props, readonly });
-  live.current = { snap, size, props, readonly };
+  const live = useRef({ snap, size, term, props, readonly });
+  live.current = { snap, size, term, props, readonly };
   const handleRef = useRef<(ev: KeyEvent) => void>(() => {});
   // keys that waited for a view go through the same handler when it registers, then render
   const router = useMemo(
@@ -138,6 +144,8 @@ export function App(props: AppProps) {
   const run = (cmd: Command | undefined) => {
     if (!cmd) return;
     const { snap, size, props } = live.current;
+    if (props.replay && REPLAY_COMMANDS.has(cmd)) return props.replay.command(cmd);
+    if (props.replay && LIVE_COMMANDS.has(cmd)) return props.replay.refuse(cmd);
     const ui = uiRef.current;
     const vm = viewModel(snap, ui, size, (props.now ?? Date.now)());
     if (MOVES.includes(cmd)) {
@@ -260,14 +268,23 @@ export function App(props: AppProps) {
     }
   };
 
+  /** typing a time to go to (replay's `t`): text goes in whole, also pasted */
+  const timePromptKey = (ev: KeyEvent, replay: ReplaySession) => {
+    const text = textOf(ev);
+    if (text !== undefined) return replay.promptKey({ type: 'type', text });
+    const cmd = resolveKey(ev, VIEW_SCOPES.timePrompt);
+    if (cmd === 'accept' || cmd === 'erase' || cmd === 'clear' || cmd === 'close') replay.promptKey({ type: cmd });
+  };
+
   /** the Services of a pod: its own keys, then the global ones */
   const servicesKey = (ev: KeyEvent) => {
     const r = uiRef.current.route;
     if (r.kind !== 'services') return;
-    const b = resolveBinding(ev, VIEW_SCOPES.services);
-    if (!b) return;
-    if (b.scope === 'global') return run(b.command);
     const { snap, props } = live.current;
+    const b = resolveBinding(ev, props.replay ? replayScopes('services') : VIEW_SCOPES.services);
+    if (!b) return;
+    if (b.scope === 'global' || b.scope === 'replay') return run(b.command);
+    if (props.replay && b.live) return props.replay.refuse(b.command);
     switch (b.command) {
       case 'up':
       case 'down':
@@ -286,8 +303,8 @@ export function App(props: AppProps) {
 
   const helpKey = (ev: KeyEvent) => {
     const cmd = resolveKey(ev, ['help', 'global']);
-    const { size, props, readonly } = live.current;
-    const page = helpPage(viewOf(uiRef.current, router), { readonly, width: size.columns, rows: size.rows, logPath: props.logPath, marks: live.current.snap.marks });
+    const { term, props, readonly } = live.current;
+    const page = helpPage(viewOf(uiRef.current, router, props.replay), { readonly, width: term.columns, rows: term.rows, logPath: props.logPath, marks: live.current.snap.marks, replay: !!props.replay });
     const step = { up: -1, down: 1, pageUp: -page.rows, pageDown: page.rows } as Partial<Record<Command, number>>;
     if (cmd === 'close' || cmd === 'help' || cmd === 'back') dispatch({ type: 'help' });
     else if (cmd === 'quit') quit();
@@ -307,10 +324,12 @@ export function App(props: AppProps) {
       if (b) router.deliver(ev, () => b.command);
       return;
     }
+    const replay = live.current.props.replay;
+    if (replay?.prompt() !== undefined) return timePromptKey(ev, replay);
     if (ui.mark !== undefined) return markKey(ev);
     if (ui.editing) return promptKey(ev, 'filter');
     if (capturePrompt(ui)) return promptKey(ev, 'capturePrompt');
-    if (ui.route.kind === 'overview' || ui.route.kind === 'detail' || ui.route.kind === 'pool') return run(resolveKey(ev, VIEW_SCOPES[ui.route.kind]));
+    if (ui.route.kind === 'overview' || ui.route.kind === 'detail' || ui.route.kind === 'pool') return run(resolveKey(ev, replay ? replayScopes(ui.route.kind) : VIEW_SCOPES[ui.route.kind]));
     if (ui.route.kind === 'services') return servicesKey(ev);
     // a plugged-in view: global keys here, the rest to the view (queued until it is mounted)
     const v = router.current();
@@ -332,15 +351,16 @@ export function App(props: AppProps) {
 
   const route = ui.route;
   const width = size.columns;
-  const view = viewOf(ui, router);
-  const help = ui.help ? <Help view={view} readonly={readonly} width={width} rows={size.rows} offset={ui.helpOffset} logPath={props.logPath} marks={snap.marks} /> : null;
+  const view = viewOf(ui, router, props.replay);
+  // the help has the whole terminal (a replay's bar is not drawn under it)
+  const help = ui.help ? <Help view={view} readonly={readonly} width={width} rows={term.rows} offset={ui.helpOffset} logPath={props.logPath} marks={snap.marks} replay={!!props.replay} /> : null;
 
   let content: ReactNode = null;
   if (route.kind === 'capture') {
     content = <CapturePromptContext.Provider value={{ route, onRejected: reject }}>{renderCapture?.(route.target, close) ?? null}</CapturePromptContext.Provider>;
   } else if (route.kind === 'processes') {
     content = renderProcesses?.(route.node, route.pod, close) ?? null;
-  } else if (!help) content = shellScreen(snap, ui, size, now, readonly, ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : undefined);
+  } else if (!help) content = shellScreen(snap, ui, size, now, readonly, ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : undefined, props.replay);
   // a plugged-in view stays mounted under the help (its capture, its selection)
   return (
     <ViewKeysContext.Provider value={router}>
@@ -353,7 +373,7 @@ export function App(props: AppProps) {
 }
 
 /** the overview or the node detail under the header */
-function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows: number }, now: number, readonly: boolean, status?: readonly Seg[]): ReactNode {
+function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows: number }, now: number, readonly: boolean, status?: readonly Seg[], replay?: ReplaySession): ReactNode {
   const width = size.columns;
   const vm = viewModel(snap, ui, size, now);
   const crumb = vm.kind === 'detail' ? `${vm.name} › ${vm.pane}` : vm.kind === 'pool' ? 'pool differences' : undefined;
@@ -363,15 +383,17 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
   });
   const header = (
     <Lines
-      lines={[headerSegs({ nodes: snap.order.length, interval: snap.interval, kube: snap.kube, readonly, ticks: snap.ticks, now, width, crumb, podsFailing, mark: snap.marks?.at(-1) })]}
+      lines={[headerSegs({ nodes: snap.order.length, interval: snap.interval, kube: snap.kube, readonly, ticks: snap.ticks, now, width, crumb, podsFailing, mark: snap.marks?.at(-1), replay: replay?.name }), ...(replay?.lines(width) ?? [])]}
       width={width}
     />
   );
   let body: ReactNode = null;
-  const opts = { readonly };
+  const opts = { readonly, replay: !!replay };
+  // a replay's own keys lead the footer
+  const pre: Scope[] = replay ? ['replay'] : [];
   if (ui.route.kind === 'services') {
     const r = ui.route;
-    const lines = [...servicesLines(snap, r.node, r.pod, r.sel, width, size.rows - 3, now), clipSegs([{ text: footerHint(['global', 'services'], opts), tone: 'dim' }], width)];
+    const lines = [...servicesLines(snap, r.node, r.pod, r.sel, width, size.rows - 3, now), clipSegs([{ text: footerHint([...pre, 'global', 'services'], opts), tone: 'dim' }], width)];
     body = <Lines lines={lines} width={width} />;
   } else if (vm.kind === 'overview') {
     body = (
@@ -384,7 +406,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         now={now}
         filter={vm.filter}
         editing={ui.editing === vm.id}
-        hint={footerHint(['global', 'overview', 'list'], opts)}
+        hint={footerHint([...pre, 'global', 'overview', 'list'], opts)}
         status={status}
       />
     );
@@ -398,7 +420,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         width={width}
         filter={vm.filter}
         editing={ui.editing === vm.id}
-        hint={footerHint(['global', 'pool', 'list'], opts)}
+        hint={footerHint([...pre, 'global', 'pool', 'list'], opts)}
       />
     );
   } else if (vm.kind === 'detail') {
@@ -416,7 +438,7 @@ function shellScreen(snap: Snapshot, ui: UiState, size: { columns: number; rows:
         interval={snap.interval}
         filter={vm.filter}
         editing={ui.editing === vm.id}
-        hint={footerHint(['global', 'detail', 'list'], opts)}
+        hint={footerHint([...pre, 'global', 'detail', 'list'], opts)}
         status={status}
       />
     );

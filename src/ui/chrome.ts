@@ -15,6 +15,8 @@ export interface HeaderSpec {
   crumb?: string;
   /** nodes whose pod list fails (403, unreachable, error), with their status: the header does not say "kube ok" then */
   podsFailing?: readonly { node: string; status: KubeStatus }[];
+  /** a replay: the recording's name (the clock on the right is then the cursor's) */
+  replay?: string;
   /** the last mark (`m`): "mark 03:12:04 restarted kube-proxy on n3" */
   mark?: Pick<Mark, 'at' | 'note' | 'by'>;
 }
@@ -37,12 +39,13 @@ export function kubeSeg(k: KubeStatus, podsFailing: HeaderSpec['podsFailing'] = 
 }
 
 /** "netwatch 12 nodes · every 1s · kube ok READ-ONLY › node-a › pods        14:02:03 #1234" */
-export function headerSegs({ nodes, interval, kube, readonly, ticks, now, width, crumb, podsFailing, mark }: HeaderSpec): Seg[] {
+export function headerSegs({ nodes, interval, kube, readonly, ticks, now, width, crumb, podsFailing, mark, replay }: HeaderSpec): Seg[] {
   const right = ` ${fmtClock(now)} #${ticks}`;
   const left: Seg[] = [{ text: 'netwatch', tone: 'accent', bold: true }, { text: ` ${nodes} node${nodes === 1 ? '' : 's'} · every ${interval}s` }];
   const k = kubeSeg(kube, podsFailing);
   if (k) left.push({ text: ' · ' }, k);
-  if (readonly) left.push({ text: ' ' }, { text: 'READ-ONLY', tone: 'warn', bold: true });
+  if (replay !== undefined) left.push({ text: ' ' }, { text: `REPLAY ${oneLine(replay)}`, tone: 'warn', bold: true });
+  else if (readonly) left.push({ text: ' ' }, { text: 'READ-ONLY', tone: 'warn', bold: true });
   if (crumb) left.push({ text: ` › ${crumb}` });
   if (mark) left.push({ text: ' · ' }, { text: markText(mark), tone: 'accent' });
   const fitted = clipSegs(left, Math.max(0, width - right.length));

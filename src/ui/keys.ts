@@ -25,7 +25,9 @@ export type Scope =
   | 'dialog'
   | 'message'
   | 'help'
-  | 'services';
+  | 'services'
+  | 'replay'
+  | 'timePrompt';
 
 export type Command =
   | 'up'
@@ -61,7 +63,17 @@ export type Command =
   | 'podServices'
   | 'readSlow'
   | 'mark'
-  | 'yank';
+  | 'yank'
+  | 'playPause'
+  | 'tickBack'
+  | 'tickForward'
+  | 'minuteBack'
+  | 'minuteForward'
+  | 'prevMark'
+  | 'nextMark'
+  | 'gotoTime'
+  | 'slower'
+  | 'faster';
 
 /** one key: a printable character, or a named key; ctrl/shift as modifiers */
 export interface KeySpec {
@@ -81,6 +93,8 @@ export interface Binding {
   dangerous?: boolean;
   /** a word for the footer's key hints; bindings without one stay in the help only */
   hint?: string;
+  /** needs a live node (a capture, the process list, a re-read): refused (and not hinted) in a replay */
+  live?: boolean;
 }
 
 const up: KeySpec[] = [{ name: 'up' }, { ch: 'k' }];
@@ -105,33 +119,33 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'overview', command: 'open', keys: [{ name: 'return' }], help: 'open the node', hint: 'open' },
   { scope: 'overview', command: 'pods', keys: [{ ch: 'p' }], help: "open the node's pods", hint: 'pods' },
   { scope: 'overview', command: 'checks', keys: [{ ch: 'v' }], help: "open the node's checks" },
-  { scope: 'overview', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the node', hint: 'capture' },
-  { scope: 'overview', command: 'captureAll', keys: [{ ch: 'C' }], help: 'same capture on every node shown (a pcap each)' },
-  { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes' },
+  { scope: 'overview', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the node', hint: 'capture', live: true },
+  { scope: 'overview', command: 'captureAll', keys: [{ ch: 'C' }], help: 'same capture on every node shown (a pcap each)', live: true },
+  { scope: 'overview', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes on the node', hint: 'processes', live: true },
   { scope: 'overview', command: 'differences', keys: [{ ch: 'D' }], help: 'pool differences (what few nodes of a pool do otherwise)', hint: 'pool diff' },
 
-  { scope: 'overview', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark' },
+  { scope: 'overview', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark', live: true },
   { scope: 'overview', command: 'yank', keys: [{ ch: 'y' }], help: 'copy the nodes shown as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
 
   { scope: 'pool', command: 'open', keys: [{ name: 'return' }], help: "open the difference's first odd node (its checks)", hint: 'open node' },
-  { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), all nodes' },
+  { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), all nodes', live: true },
 
   { scope: 'detail', command: 'nextPane', keys: [{ name: 'tab' }], help: 'next pane', hint: 'panes' },
   { scope: 'detail', command: 'prevPane', keys: [{ name: 'tab', shift: true }], help: 'previous pane' },
   { scope: 'detail', command: 'pods', keys: [{ ch: 'p' }], help: 'pods pane', hint: 'pods' },
   { scope: 'detail', command: 'checks', keys: [{ ch: 'v' }], help: 'checks pane (every check and its verdict)', hint: 'checks' },
-  { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture' },
-  { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes' },
+  { scope: 'detail', command: 'capture', keys: [{ ch: 'c' }], help: 'capture on the selected row', hint: 'capture', live: true },
+  { scope: 'detail', command: 'processes', keys: [{ ch: 's' }], help: 'stale processes (pod: its own)', hint: 'processes', live: true },
   { scope: 'detail', command: 'podServices', keys: [{ ch: 'S' }], help: "the selected pod's Services: each node's rules vs the API", hint: 'services' },
 
-  { scope: 'detail', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark' },
+  { scope: 'detail', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark', live: true },
   { scope: 'detail', command: 'yank', keys: [{ ch: 'y' }], help: 'copy this node as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
 
   { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
   { scope: 'services', command: 'down', keys: down, help: 'next Service' },
-  { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port", hint: 'capture VIP' },
+  { scope: 'services', command: 'capture', keys: [{ ch: 'c' }], help: "capture on the selected Service's VIP and port", hint: 'capture VIP', live: true },
   { scope: 'services', command: 'close', keys: esc, help: 'back to the node', hint: 'back' },
-  { scope: 'detail', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), this node' },
+  { scope: 'detail', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), this node', live: true },
 
   { scope: 'prompt', command: 'accept', keys: [{ name: 'return' }], help: 'keep the filter', hint: 'keeps' },
   { scope: 'prompt', command: 'back', keys: esc, help: 'clear the filter', hint: 'clears' },
@@ -170,13 +184,30 @@ export const BINDINGS: readonly Binding[] = [
   { scope: 'processes', command: 'bottom', keys: bottom, help: 'last process' },
   { scope: 'processes', command: 'pageUp', keys: [{ name: 'pageUp' }], help: 'page up' },
   { scope: 'processes', command: 'pageDown', keys: [{ name: 'pageDown' }], help: 'page down' },
-  { scope: 'processes', command: 'kill', keys: [{ ch: 'K' }], help: 'kill the selected process (asks first)', dangerous: true, hint: 'kill' },
+  { scope: 'processes', command: 'kill', keys: [{ ch: 'K' }], help: 'kill the selected process (asks first)', dangerous: true, hint: 'kill', live: true },
   { scope: 'processes', command: 'close', keys: esc, help: 'close the view', hint: 'close' },
 
   { scope: 'dialog', command: 'confirm', keys: [{ ch: 'y' }], help: 'confirm the kill', hint: 'confirm' },
   { scope: 'dialog', command: 'cancel', keys: [{ ch: 'n' }, { name: 'escape' }], help: 'cancel', hint: 'cancel' },
 
   { scope: 'message', command: 'close', keys: [{ name: 'escape' }, { name: 'return' }], help: 'back', hint: 'back' },
+
+  // replay (netwatch replay FILE): moving the cursor over recorded time; ←/→ are free in every shell view
+  { scope: 'replay', command: 'playPause', keys: [{ ch: ' ' }], help: 'pause / play', hint: 'play/pause' },
+  { scope: 'replay', command: 'tickBack', keys: [{ ch: ',' }, { name: 'left' }], help: 'one tick back (pauses)', hint: 'tick' },
+  { scope: 'replay', command: 'tickForward', keys: [{ ch: '.' }, { name: 'right' }], help: 'one tick forward (pauses)' },
+  { scope: 'replay', command: 'minuteBack', keys: [{ ch: '[' }, { name: 'left', shift: true }], help: '1 minute back', hint: '±1 min' },
+  { scope: 'replay', command: 'minuteForward', keys: [{ ch: ']' }, { name: 'right', shift: true }], help: '1 minute forward' },
+  { scope: 'replay', command: 'prevMark', keys: [{ ch: '{' }], help: 'previous mark', hint: 'marks' },
+  { scope: 'replay', command: 'nextMark', keys: [{ ch: '}' }], help: 'next mark' },
+  { scope: 'replay', command: 'gotoTime', keys: [{ ch: 't' }], help: 'go to a time: 03:12:00 (clock), 5m (from the start), +90s / -2m (from here)', hint: 'go to' },
+  { scope: 'replay', command: 'slower', keys: [{ ch: '<' }], help: 'play slower (8× 4× 2× 1×)' },
+  { scope: 'replay', command: 'faster', keys: [{ ch: '>' }], help: 'play faster (1× 2× 4× … 64×)' },
+
+  { scope: 'timePrompt', command: 'accept', keys: [{ name: 'return' }], help: 'go to the time typed', hint: 'go' },
+  { scope: 'timePrompt', command: 'close', keys: esc, help: 'back, the cursor stays', hint: 'back' },
+  { scope: 'timePrompt', command: 'erase', keys: [{ name: 'backspace' }, { name: 'delete' }], help: 'erase a character' },
+  { scope: 'timePrompt', command: 'clear', keys: [{ ch: 'u', ctrl: true }], help: 'erase the whole time' },
 
   { scope: 'help', command: 'up', keys: up, help: 'scroll the help up' },
   { scope: 'help', command: 'down', keys: down, help: 'scroll the help down' },
@@ -186,7 +217,7 @@ export const BINDINGS: readonly Binding[] = [
 ];
 
 /** the views, each with the scopes its keys resolve in (earlier scopes win) */
-export type ViewId = 'overview' | 'detail' | 'pool' | 'filter' | 'markPrompt' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message' | 'services';
+export type ViewId = 'overview' | 'detail' | 'pool' | 'filter' | 'markPrompt' | 'capturePrompt' | 'capture' | 'processes' | 'dialog' | 'message' | 'services' | 'timePrompt';
 
 export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   overview: ['overview', 'list', 'global'],
@@ -200,7 +231,13 @@ export const VIEW_SCOPES: Record<ViewId, readonly Scope[]> = {
   dialog: ['dialog', 'global'],
   message: ['message', 'global'],
   services: ['services', 'global'],
+  timePrompt: ['timePrompt'],
 };
+
+/** a replay's keys come before a shell view's own (none of them collide); prompts and plugged-in views keep theirs */
+export function replayScopes(view: ViewId): readonly Scope[] {
+  return view === 'overview' || view === 'detail' || view === 'pool' || view === 'services' ? ['replay', ...VIEW_SCOPES[view]] : VIEW_SCOPES[view];
+}
 
 /** what the help shows for a view: its scopes, then what works everywhere */
 export const HELP_SCOPES: Record<ViewId, readonly Scope[]> = {
@@ -215,6 +252,7 @@ export const HELP_SCOPES: Record<ViewId, readonly Scope[]> = {
   dialog: ['global', 'processes', 'dialog'],
   message: ['global', 'message'],
   services: ['global', 'services'],
+  timePrompt: ['global', 'timePrompt', 'replay'],
 };
 
 export const SCOPE_TITLES: Record<Scope, string> = {
@@ -232,6 +270,8 @@ export const SCOPE_TITLES: Record<Scope, string> = {
   message: 'Message',
   help: 'Help',
   services: "A pod's Services",
+  replay: 'Replay (over recorded time)',
+  timePrompt: 'Go to a time (text goes in whole, also pasted)',
 };
 
 const NAMED_LABELS: Partial<Record<KeyName, string>> = {
@@ -280,10 +320,16 @@ export function resolveKey(ev: KeyEvent, scopes: readonly Scope[], table: readon
   return resolveBinding(ev, scopes, table)?.command;
 }
 
-/** "enter open · p pods · …": the hinted bindings of the scopes, first key of each; dangerous ones off when read-only */
-export function footerHint(scopes: readonly Scope[], opts: { readonly: boolean }, table: readonly Binding[] = BINDINGS): string {
+export interface KeyOpts {
+  readonly: boolean;
+  /** a replay: the live-only bindings are refused */
+  replay?: boolean;
+}
+
+/** "enter open · p pods · …": the hinted bindings of the scopes, first key of each; dangerous ones off when read-only, live ones in a replay */
+export function footerHint(scopes: readonly Scope[], opts: KeyOpts, table: readonly Binding[] = BINDINGS): string {
   return scopes
-    .flatMap((scope) => table.filter((b) => b.scope === scope && b.hint && !(b.dangerous && opts.readonly)))
+    .flatMap((scope) => table.filter((b) => b.scope === scope && b.hint && !(b.dangerous && opts.readonly) && !(b.live && opts.replay)))
     .map((b) => `${keyLabel(b.keys[0]!)} ${b.hint}`)
     .join(' · ');
 }
@@ -294,15 +340,15 @@ export interface HelpSection {
   rows: { keys: string; help: string }[];
 }
 
-/** the help overlay's content for a view, straight from the table */
-export function helpSections(view: ViewId, opts: { readonly: boolean }, table: readonly Binding[] = BINDINGS): HelpSection[] {
-  return HELP_SCOPES[view]
+/** the help overlay's content for a view, straight from the table (a replay's view lists the replay keys too) */
+export function helpSections(view: ViewId, opts: KeyOpts, table: readonly Binding[] = BINDINGS): HelpSection[] {
+  const scopes = opts.replay && !HELP_SCOPES[view].includes('replay') ? [...HELP_SCOPES[view], 'replay' as const] : HELP_SCOPES[view];
+  const note = (b: Binding) => (b.live && opts.replay ? `${b.help} (refused: recording)` : b.dangerous && opts.readonly ? `${b.help} (refused: read-only)` : b.help);
+  return scopes
     .map((scope) => ({
       scope,
       title: SCOPE_TITLES[scope],
-      rows: table
-        .filter((b) => b.scope === scope)
-        .map((b) => ({ keys: bindingLabel(b), help: b.dangerous && opts.readonly ? `${b.help} (refused: read-only)` : b.help })),
+      rows: table.filter((b) => b.scope === scope).map((b) => ({ keys: bindingLabel(b), help: note(b) })),
     }))
     .filter((s) => s.rows.length > 0);
 }

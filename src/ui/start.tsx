@@ -6,6 +6,7 @@
  * restored however netwatch ends (terminal.ts).
  */
 import { render, type RenderOptions } from 'ink';
+import type { ReactElement } from 'react';
 import { App } from './App.js';
 import { enterTerminal, repaintingStdout, type TerminalSession } from './terminal.js';
 import type { AppProps, AppStoreReader } from './types.js';
@@ -33,6 +34,11 @@ export interface StartOptions {
 export const DEFAULT_MAX_FPS = 20;
 
 export function startUi(store: AppStoreReader, props: Omit<AppProps, 'store'> = {}, opts: StartOptions = {}): UiHandle {
+  return startRoot(<App store={store} {...props} />, opts);
+}
+
+/** the same start for another root around the App (replay's: ui/replay.tsx) */
+export function startRoot(root: ReactElement, opts: StartOptions = {}): UiHandle {
   const options: RenderOptions = {
     maxFps: opts.maxFps ?? DEFAULT_MAX_FPS,
     incrementalRendering: opts.incrementalRendering ?? false,
@@ -48,7 +54,7 @@ export function startUi(store: AppStoreReader, props: Omit<AppProps, 'store'> = 
   const input = opts.stdin ?? process.stdin;
   const term: TerminalSession | undefined = (opts.fullscreen ?? !!out.isTTY) ? enterTerminal(out, input) : undefined;
   if (term) options.stdout = repaintingStdout(out);
-  const instance = render(<App store={store} {...props} />, options);
+  const instance = render(root, options);
   const exited = instance.waitUntilExit();
   // Ink has written its last frame and released stdin: the shell's screen comes back
   exited.then(

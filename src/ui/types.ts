@@ -3,6 +3,8 @@ import type { ReactNode } from 'react';
 import type { StoreApi } from 'zustand/vanilla';
 import type { PodInfo } from '../sources/types.js';
 import type { AppState } from '../state/types.js';
+import type { StyledLine } from './ansi.js';
+import type { Command } from './keys.js';
 
 /**
  * What `c` captures on: a node (iface = its primary interface when known), one interface of a
@@ -36,6 +38,26 @@ export interface YankResult {
   /** why the file could not be written */
   error?: string;
 }
+/**
+ * A replay (ui/replay/controller.ts): the App reads a replica store set to the recording's state
+ * at the cursor, takes the replay keys, refuses what needs a live node, and draws the time bar.
+ */
+export interface ReplaySession {
+  /** the recording's name, for the header */
+  readonly name: string;
+  /** a key of scope 'replay' (keys.ts) */
+  command(cmd: Command): void;
+  /** a key that needs a live node (capture, processes, re-read, kill): refused, with the reason shown */
+  refuse(cmd: Command): void;
+  /** the go-to-time prompt's text while it is open */
+  prompt(): string | undefined;
+  promptKey(a: { type: 'type'; text: string } | { type: 'erase' | 'clear' | 'accept' | 'close' }): void;
+  /** the lines under the header (time bar, status), fitted to the width */
+  lines(width: number): readonly StyledLine[];
+}
+
+/** lines a replay adds under the header */
+export const REPLAY_LINES = 2;
 
 /** the store as the UI sees it: read and subscribe, never write */
 export type AppStoreReader = Pick<StoreApi<AppState>, 'getState' | 'getInitialState' | 'subscribe'>;
@@ -65,6 +87,8 @@ export interface AppProps {
   readonly?: boolean;
   /** where netwatch logs; shown in the help overlay */
   logPath?: string;
-  /** the clock (tests pin it) */
+  /** the clock (tests pin it); a replay's is its cursor */
   now?: () => number;
+  /** over recorded time (netwatch replay): read-only, no live node */
+  replay?: ReplaySession;
 }

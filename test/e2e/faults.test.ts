@@ -14,10 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import {
-  deletePodCidrRoute, deletePodRoute, dockerLegacyChain, kubeletLegacyMarkDrop, forwardDrop, hairpinConnect, kubeProxyRules, orphanNetnsVeth,
+  deletePodCidrRoute, deletePodRoute, dockerLegacyChain, kubeletLegacyMarkDrop, forwardDrop, hairpinConnect, kubeProxyNftRules, kubeProxyRules, orphanNetnsVeth,
   selinuxEnforcing, serviceDnat, setBridgeNfCallIptables, setHairpin, setIpForward, type LabService,
 } from '../lab/k8s-faults.js';
 import { startLab, type Lab, type LabAgent, type LabNodeSpec, type LabPod } from '../lab/lab.js';
+import { injectStaleProcess } from '../support/stale.js';
 import { BIN, runNetwatch, waitFor } from './run.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -34,6 +35,8 @@ const FAULTS: Record<string, { spec: Omit<LabNodeSpec, 'name'>; code: string; se
   'f-split': { spec: { kind: 'bridge', pods: 1 }, code: 'iptables-backend-split', severity: 'crit' },
   'f-markdrop': { spec: { kind: 'bridge', pods: 1 }, code: 'kube-proxy-chains', severity: 'crit' },
   'f-kubesvcs': { spec: { kind: 'routed', pods: 1 }, code: 'kube-proxy-chains', severity: 'crit' },
+  // kube-proxy in nftables mode (real nft in the node's netns): its table is there, nothing jumps to its services chain
+  'f-nftkp': { spec: { kind: 'bridge', pods: 1 }, code: 'kube-proxy-chains', severity: 'crit' },
   'f-agent': { spec: { kind: 'bridge', pods: 1 }, code: 'agent-missing', severity: 'crit' },
   'f-crash': { spec: { kind: 'bridge', pods: 1 }, code: 'agent-crashloop', severity: 'crit' },
   'f-route': { spec: { kind: 'routed', pods: 2 }, code: 'pod-no-route', severity: 'warn' },
@@ -41,7 +44,9 @@ const FAULTS: Record<string, { spec: Omit<LabNodeSpec, 'name'>; code: string; se
   'f-orphan': { spec: { kind: 'bridge', pods: 1 }, code: 'veth-no-pod', severity: 'info' },
   'f-hairpin': { spec: { kind: 'bridge', pods: 1 }, code: 'hairpin-off', severity: 'warn' },
   'f-selinux': { spec: { kind: 'bridge', pods: 1 }, code: 'selinux', severity: 'warn' },
-  // stale-process: shown end to end in once-window-stale.test.ts (it needs a container runtime on the node to ask)
+  // a process of the pod's old container holds :8080, the new one crash-loops on bind; the node's runtime (a crictl in its
+  // mount namespace, test/support/stale.ts) does not know the old container
+  'f-stale': { spec: { kind: 'bridge', pods: 0 }, code: 'stale-process', severity: 'crit' },
   'f-outlier': { spec: { kind: 'bridge', pods: 1, mtu: 1400 }, code: 'pool-outlier', severity: 'warn' },
 };
 
@@ -50,6 +55,7 @@ let api: TestApiServer;
 let kubeconfig: string;
 const agents = new Map<string, LabAgent>();
 const subjects = new Map<string, string>();
+const staleUids = new Set<string>();
 
 /** one ClusterIP Service per pod of the node (kube-proxy's rules), the same count on every node */
 const servicesOf = (node: string, extra = 0): LabService[] => {
@@ -120,6 +126,11 @@ async function inject(node: string): Promise<void> {
       await baseline(node, { rules: false });
       await kubeProxyRules(lab, node, { services: servicesOf(node), clusterCidr: CLUSTER_CIDR, missing: 'KUBE-SERVICES' });
       break;
+    case 'f-nftkp':
+      await baseline(node, { rules: false });
+      await kubeProxyNftRules(lab, node, { services: servicesOf(node), clusterCidr: CLUSTER_CIDR, hooked: false });
+      subjects.set(node, 'ip kube-proxy services');
+      break;
     case 'f-agent': {
       // the API lists kube-proxy Running and ready on this node; no such process runs here
       await baseline(node, { agent: false });
@@ -146,6 +157,13 @@ async function inject(node: string): Promise<void> {
       expect(await hairpinConnect(lab, node, pod0!, HAIRPIN_VIP, 80, 2)).toMatch(/^failed/);
       break;
     case 'f-selinux': await baseline(node); await selinuxEnforcing(lab, node); break;
+    case 'f-stale': {
+      await baseline(node);
+      const st = await injectStaleProcess(lab, api, node, { name: 'web', namespace: 'shop' });
+      staleUids.add(st.pod.uid);
+      subjects.set(node, 'shop/web');
+      break;
+    }
     case 'f-outlier':
       await baseline(node, { rules: false });
       await kubeProxyRules(lab, node, { services: servicesOf(node, 5), clusterCidr: CLUSTER_CIDR });
@@ -154,8 +172,8 @@ async function inject(node: string): Promise<void> {
       break;
     default: await baseline(node);
   }
-  // the lab's pods; f-selinux's pod crash-loops
-  for (const p of n.pods) api.addPod(appPod(node, p, { crashLoop: node === 'f-selinux' }));
+  // the lab's pods (the stale-process pod is in the API already); f-selinux's pod crash-loops
+  for (const p of n.pods.filter((x) => !staleUids.has(x.uid))) api.addPod(appPod(node, p, { crashLoop: node === 'f-selinux' }));
 }
 
 beforeAll(async () => {

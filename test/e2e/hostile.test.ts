@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, runNetwatch, waitFor } from './run.js';
+import { BIN, offenders, runNetwatch, waitFor } from './run.js';
 
 const SERVER = `hostile-${process.pid}`;
 const S = 'h';
@@ -82,35 +82,6 @@ afterAll(async () => {
   await api?.stop();
   await lab?.stop();
 });
-
-/** the CSI forms Ink (ansi-escapes, log-update) and src/ui/terminal.ts write; nothing else may start with ESC */
-// eslint-disable-next-line no-control-regex
-const ALLOWED = /^\u001b\[(?:[0-9;]*[mABCDEFGHJK]|\?(?:25|1049|2004|2026)[hl])/;
-
-/** every escape sequence and control in the raw output that is not allowed, with context */
-function offenders(bytes: Buffer): string[] {
-  const s = bytes.toString('latin1');
-  const bad: string[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x1b) {
-      const m = ALLOWED.exec(s.slice(i, i + 16));
-      if (m) {
-        i += m[0].length - 1;
-        continue;
-      }
-    } else if (c >= 0x20 && c !== 0x7f) continue;
-    else if (c === 0x0a || c === 0x0d) continue;
-    bad.push(JSON.stringify(s.slice(Math.max(0, i - 24), i + 24)));
-  }
-  // as text: no C1 control, bidi control or line separator; and valid UTF-8 throughout
-  const text = bytes.toString('utf8');
-  // eslint-disable-next-line no-control-regex
-  const u = /[\u0080-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
-  for (const m of text.matchAll(u)) bad.push(`U+${m[0].codePointAt(0)!.toString(16)} at ${JSON.stringify(text.slice(Math.max(0, m.index - 24), m.index + 24))}`);
-  if (!Buffer.from(text, 'utf8').equals(bytes)) bad.push('invalid UTF-8 in the output');
-  return bad;
-}
 
 describe('hostile names, argv and API strings in the lab: nothing raw reaches the terminal', () => {
   it('--once, text and JSON: nothing raw in the output; the JSON holds the names as they are', async () => {

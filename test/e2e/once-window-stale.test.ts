@@ -12,77 +12,26 @@
  *   non-zero drop rate and iface-drops for it; `--window 0` shows no rates.
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
-import { makeNode, makePod } from '../kube/objects.mjs';
-import { startLab, type Lab, type LabPod } from '../lab/lab.js';
+import { makeNode } from '../kube/objects.mjs';
+import { startLab, type Lab } from '../lab/lab.js';
+import { healthyListener, injectStaleProcess } from '../support/stale.js';
 import { BIN, runNetwatch, waitFor } from './run.js';
 
 let lab: Lab;
 let api: TestApiServer;
 let kubeconfig: string;
-let web: LabPod;
 let oldPid: number;
-const newWebId = randomBytes(32).toString('hex');
-
-/** a crictl on the node (its own mount namespace: a tmpfs over /usr/local/sbin) that lists these containers of these pods */
-async function fakeCrictl(node: string, pods: { id: string; uid: string; name: string; namespace: string }[], containers: { id: string; uid: string; pod: string; namespace: string; name: string }[]) {
-  const ps = JSON.stringify({
-    containers: containers.map((c) => ({
-      id: c.id, podSandboxId: '', metadata: { name: c.name, attempt: 0 }, state: 'CONTAINER_RUNNING', createdAt: '1763719301512345678',
-      labels: { 'io.kubernetes.container.name': c.name, 'io.kubernetes.pod.name': c.pod, 'io.kubernetes.pod.namespace': c.namespace, 'io.kubernetes.pod.uid': c.uid },
-      annotations: {},
-    })),
-  });
-  const sandboxes = JSON.stringify({
-    items: pods.map((p) => ({ id: p.id, metadata: { name: p.name, uid: p.uid, namespace: p.namespace, attempt: 0 }, state: 'SANDBOX_READY', createdAt: '1763700100987654321', labels: {}, annotations: {}, runtimeHandler: '' })),
-  });
-  const script = '#!/bin/sh\ncase "$1" in ps) cat /usr/local/sbin/crictl-ps.json;; pods) cat /usr/local/sbin/crictl-pods.json;; *) exit 1;; esac\n';
-  const r = await lab.exec(node, [
-    'sh', '-c',
-    'mount -t tmpfs -o mode=755 nwcrictl /usr/local/sbin && printf "%s\\n" "$1" > /usr/local/sbin/crictl-ps.json && printf "%s\\n" "$2" > /usr/local/sbin/crictl-pods.json && printf %s "$3" > /usr/local/sbin/crictl && chmod 755 /usr/local/sbin/crictl',
-    'sh', ps, sandboxes, script,
-  ]);
-  if (r.code !== 0) throw new Error(`fake crictl on ${node}: ${r.stderr}`);
-}
-
-/** the API's pod: containers web (crash-looping on bind, or running) and sidecar, with the lab's container IDs */
-function apiPod(node: string, p: LabPod, sidecarId: string, crashing: boolean) {
-  const pod = makePod('gke', { name: p.name, namespace: p.namespace, node, ip: p.ip, uid: p.uid });
-  pod.spec.containers = [
-    { name: 'web', image: 'nginx', ports: [{ containerPort: 8080, protocol: 'TCP' }] },
-    { name: 'sidecar', image: 'busybox' },
-  ];
-  delete pod.spec.initContainers;
-  delete pod.status.initContainerStatuses;
-  pod.status.containerStatuses = [
-    crashing
-      ? {
-          name: 'web', image: 'nginx', imageID: '', ready: false, started: false, restartCount: 7, containerID: `containerd://${newWebId}`,
-          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
-          lastState: { terminated: { exitCode: 1, reason: 'Error', message: 'listen tcp :8080: bind: address already in use', containerID: `containerd://${newWebId}` } },
-        }
-      : { name: 'web', image: 'nginx', imageID: '', ready: true, started: true, restartCount: 0, containerID: `containerd://${sidecarId}`, state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState: {} },
-    { name: 'sidecar', image: 'busybox', imageID: '', ready: true, started: true, restartCount: 0, containerID: `containerd://${sidecarId}`, state: { running: { startedAt: '2026-01-01T00:00:00Z' } }, lastState: {} },
-  ];
-  return pod;
-}
 
 beforeAll(async () => {
   lab = await startLab({ nodes: [{ name: 'bad', kind: 'bridge' }, { name: 'good', kind: 'bridge' }] });
   api = await TestApiServer.start();
   for (const n of lab.nodes) api.addNode(makeNode('gke', { name: n.name, pool: 'pool-s', internalIP: n.address }));
-  // bad: the sidecar (the pod's first process) and the old web container holding :8080
-  web = await lab.addPod('bad', { name: 'web', namespace: 'shop', listenPort: 0 });
-  const old = await lab.addContainer('bad', 'web', { listenPort: 8080 });
-  oldPid = old.pids[0]!;
-  api.addPod(apiPod('bad', web, web.containerId, true));
-  await fakeCrictl('bad', [{ id: web.containerId, uid: web.uid, name: 'web', namespace: 'shop' }], [{ id: web.containerId, uid: web.uid, pod: 'web', namespace: 'shop', name: 'sidecar' }]);
+  // bad: the sidecar (the pod's first process) and the old web container holding :8080 (test/support/stale.ts)
+  oldPid = (await injectStaleProcess(lab, api, 'bad', { name: 'web', namespace: 'shop' })).oldPid;
   // good: one pod listening on :8080 in its own container, known to the API and the runtime
-  const g = await lab.addPod('good', { name: 'shop-ok', namespace: 'shop', listenPort: 8080 });
-  api.addPod(apiPod('good', g, g.containerId, false));
-  await fakeCrictl('good', [{ id: g.containerId, uid: g.uid, name: 'shop-ok', namespace: 'shop' }], [{ id: g.containerId, uid: g.uid, pod: 'shop-ok', namespace: 'shop', name: 'web' }]);
+  await healthyListener(lab, api, 'good', 'shop-ok', 'shop');
   kubeconfig = api.kubeconfig(`${lab.dir}/kubeconfig`);
 }, 180_000);
 afterAll(async () => {

@@ -1,13 +1,13 @@
 /**
  * The Kubernetes node faults of k8s-faults.ts, each checked FROM INSIDE its node with the real
- * tool (iptables -S, iptables-{nft,legacy}-save, ps, ip route, ip -d link, conntrack -L, cat),
+ * tool (iptables -S, iptables-{nft,legacy}-save, nft, ps, ip route, ip -d link, conntrack -L, cat),
  * and absent from the other nodes. Root only (fails, never skips, when not root).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab, type LabAgent } from './lab.js';
 import {
   deletePodCidrRoute, deletePodRoute, dockerLegacyChain, forwardDrop, hairpinConnect, hasIpvs, ipvsConnText, kubeChainHash,
-  kubeProxyDump, kubeProxyRules, orphanNetnsVeth, selinuxEnforcing, serviceDnat, setBridgeNfCallIptables, setHairpin, setIpForward, type LabService,
+  kubeProxyDump, kubeProxyNftRules, kubeProxyNftText, kubeProxyRules, orphanNetnsVeth, selinuxEnforcing, serviceDnat, setBridgeNfCallIptables, setHairpin, setIpForward, type LabService,
 } from './k8s-faults.js';
 
 let lab: Lab;
@@ -54,6 +54,7 @@ beforeAll(async () => {
     (async () => {
       await kubeProxyRules(lab, 'kc', { services: services('kc'), clusterCidr: '198.19.0.0/16', missing: 'KUBE-SERVICES', backend: 'legacy' });
       await deletePodRoute(lab, 'kc', lab.node('kc').pods[0]!);
+      await kubeProxyNftRules(lab, 'kc', { services: services('kc'), clusterCidr: '198.19.0.0/16', hooked: false });
     })(),
   ]);
 }, 120_000);
@@ -154,6 +155,20 @@ describe('veths, hairpin, SELinux, sysctls, MTU', () => {
     expect(await sh('ka', `cat /proc/${agent.pid}/cgroup >/dev/null; ls /sys/fs/cgroup | wc -l`)).not.toBe('0\n');
     expect(await sh('ka', `ls -d /sys/fs/cgroup/unified${agent.cgroupPath} 2>/dev/null || ls -d /sys/fs/cgroup/*${agent.cgroupPath} | head -1`)).toContain(agent.containerId);
     expect((await lab.exec('kb', ['cat', '/sys/fs/selinux/enforce'])).code).not.toBe(0);
+  });
+
+  it("kube-proxy's nftables-mode table on kc only, in the kubernetes test's shape, nothing jumping to services", async () => {
+    const t = await sh('kc', 'nft list table ip kube-proxy');
+    const svc = services('kc')[0]!;
+    expect(t).toMatch(new RegExp(`${svc.clusterIP.replaceAll('.', '\\.')} \\. tcp \\. 80 : goto service-[A-Z0-9]{8}-shop/svc0/tcp/http`));
+    expect(t).toMatch(/meta l4proto tcp dnat to 198\.19\.\d+\.\d+:8080/);
+    expect(t).not.toMatch(/jump services/);
+    // the same services with hooked: true jump from both nat base chains
+    expect(kubeProxyNftText({ services: services('kc'), clusterCidr: '198.19.0.0/16' }).match(/jump services/g)).toHaveLength(2);
+    // not on the other nodes (their own netns)
+    const other = await lab.exec('ka', ['nft', 'list', 'table', 'ip', 'kube-proxy']);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain('No such file or directory');
   });
 
   it('ip_forward 0 and eth0 MTU 1400 on kb only', async () => {

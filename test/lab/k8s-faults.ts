@@ -10,6 +10,8 @@
  *   proxier_test.go, written with iptables-restore --noflush into the nft or the legacy backend;
  *   optionally without KUBE-MARK-DROP or KUBE-SERVICES), dockerLegacyChain (a DOCKER nat chain in
  *   iptables-legacy: with kube-proxy rules in nft, the backends are split).
+ * - kubeProxyNftRules: kube-proxy's nftables mode (`nft -f`: table ip kube-proxy, optionally with
+ *   nothing jumping to its services chain).
  * - agents: startAgent (a real process whose comm is kube-proxy / calico-node, a copy of sleep,
  *   in the node's PID ns and a kubelet-style cgroup of its DaemonSet pod's uid).
  * - routes: deletePodRoute (routed node: a pod's /32), deletePodCidrRoute (bridge node: the
@@ -22,7 +24,7 @@
  * - setIpForward: the node netns' own net.ipv4.ip_forward.
  * - IPVS cannot be shown in a node here (no ip_vs module): ipvsConnText builds /proc/net/ip_vs_conn
  *   text in the kernel's format for a test root (see docs/decisions.md).
- * A stale process holding a pod's port is lab.addContainer(node, pod, { listenPort }).
+ * A stale process holding a pod's port: test/support/stale.ts (lab.addContainer, the API pod, a crictl on the node).
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
@@ -152,6 +154,57 @@ export async function kubeProxyRules(lab: Lab, node: string, o: KubeProxyOpts & 
   const dump = kubeProxyDump(o);
   await must(lab, node, [restoreCmd(o.backend ?? 'nft'), '-w', '--noflush'], dump);
   return dump;
+}
+
+/**
+ * kube-proxy's nftables mode (Kubernetes ≥ 1.29) in the node's netns with `nft -f`: `table ip kube-proxy`
+ * shaped like kubernetes/kubernetes pkg/proxy/nftables proxier_test.go (its base chains and maps, a
+ * service-HASH-NS/NAME/tcp/PORT chain per Service with an endpoint-… chain per endpoint, the
+ * service-ips map), with lab addresses. hooked: false leaves out the base chains' jumps to
+ * `services` (kube-proxy's table there, but no Service VIP translated). Needs nft on this machine.
+ */
+export async function kubeProxyNftRules(lab: Lab, node: string, o: KubeProxyNftOpts): Promise<string> {
+  const text = kubeProxyNftText(o);
+  await must(lab, node, ['nft', '-f', '-'], text);
+  return text;
+}
+
+export interface KubeProxyNftOpts { services: LabService[]; clusterCidr: string; hooked?: boolean }
+
+/** the `nft -f` text of kubeProxyNftRules */
+export function kubeProxyNftText(o: KubeProxyNftOpts): string {
+  const T = 'ip kube-proxy';
+  const hash = (x: string) => createHash('sha256').update(x).digest('base64').replace(/[^A-Z2-7]/g, '').slice(0, 8).padEnd(8, 'A');
+  const lines = [
+    `add table ${T} { comment "rules for kube-proxy" ; }`,
+    `add set ${T} cluster-ips { type ipv4_addr ; comment "Active ClusterIPs" ; }`,
+    `add map ${T} service-ips { type ipv4_addr . inet_proto . inet_service : verdict ; comment "ClusterIP, ExternalIP and LoadBalancer IP traffic" ; }`,
+    `add chain ${T} mark-for-masquerade`,
+    `add chain ${T} masquerading`,
+    `add chain ${T} services`,
+    `add chain ${T} nat-output { type nat hook output priority -100 ; }`,
+    `add chain ${T} nat-postrouting { type nat hook postrouting priority 100 ; }`,
+    `add chain ${T} nat-prerouting { type nat hook prerouting priority -100 ; }`,
+    `add rule ${T} mark-for-masquerade mark set mark or 0x4000`,
+    `add rule ${T} masquerading mark and 0x4000 == 0 return`,
+    `add rule ${T} masquerading mark set mark xor 0x4000`,
+    `add rule ${T} masquerading masquerade fully-random`,
+    `add rule ${T} nat-postrouting jump masquerading`,
+    `add rule ${T} services ip daddr . meta l4proto . th dport vmap @service-ips`,
+  ];
+  if (o.hooked !== false) lines.push(`add rule ${T} nat-output jump services`, `add rule ${T} nat-prerouting jump services`);
+  for (const sv of o.services) {
+    const chain = `service-${hash(`${sv.namespace}/${sv.name}:${sv.portName}`)}-${sv.namespace}/${sv.name}/tcp/${sv.portName}`;
+    const eps = sv.endpoints.map((e) => ({ e, chain: `endpoint-${hash(`${sv.namespace}/${sv.name}:${sv.portName}:${e}`)}-${sv.namespace}/${sv.name}/tcp/${sv.portName}__${e.replace(':', '/')}` }));
+    lines.push(`add chain ${T} ${chain}`, ...eps.map((x) => `add chain ${T} ${x.chain}`));
+    lines.push(`add rule ${T} ${chain} ip daddr ${sv.clusterIP} ip saddr != ${o.clusterCidr} jump mark-for-masquerade`);
+    lines.push(`add rule ${T} ${chain} numgen random mod ${eps.length} vmap { ${eps.map((x, i) => `${i} : goto ${x.chain}`).join(' , ')} }`);
+    for (const x of eps) {
+      lines.push(`add rule ${T} ${x.chain} ip saddr ${x.e.split(':')[0]} jump mark-for-masquerade`, `add rule ${T} ${x.chain} meta l4proto tcp dnat to ${x.e}`);
+    }
+    lines.push(`add element ${T} cluster-ips { ${sv.clusterIP} }`, `add element ${T} service-ips { ${sv.clusterIP} . tcp . ${sv.port} : goto ${chain} }`);
+  }
+  return lines.join('\n') + '\n';
 }
 
 /** A DOCKER nat chain with a rule, as dockerd writes it, in the node's iptables-legacy backend. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseKeys } from '../../src/ui/input/keypress.js';
-import { BINDINGS, type Binding, footerHint, HELP_SCOPES, helpSections, keyLabel, resolveKey, VIEW_SCOPES, type ViewId } from '../../src/ui/keys.js';
+import { BINDINGS, type Binding, footerHint, HELP_SCOPES, helpSections, keyLabel, replayScopes, resolveKey, VIEW_SCOPES, type ViewId } from '../../src/ui/keys.js';
 
 const ev = (s: string) => parseKeys(s)[0]!;
 const rw = { readonly: false };
@@ -49,7 +49,8 @@ describe('resolveKey', () => {
   });
 
   it('every scope a binding has is reachable from some view, and every view shows its own scopes in its help', () => {
-    const reachable = new Set([...Object.values(VIEW_SCOPES).flat(), 'help']);
+    // a replay's scope comes before the shell views' own (replayScopes)
+    const reachable = new Set([...Object.values(VIEW_SCOPES).flat(), ...VIEWS.flatMap((v) => replayScopes(v)), 'help']);
     for (const b of BINDINGS) expect(reachable.has(b.scope), b.scope).toBe(true);
     for (const v of VIEWS) for (const s of VIEW_SCOPES[v]) expect(HELP_SCOPES[v], `${v} shows ${s}`).toContain(s);
   });
@@ -83,5 +84,26 @@ describe('help and hints come from the table', () => {
   it('builds the footer hint from hinted bindings', () => {
     expect(footerHint(['global', 'overview'], rw)).toBe('? help · q quit · enter open · p pods · c capture · s processes · D pool diff · m mark · y copy md');
     expect(footerHint(['capture'], rw)).toBe('space pause · w keep pcap · x stop · esc close');
+  });
+});
+
+describe('replay keys', () => {
+  it('a shell view in a replay resolves the replay keys first, lists them in its help, and refuses (and does not hint) what needs a live node', () => {
+    const key = (ch: string) => ({ kind: 'key' as const, ch, ctrl: false, shift: false, meta: false, seq: ch });
+    const arrow = (shift: boolean) => ({ kind: 'key' as const, name: 'right' as const, ctrl: false, shift, meta: false, seq: '' });
+    expect(resolveKey(key(' '), replayScopes('overview'))).toBe('playPause');
+    expect(resolveKey(arrow(false), replayScopes('detail'))).toBe('tickForward');
+    expect(resolveKey(arrow(true), replayScopes('detail'))).toBe('minuteForward');
+    expect(resolveKey(key('t'), replayScopes('pool'))).toBe('gotoTime');
+    expect(resolveKey(key('c'), replayScopes('overview'))).toBe('capture');
+    // prompts keep their own keys: a space or a t is text there
+    expect(replayScopes('filter')).toEqual(VIEW_SCOPES.filter);
+    expect(resolveKey(key('t'), VIEW_SCOPES.overview)).toBeUndefined();
+    const help = helpSections('overview', { readonly: true, replay: true });
+    expect(help.find((s) => s.scope === 'replay')?.rows.map((r) => r.keys)).toContain('{');
+    expect(help.find((s) => s.scope === 'overview')?.rows.find((r) => r.keys === 'c')?.help).toMatch(/\(refused: recording\)$/);
+    expect(helpSections('overview', { readonly: true }).some((s) => s.scope === 'replay')).toBe(false);
+    expect(footerHint(['overview'], { readonly: true, replay: true })).not.toMatch(/capture|processes/);
+    expect(footerHint(['overview'], { readonly: true })).toMatch(/capture/);
   });
 });

@@ -3,10 +3,11 @@
  * MTU/flags and routes at slower cadences than the counters; the Assembler keeps the last known
  * values so every sample carries complete interfaces. Pure apart from its own cache.
  */
-import type { Collected, Iface, IfaceKind, IptablesBackend, IptablesState, IptRuleset, IpvsState, KernelEvent, NodeSample } from '../types.js';
+import type { Collected, Iface, IfaceKind, IptablesBackend, IptablesState, IptRuleset, IpvsState, KernelEvent, NftRuleset, NodeSample } from '../types.js';
 import { parseAgents } from './agents.js';
 import { parseHairpin } from './hairpin.js';
 import { parseIptablesSave, parseIptablesVersion, parseSlowIpt } from './iptables.js';
+import { parseNftRuleset } from './nft.js';
 import { parseIpvs, parseIpvsConnCounts } from './ipvs.js';
 import { parseConntrackS, parseConntrackStat, parseCountMax } from './conntrack.js';
 import { parseFacts } from './facts.js';
@@ -67,6 +68,14 @@ export class Assembler {
     return this.rulesets[b]?.hash;
   }
 
+  /** the last `nft list ruleset` (section nftrs): an "unchanged" answer keeps it */
+  private nftRuleset: NftRuleset | undefined;
+
+  /** the hash of the nft rule set netwatch has (sent with the next slow request) */
+  knownNftHash(): string | undefined {
+    return this.nftRuleset?.hash;
+  }
+
   /** the slow collectors' sections (remote/slow.sh), present only on "x" ticks */
   private slow(s: Map<string, Section>): Pick<NodeSample, 'iptables' | 'ipvs' | 'agents' | 'hairpin'> {
     if (!s.has('iptv') && !s.has('ipt_legacy') && !s.has('ipt_nft') && !s.has('agents')) return {};
@@ -103,7 +112,23 @@ export class Assembler {
       } else delete this.rulesets[b];
       state.backends[b] = got;
     }
-    if (!any && !state.version) {
+    const nsec = s.get('nftrs');
+    if (nsec) {
+      const got = collect(nsec, (lines) => {
+        const a = parseSlowIpt(lines);
+        if (a.same) {
+          const known = this.nftRuleset;
+          if (!known || known.hash !== a.hash) throw new Error(`the node says the nft rule set is unchanged (${a.hash}) but netwatch has no such copy`);
+          return known;
+        }
+        state.shippedBytes! += a.text.reduce((n, l) => n + Buffer.byteLength(l, 'latin1') + 1, 0);
+        return parseNftRuleset(a.text, a.hash);
+      });
+      if (got?.status === 'ok') this.nftRuleset = got.data;
+      else this.nftRuleset = undefined;
+      if (got) state.nftables = got;
+    }
+    if (!any && !state.version && (!state.nftables || state.nftables.status === 'nodata')) {
       // nothing readable: say why (the version's reason first, it names the missing tool)
       if (v?.missing) return collect(v, () => state) as Collected<IptablesState>;
       const first = Object.values(state.backends)[0];

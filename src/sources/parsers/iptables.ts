@@ -170,3 +170,24 @@ export function parseSlowIpt(lines: readonly string[]): SlowIptAnswer {
   }
   return { hash: head[2]!, same, text, counts };
 }
+
+/**
+ * `iptables -S` / `iptables --list-rules` of one table: "-P CHAIN POLICY", "-N CHAIN",
+ * "-A CHAIN spec". The same rule set shape as iptables-save, under the table given.
+ */
+export function parseIptablesS(lines: readonly string[], table = 'filter', hash = ''): IptRuleset {
+  const chains: Record<string, IptChain> = {};
+  let ruleCount = 0;
+  for (const raw of lines) {
+    const line = raw.trimEnd();
+    const m = /^-([PNA]) (\S+)(?: (.*))?$/.exec(line);
+    if (!m) continue;
+    const c = (chains[m[2]!] ??= { rules: [] });
+    if (m[1] === 'P') c.policy = m[3];
+    else if (m[1] === 'A') {
+      c.rules.push(parseRule(m[3] ?? ''));
+      ruleCount++;
+    }
+  }
+  return { hash, tables: { [table]: chains }, ruleCount };
+}

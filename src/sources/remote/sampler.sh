@@ -28,8 +28,8 @@ fi
 # FLAGS: m = mtu/flags/hairpin (no fork); r = neighbours, routes, bridge fdb, pod cgroups, TCP
 #        sockets per state (counted on the node); k = interface identity (index, peer, MAC, kind);
 #        s = facts, sysctls, IPv6 routes; x = the slow collectors (slow.sh, in NW_X: iptables both
-#        backends, IPVS, node agents, hairpin conntrack), with three more request fields
-#        "HASH_LEGACY HASH_NFT SECONDS" that awk checks (lowercase hex / digits, else dropped)
+#        backends, IPVS, node agents, hairpin conntrack, nft ruleset), with four more request fields
+#        "HASH_LEGACY HASH_NFT SECONDS HASH_NFTRS" that awk checks (lowercase hex / digits, else dropped)
 #        before they go in front of the snippet. Every tick: uptime, conntrack, /proc/net/{dev,snmp,sockstat}, operstate.
 NW_SECT='s() { n=$1; shift; o=$("$@" 2>&1); r=$?; e=; [ "$r" = 0 ] || e=" !exit $r"; printf "@@ %s %s%s\n%s\n" "${#o}" "$n" "$e" "$o"; }
 t() { if command -v "$2" >/dev/null 2>&1; then s "$@"; else printf "@@ 0 %s !notool %s\n\n" "$1" "$2"; fi; }
@@ -139,11 +139,12 @@ BEGIN { ct = "/proc/sys/net/netfilter/"; root = ENVIRON["nw_root"] }
   if (flags ~ /r/) section("NW_R")
   if (flags ~ /s/) section("NW_S")
   if (flags ~ /x/) {
-    hl = $3; hn = $4; to = $5
+    hl = $3; hn = $4; to = $5; hr = $6
     if (hl !~ /^[0-9a-f]+$/ || length(hl) > 64) hl = ""
     if (hn !~ /^[0-9a-f]+$/ || length(hn) > 64) hn = ""
+    if (hr !~ /^[0-9a-f]+$/ || length(hr) > 64) hr = ""
     if (to !~ /^[0-9]+$/ || length(to) > 4 || to + 0 < 1) to = 5
-    section("NW_X", "nw_hl=" hl " nw_hn=" hn " nw_to=" to "\n", 1)
+    section("NW_X", "nw_hl=" hl " nw_hn=" hn " nw_hr=" hr " nw_to=" to "\n", 1)
   }
   print "@@NW E " seq
   fflush()

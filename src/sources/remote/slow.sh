@@ -6,6 +6,7 @@
 #
 # Set by awk before this text, each validated there (digits / lowercase hex only, or empty):
 #   nw_hl, nw_hn  the hash netwatch already has of the legacy / nft rule set ("" = none)
+#   nw_hr         the hash netwatch has of kube-proxy's nft tables ("" = none; section nftrs, at the end)
 #   nw_to         seconds each command may take
 # and from sampler.sh's environment: nw_root (a directory standing in for /, tests only).
 #
@@ -101,3 +102,58 @@ elif command -v conntrack >/dev/null 2>&1; then
   hp() { { nw_tm conntrack -L -p tcp 2>/dev/null; echo "@@rc $?"; } | awk '$1 == "@@rc" { rc = $2; next } '"$hpawk"' END { exit rc }'; }
   sf hairpin hp
 else printf "@@ 0 hairpin !notool conntrack\n\n"; fi
+# ---- nftrs: kube-proxy's nftables-mode tables (Kubernetes >= 1.29), only where nft exists:
+# `nft list table ip kube-proxy` and `ip6 kube-proxy` by name; a table that is not there ("No such
+# file or directory") is skipped. Not `nft list tables` / `nft list ruleset`: nft fetches the whole
+# rule set for those, ~90 ms of CPU on a node with 5,000 iptables-nft rules (which ipt_nft reads
+# anyway), where a table by name costs ~5 ms. Answered like ipt_*: comment lines, "# handle N" and
+# counter and set-timeout values stripped, hashed on the node, "same H" + counts when nw_hr (the
+# hash netwatch has) equals it; "count FAMILY NAME N" = rules per table. Each nft run bounded by nw_tm.
+nftlist() {
+  for ft in "ip kube-proxy" "ip6 kube-proxy"; do
+    # $ft: two constant words, split on purpose
+    nl=$(nw_tm nft list table $ft 2>&1); r=$?
+    case $r:$nl in
+    0:*) printf "%s\n" "$nl";;
+    1:*"No such file or directory"*) ;;
+    *) printf "%s\n" "$nl"; return "$r";;
+    esac
+  done
+}
+nftsave() {
+  n=$1 k=$2
+  o=$( { nftlist; echo "@@rc $?"; } | awk '
+    $1 == "@@rc" { rc = $2; next }
+    /^[ \t]*#/ { next }
+    {
+      sub(/ # handle [0-9]+$/, "")
+      gsub(/counter packets [0-9]+ bytes [0-9]+/, "counter")
+      gsub(/ expires [0-9hmsd.]+/, "")
+      print
+      if ($1 == "table" && d == 0) { t = $2 " " $3; if (!(t in c)) c[t] = 0 }
+      else if (d == 1 && $1 == "chain") ch = 1
+      else if (d == 2 && ch && $1 != "}" && $1 != "type" && $1 != "comment") c[t]++
+      d += gsub(/\{/, "{") - gsub(/\}/, "}")
+      if (d < 2) ch = 0
+    }
+    END { print ""; print "@@counts"; for (t in c) print "count", t, c[t]; print "rc", rc + 0 }')
+  r=${o##*rc }
+  if [ "$r" != 0 ]; then
+    o=${o%%
+@@counts*}
+    e="exit $r"; [ "$r" = 124 ] && e="timeout ${nw_to}s"
+    printf "@@ %s %s !%s\n%s\n" "${#o}" "$n" "$e" "$o"; return 0
+  fi
+  o=${o%
+rc *}
+  h=$(printf "%s" "${o%%
+@@counts*}" | nw_hash)
+  if [ -n "$k" ] && [ "$h" = "$k" ]; then o="same $h
+${o##*
+@@counts
+}"
+  else o="hash $h
+$o"; fi
+  printf "@@ %s %s\n%s\n" "${#o}" "$n" "$o"
+}
+if command -v nft >/dev/null 2>&1; then nftsave nftrs "$nw_hr"; else printf "@@ 0 nftrs !notool nft\n\n"; fi

@@ -4,6 +4,7 @@
  * CIDRs (Russian guide), rules split over the legacy and nft backends, kube-proxy's chains missing
  * (Japanese post-mortem), SYN_RECV piling up on an IPVS virtual server. Pure.
  */
+import { kubeProxyNft } from '../../sources/parsers/nft.js';
 import type { IptablesBackend, IptChain, IptRule, IptRuleset } from '../../sources/types.js';
 import { remedyOf, severityOf } from '../catalogue.js';
 import { interfacesOf, routesOf, valueOf } from '../model.js';
@@ -200,15 +201,29 @@ export const kubeProxyChains: NodeRule = {
     const out: Problem[] = [];
     if (!withServices.length) {
       if (rd.unread.some((u) => u.why.startsWith('error'))) return { cannot: `nat KUBE-SERVICES not in ${rd.ok.map((b) => b.backend).join(', ')}; ${rd.unread.map((u) => `${u.backend}: ${u.why}`).join('; ')}` };
+      // nftables mode (1.29+): kube-proxy's rules are `table ip kube-proxy`, read with `nft list ruleset`
+      const nft = valueOf(node, 'iptables')!.nftables;
+      const kpn = nft?.status === 'ok' ? kubeProxyNft(nft.data) : [];
       // IPVS mode: the virtual servers are the rules; KUBE-SERVICES missing matters when there are none either
       const ipvs = valueOf(node, 'ipvs');
       const ipvsMode = interfacesOf(node).some((i) => i.name === 'kube-ipvs0') || !!ipvs?.services.length;
-      if (!(ipvsMode && ipvs?.services.length)) {
+      if (kpn.length) {
+        for (const t of kpn.filter((k) => !k.servicesHooked)) {
+          out.push({
+            severity: severityOf('kube-proxy-chains'),
+            code: 'kube-proxy-chains',
+            subject: `${t.table} services`,
+            message: `kube-proxy runs in nftables mode but table ${t.table} ${t.hasServices ? 'has no hooked chain that jumps to its services chain' : 'has no services chain'} (${t.serviceChains.length} service-* chains): Service VIPs are not translated`,
+            remedy: remedyOf('kube-proxy-chains'),
+          });
+        }
+      } else if (!(ipvsMode && ipvs?.services.length)) {
+        const nftWhy = !nft ? '' : nft.status === 'ok' ? '; nft list ruleset has no table ip kube-proxy' : `; nftables mode not seen (${nft.status === 'nodata' ? nft.reason : `nft: ${nft.error}`})`;
         out.push({
           severity: severityOf('kube-proxy-chains'),
           code: 'kube-proxy-chains',
           subject: 'KUBE-SERVICES',
-          message: `kube-proxy runs but nat KUBE-SERVICES is in no backend (${rd.ok.map((b) => `${b.backend}: ${Object.keys(b.rules.tables.nat ?? {}).filter((c) => c.startsWith('KUBE-')).length} KUBE-* nat chains`).join(', ')})${ipvsMode ? ' and IPVS has no virtual server' : ''}; ${usesText(node)}`,
+          message: `kube-proxy runs but nat KUBE-SERVICES is in no backend (${rd.ok.map((b) => `${b.backend}: ${Object.keys(b.rules.tables.nat ?? {}).filter((c) => c.startsWith('KUBE-')).length} KUBE-* nat chains`).join(', ')})${ipvsMode ? ' and IPVS has no virtual server' : ''}${nftWhy}; ${usesText(node)}`,
           remedy: remedyOf('kube-proxy-chains'),
         });
       }

@@ -22,6 +22,8 @@ export interface HelpProps {
   readonly logPath?: string;
   /** the session's marks: the last ones are listed under the keys */
   readonly marks?: readonly Mark[];
+  /** a replay: its keys are listed, live-only ones marked refused */
+  readonly replay?: boolean;
 }
 
 /** marks listed in the help at most (the newest) */
@@ -54,8 +56,8 @@ export function helpTitle(view: ViewId, readonly: boolean): Seg[] {
 }
 
 /** everything below the title, unscrolled */
-export function helpBody({ view, readonly, width, logPath, marks }: Pick<HelpProps, 'view' | 'readonly' | 'width' | 'logPath' | 'marks'>): Seg[][] {
-  const sections = helpSections(view, { readonly });
+export function helpBody({ view, readonly, width, logPath, marks, replay }: Pick<HelpProps, 'view' | 'readonly' | 'width' | 'logPath' | 'marks' | 'replay'>): Seg[][] {
+  const sections = helpSections(view, { readonly, replay });
   let body: Seg[][];
   if (width >= 76 && sections.length > 1) {
     const [a, b] = splitBalanced(sections).map(sectionLines);
@@ -73,7 +75,7 @@ export function helpBody({ view, readonly, width, logPath, marks }: Pick<HelpPro
 }
 
 /** how many body lines fit under the title (one spare line, one for the scroll position), and the last offset */
-export function helpPage(view: ViewId, o: { readonly: boolean; width: number; rows: number; logPath?: string; marks?: readonly Mark[] }): { rows: number; max: number; total: number } {
+export function helpPage(view: ViewId, o: { readonly: boolean; width: number; rows: number; logPath?: string; marks?: readonly Mark[]; replay?: boolean }): { rows: number; max: number; total: number } {
   const total = helpBody({ view, ...o }).length;
   const fitAll = Math.max(1, o.rows - 2);
   if (total <= fitAll) return { rows: fitAll, max: 0, total };
