@@ -5,7 +5,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { AppState } from '../state/types.js';
 import { StreamProducer } from '../state/stream.js';
-import type { Timeline } from '../state/timeline.js';
+import { basename } from 'node:path';
 import { Recorder } from '../sources/record/writer.js';
 import { openRecording } from '../sources/record/reader.js';
 import { RecordingError } from '../sources/record/format.js';
@@ -106,20 +106,6 @@ const fmtOffset = (ms: number): string => {
   return `${Math.floor(s / 3600)}:${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
 };
 
-/** the replay view's entry, from src/ui/replay.tsx (helper "replayui"); loaded only when the view opens */
-export type StartReplayUi = (timeline: Timeline, opts: { logPath?: string }) => Promise<void>;
-
-async function loadReplayUi(): Promise<StartReplayUi | undefined> {
-  const path = '../ui/replay.js'; // a variable: the module joins the build with the replay view
-  try {
-    const mod = (await import(path)) as { startReplayUi?: StartReplayUi };
-    return mod.startReplayUi;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw e;
-  }
-}
-
 export async function replayCommand(opts: Options, logPath: string, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   const tl = await openRecording(opts.file!);
   try {
@@ -139,9 +125,9 @@ export async function replayCommand(opts: Options, logPath: string, out: (s: str
       return 0;
     }
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('the replay view needs a terminal; use replay --once [--at WHEN] [-o json] in scripts');
-    const start = await loadReplayUi();
-    if (!start) throw new UsageError('this netwatch has no replay view yet; use replay --once --at WHEN or --marks');
-    await start(tl, { logPath });
+    // the replay view (src/ui/replay.tsx): Ink and React load only when it opens
+    const { startReplayUi } = await import('../ui/replay.js');
+    await startReplayUi(tl, { logPath, name: basename(opts.file!) });
     return 0;
   } finally {
     await tl.close();

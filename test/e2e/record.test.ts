@@ -13,7 +13,7 @@ import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
 import { onceJsonSchema } from '../../src/cli/report-schema.js';
-import { BIN, runNetwatch, waitFor } from './run.js';
+import { BIN, runNetwatch, tmuxPane, waitFor } from './run.js';
 
 let lab: Lab;
 let api: TestApiServer;
@@ -74,6 +74,16 @@ describe('netwatch record / replay (lab)', () => {
     const m = await runNetwatch(['replay', file, '--marks']);
     expect(m.code, m.stderr).toBe(0);
     expect(m.stdout).toBe('no marks in this recording\n');
+    // the replay view over the same file in a real terminal: its header, the node, q quits
+    const pane = tmuxPane(`nwrec-${process.pid}`);
+    try {
+      pane.run(`${process.execPath} ${BIN} replay ${file} --log ${lab.dir}/replay.log; echo EXIT=$?; sleep 30`);
+      await pane.until('the replay view', (f) => f.includes('REPLAY mtu.nwrec') && f.includes(lab.node(NODE).name), 30_000);
+      pane.key('q');
+      await pane.until('replay to quit', (f) => f.includes('EXIT=0'), 15_000);
+    } finally {
+      pane.kill();
+    }
     // beyond the end: a clear refusal
     const late = await runNetwatch(['replay', file, '--at', '5m', '--once', '--json']);
     expect(late.code).toBe(2);
