@@ -8,6 +8,8 @@ import type { Iface, NodeSample } from '../../src/sources/types.js';
 import { dataOf, StreamProducer, STREAM_VERSION, type StreamState } from '../../src/state/stream.js';
 import { Recorder } from '../../src/sources/record/writer.js';
 import { openRecording } from '../../src/sources/record/reader.js';
+import { replayCommand } from '../../src/cli/record.js';
+import { parseCli } from '../../src/cli/args.js';
 import { decompress, FILE_HEADER, KIND, readRecordHeader, RECORD_HEADER } from '../../src/sources/record/format.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nwrec-'));
@@ -227,4 +229,31 @@ describe('recording round trip', () => {
     rec.stop();
     producer.stop();
   });
+
+  it('replay --marks and --once print hostile notes, names and users without control bytes', async () => {
+    const file = join(dir, 'hostile.nwrec');
+    let t = 1_700_000_000_000;
+    const store = createAppStore({ now: () => t });
+    store.getState().addNode('n\u001b]0;pwned\u0007x');
+    const producer = new StreamProducer(store, { now: () => t });
+    const rec = new Recorder(file, producer, { sync: false, state: store.getState });
+    rec.start();
+    for (let i = 0; i < 3; i++) {
+      t += 1000;
+      store.getState().applyTick([['n\u001b]0;pwned\u0007x', { kind: 'sample', sample: sample(t, NAMES) }]]);
+      if (i === 1) store.getState().addMark('note \u001b[2J\nline\u009b2', 'eve\u001b[31m\r');
+      producer.flush();
+    }
+    rec.stop();
+    producer.stop();
+    for (const argv of [['replay', file, '--marks'], ['replay', file, '--marks', '--json'], ['replay', file, '--once'], ['replay', file, '--once', '-o', 'markdown'], ['replay', file, '--once', '--json', '--at', '1s']]) {
+      let out = '';
+      expect(await replayCommand(parseCli(argv), '/dev/null', (x) => (out += x))).toBe(0);
+      expect(out.length).toBeGreaterThan(10);
+      // eslint-disable-next-line no-control-regex
+      expect(out.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      if (argv.includes('--marks')) expect(out).toMatch(/note/);
+    }
+  });
 });
+
