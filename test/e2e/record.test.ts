@@ -149,4 +149,23 @@ describe('netwatch record / replay (lab)', () => {
     expect(doc.takenAt).toBe(upTo);
     expect(doc.nodes[0].node).toBe(lab.node(NODE).name);
   }, 200_000);
+
+  it('--record on the live view (a lab node over SSH, in tmux): q leaves a file that replays the node', async () => {
+    const file = `${lab.dir}/live.nwrec`;
+    const pane = tmuxPane(`nwrec-live-${process.pid}`);
+    try {
+      pane.run(`${process.execPath} ${BIN} --hosts ${lab.node(NODE).name} -F ${lab.sshConfigPath} --record ${file} --log ${lab.dir}/live.log; echo EXIT=$?; sleep 30`);
+      await pane.until('the node live', (f) => f.includes(lab.node(NODE).name) && / live /.test(f), 45_000);
+      await waitFor('a few ticks in the file', () => existsSync(file) && statSync(file).size > 4000, 30_000, 200);
+      pane.key('q');
+      await pane.until('the view to quit', (f) => f.includes('EXIT=0'), 15_000);
+    } finally {
+      pane.kill();
+    }
+    const r = await runNetwatch(['replay', file, '--once', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.nodes.map((n: { node: string; status: string }) => [n.node, n.status])).toEqual([[lab.node(NODE).name, 'live']]);
+  }, 120_000);
 });
+
