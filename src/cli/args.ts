@@ -7,13 +7,28 @@ import { flagName, SETTINGS, settingValue, type Setting, type SettingKey, type S
 export { parseRequestTimeout, UsageError };
 
 export interface Options {
-  command: 'watch' | 'capture' | 'checks' | 'attach';
+  command: 'watch' | 'capture' | 'checks' | 'attach' | 'record' | 'replay';
   /** --share: serve the live view to `netwatch attach` (Unix socket, same user or --share-group) */
   share: boolean;
   /** --share-group GROUP: members of this group may attach too */
   shareGroup?: string;
   /** attach PID|PATH: which session (absent: the only one) */
   attachTo?: string;
+
+  /** record / replay: the recording file */
+  file?: string;
+  /** record: stop after this long, ms (undefined: until SIGINT/SIGTERM) */
+  durationMs?: number;
+  /** record and --record: rotate FILE to FILE.1 before it passes this many bytes */
+  maxSize?: number;
+  /** record and --record: a full snapshot every this much stream time, ms */
+  snapshotEveryMs: number;
+  /** --record FILE: the live view records too */
+  recordFile?: string;
+  /** replay --at: an offset (5m, 90s), a clock time (03:12:00) or an ISO date */
+  at?: string;
+  /** replay --marks: list the marks */
+  marks: boolean;
   hosts: string[];
   sshConfig?: string;
   acceptNewHostKeys: boolean;
@@ -69,6 +84,9 @@ export const USAGE = `usage: netwatch [--hosts H1,H2 | --nodes POOL|NAMES|GLOB |
        netwatch checks [--json]   every check netwatch makes: id, severity, what it reads, source
        netwatch attach [PID|PATH] [--once [-o FORMAT]]   a viewer of a --share session (no SSH)
 
+       netwatch record FILE [--hosts … | --nodes … | -l …] [--duration 2h] [--max-size 200M]
+       netwatch replay FILE [--at 5m|03:12:00|ISO --once [-o FORMAT]] [--marks]
+
 With no target netwatch watches this machine (no SSH).
 
 Nodes
@@ -122,6 +140,21 @@ Captures
   --snaplen BYTES         bytes kept per packet (capture command and the live view's captures;
                           default 128, 0 = whole packet as with tcpdump -s 0, at most 262144)
   --filter EXPR --seconds N --count N -w FILE   (capture command)
+Recording (docs/recording.md)
+  record FILE             record headless (no terminal: nohup, tmux) until --duration, SIGINT or
+                          SIGTERM; refuses an existing FILE. No capture summaries unless
+                          --capture-summary
+  --record FILE           the live view records too (a write error says so and stops recording only)
+  --duration TIME         record for this long: 90s, 30m, 2h (at most 24h)
+  --max-size SIZE         rotate FILE to FILE.1 (replacing it) before FILE passes SIZE (200M, 1G;
+                          at least 64K); replay FILE reads FILE.1 first when it is the same recording
+  --snapshot-every SECONDS  a full snapshot in the file this often (default 60): seeking reads at
+                          most this much
+  replay FILE             the live view's screens over recorded time
+  --at WHEN               with replay --once: the state at WHEN: an offset from the start (5m, 90s,
+                          1h2m), a clock time (03:12, 03:12:00: local time, the first such moment at
+                          or after the recording's start) or an ISO date (2026-12-02T03:12:00Z)
+  --marks                 with replay: list the marks (time, offset, who, note; -o json)
 Other
   --config FILE           config file (JSON: {"readonly": true, "interval": 2, ...}; default $NETWATCH_CONFIG,
                           else ~/.config/netwatch/config.json). Settings also come from NETWATCH_*
@@ -189,6 +222,51 @@ export function outputOf(o: string | undefined, json: boolean): OutputFormat {
   return o as OutputFormat;
 }
 
+/** --max-size: bytes, or with K, M, G (powers of 1024) */
+export function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]i?B?|B)?$/i.exec(v.trim());
+  const mult: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  const n = m ? Number(m[1]) * mult[(m[2] ?? '').charAt(0).toLowerCase()]! : NaN;
+  if (!Number.isFinite(n) || n < 64 * 1024 || n > 1024 ** 4) throw new UsageError(`--max-size must be a size such as 200M, 1G or bytes, at least 64K, not ${JSON.stringify(v)}`);
+  return Math.floor(n);
+}
+
+/** the flags of record and replay, checked against the command they go with */
+function recordFlags(command: Options['command'], v: Record<string, string | boolean | undefined>, file: string | undefined) {
+  const only = (flag: string, ok: boolean, what: string) => {
+    if (v[flag] !== undefined && !ok) throw new UsageError(`--${flag} goes with ${what}`);
+  };
+  only('duration', command === 'record', 'netwatch record');
+  only('capture-summary', command === 'record', 'netwatch record (the live view summarises unless --no-capture-summary)');
+  only('max-size', command === 'record' || v.record !== undefined, 'netwatch record or --record');
+  only('snapshot-every', command === 'record' || v.record !== undefined, 'netwatch record or --record');
+  only('record', command === 'watch' && !v.once, 'the live view (netwatch record records headless)');
+  only('at', command === 'replay', 'netwatch replay');
+  only('marks', command === 'replay', 'netwatch replay');
+  if (command === 'replay' && v.at !== undefined && !v.once) throw new UsageError('replay --at goes with --once (the replay view has its own keys to go to a time)');
+  if (command === 'replay' && v.marks && v.once) throw new UsageError('replay --marks lists the marks; it does not go with --once');
+  if (command === 'replay' && (v.hosts || v.nodes || v.selector)) throw new UsageError('replay reads a recording: --hosts, --nodes and -l do not go with it');
+  if (command === 'record' && v.once) throw new UsageError('record does not go with --once');
+  if (file === '' || v.record === '') throw new UsageError('the recording needs a file name');
+  const durationMs = v.duration === undefined ? undefined : parseRequestTimeout(String(v.duration));
+  if (durationMs === 0) throw new UsageError('--duration must be more than 0 (leave it out to record until stopped)');
+  let snapshotEveryMs = 60_000;
+  if (v['snapshot-every'] !== undefined) {
+    const s = Number(v['snapshot-every']);
+    if (!Number.isFinite(s) || s < 1 || s > 3600) throw new UsageError(`--snapshot-every must be seconds from 1 to 3600, not ${JSON.stringify(v['snapshot-every'])}`);
+    snapshotEveryMs = Math.round(s * 1000);
+  }
+  return {
+    ...(file !== undefined ? { file } : {}),
+    ...(durationMs !== undefined ? { durationMs } : {}),
+    ...(v['max-size'] !== undefined ? { maxSize: parseSize(String(v['max-size'])) } : {}),
+    snapshotEveryMs,
+    ...(typeof v.record === 'string' ? { recordFile: v.record } : {}),
+    ...(typeof v.at === 'string' ? { at: v.at } : {}),
+    marks: v.marks === true,
+  };
+}
+
 const ms = (s: number | boolean | string | undefined) => (s === undefined ? undefined : Math.round((s as number) * 1000));
 
 export function parseCli(argv: readonly string[], layers: Layers = {}): Options {
@@ -232,6 +310,14 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
         'fail-on': { type: 'string' },
         share: { type: 'boolean' },
         'share-group': { type: 'string' },
+
+        duration: { type: 'string' },
+        'max-size': { type: 'string' },
+        'snapshot-every': { type: 'string' },
+        'capture-summary': { type: 'boolean' },
+        record: { type: 'string' },
+        at: { type: 'string' },
+        marks: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -255,6 +341,9 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     command = 'attach';
     if (pos.length > 2) throw new UsageError('attach takes at most one PID or socket PATH');
     if (v.hosts || v.nodes || v.selector || v.service) throw new UsageError('attach takes no nodes: it shows the shared session\'s');
+  } else if (pos[0] === 'record' || pos[0] === 'replay') {
+    command = pos[0];
+    if (pos.length !== 2) throw new UsageError(`${pos[0]} takes one FILE${pos.length > 2 ? `, not also ${JSON.stringify(pos[2])}` : ''}`);
   } else if (pos.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(pos[0])}`);
   }
@@ -262,6 +351,7 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
   if (v['share-group'] !== undefined && !v.share) throw new UsageError('--share-group goes with --share');
   if (v['share-group'] !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/.test(v['share-group'])) throw new UsageError(`--share-group takes a group name or gid, not ${JSON.stringify(v['share-group'])}`);
   if (v.share && (command !== 'watch' || v.once || v.service)) throw new UsageError('--share goes with the live view');
+  const rec = recordFlags(command, v, pos[1]);
   const hosts = (v.hosts ?? '').split(',').map((h) => h.trim()).filter(Boolean);
   if (v.hosts !== undefined && !hosts.length) throw new UsageError('--hosts needs at least one host');
   if (hosts.length && (v.nodes || v.selector)) throw new UsageError('--hosts cannot be combined with --nodes or --selector');
@@ -278,6 +368,9 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
   if (command === 'checks' && output !== 'text' && output !== 'json') throw new UsageError(`checks prints text or JSON, not ${output}`);
   if (service !== undefined && output !== 'text' && output !== 'json') throw new UsageError(`--service prints text or JSON (-o json), not ${output}`);
   if ((v.output !== undefined || v.json) && !v.once && command === 'attach') throw new UsageError('-o/--json go with attach --once');
+
+  if (command === 'replay' && !v.once && !v.marks && (v.output !== undefined || v.json)) throw new UsageError('-o/--json go with replay --once (or --marks)');
+  if (command === 'record' && (v.output !== undefined || v.json)) throw new UsageError('record writes a recording; -o/--json go with --once and replay --once');
   if (v.output !== undefined && !v.once && !service && command === 'watch') throw new UsageError('-o goes with --once (the live view has y for Markdown)');
   if (v.json && !v.once && !service && command === 'watch') throw new UsageError('--json goes with --once');
   if (v.window !== undefined && !v.once && command === 'watch') throw new UsageError('--window goes with --once');
@@ -293,19 +386,21 @@ export function parseCli(argv: readonly string[], layers: Layers = {}): Options 
     intervalMs: ms(S.interval)!,
     slowEveryMs: ms(S.slowEvery)!,
     once: (v.once ?? false) || service !== undefined,
+    ...rec,
     ...(service !== undefined ? { service } : {}),
     windowMs: ms(S.window)!,
     output,
     json: output === 'json',
-    // read-only is a policy: a file's true is not turned off by the environment
-    readonly: S.readonly === true || layers.file?.readonly === true,
+    // read-only is a policy: a file's true is not turned off by the environment; a replay cannot act on anything
+    readonly: S.readonly === true || layers.file?.readonly === true || command === 'replay',
     processes: v.processes ?? false,
     nodes: v.nodes,
     selector: v.selector,
     kubeconfig: S.kubeconfig as string | undefined,
     context: S.context as string | undefined,
     addressType: S.addressType as string,
-    captureSummary: S.captureSummary as boolean,
+    // netwatch record: no periodic captures on the nodes unless --capture-summary asks
+    captureSummary: command === 'record' ? v['capture-summary'] === true : (S.captureSummary as boolean),
     captureSummaryEvery: S.captureSummaryEvery as number,
     tcpdump: S.tcpdump as string,
     captureDir: S.captureDir as string,

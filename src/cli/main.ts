@@ -99,6 +99,17 @@ export async function main(argv: string[]): Promise<number> {
     }
   }
 
+  if (opts.command === 'replay') {
+    const { replayCommand, RecordingError } = await import('./record.js');
+    try {
+      return await replayCommand(opts, logPath);
+    } catch (e) {
+      if (e instanceof UsageError) fail(e.message, EXIT_USAGE);
+      if (e instanceof RecordingError || (e as NodeJS.ErrnoException).code === 'ENOENT') fail((e as Error).message);
+      throw e;
+    }
+  }
+
   const store = createAppStore({ interval: opts.intervalMs / 1000, slowEvery: opts.slowEveryMs / 1000, readonly: opts.readonly });
   const monitor = new Monitor(store, { intervalMs: opts.intervalMs, slowEveryMs: opts.slowEveryMs, log });
   diagState(storeDiag(store));
@@ -127,6 +138,41 @@ export async function main(argv: string[]): Promise<number> {
       if (e instanceof KubeConfigError || e instanceof UsageError) fail(e.message, EXIT_USAGE);
       fail((e as Error).message.replace(' (retrying)', '')); // nothing retries after this
     }
+  }
+
+  if (opts.command === 'record') {
+    const { recordUntil, startRecorder, RecordingError } = await import('./record.js');
+    let failed: (e: Error) => void = () => {};
+    const stopped = new Promise<Error>((r) => (failed = r));
+    let rec;
+    try {
+      rec = startRecorder(store, opts.file!, opts, log, (e) => failed(e), argv);
+    } catch (e) {
+      monitor.stop();
+      kube?.source.stop();
+      if (e instanceof RecordingError) fail(e.message);
+      throw e;
+    }
+    for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
+    process.stderr.write(printable(`netwatch: recording to ${opts.file}${opts.durationMs ? ` for ${opts.durationMs / 1000} s` : ''} (ctrl-c or SIGTERM stops)\n`));
+    monitor.start();
+    const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;
+    const stale = kube ? new StaleChecker(store, (n) => monitor.transport(n), { log, everyMs: opts.slowEveryMs }) : undefined;
+    stale?.start();
+    const why = await recordUntil(opts, stopped);
+    stale?.stop();
+    traffic?.stop();
+    monitor.stop();
+    kube?.source.stop();
+    rec.stop();
+    const r = rec.recorder;
+    const upTo = r.lastAt === undefined ? 'its start' : new Date(r.lastAt).toISOString();
+    if (r.error) {
+      process.stderr.write(printable(`netwatch: writing ${opts.file} failed (${r.error.message}): recording stopped; the file replays up to ${upTo}\n`));
+      return EXIT_NODE_FAILED;
+    }
+    process.stderr.write(printable(`netwatch: recorded to ${opts.file} (${why}): ${r.bytes} bytes, up to ${upTo}${r.rotations ? `, rotated ${r.rotations}×` : ''}\n`));
+    return EXIT_OK;
   }
 
   if (opts.service && kube) {
@@ -205,6 +251,17 @@ export async function main(argv: string[]): Promise<number> {
   // stays on the normal screen (seen before and after the live view); the UI shows it as the
   // local node's needs-root problem
   for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
+  // --record FILE: the live view records too; a write error stops the recording, never the view
+  let recording: { stop(): void; recorder: { error?: Error; lastAt?: number } } | undefined;
+  if (opts.recordFile) {
+    const { startRecorder, RecordingError } = await import('./record.js');
+    try {
+      recording = startRecorder(store, opts.recordFile, opts, log, () => {}, argv);
+    } catch (e) {
+      if (e instanceof RecordingError) fail(e.message);
+      throw e;
+    }
+  }
   monitor.start();
   const traffic = opts.captureSummary ? startTrafficSummaries(store, monitor, opts, log) : undefined;
   // the stale-process check in the background, on nodes with pods from the API
@@ -240,6 +297,12 @@ export async function main(argv: string[]): Promise<number> {
   }, { incrementalRendering: opts.incrementalRendering }); // see docs/decisions.md
   await ui.waitUntilExit();
   share?.close();
+
+  recording?.stop();
+  if (recording?.recorder.error) {
+    const upTo = recording.recorder.lastAt === undefined ? 'its start' : new Date(recording.recorder.lastAt).toISOString();
+    process.stderr.write(printable(`netwatch: --record ${opts.recordFile}: writing failed (${recording.recorder.error.message}); the file replays up to ${upTo}\n`));
+  }
   stale?.stop();
   traffic?.stop();
   monitor.stop();

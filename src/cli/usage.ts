@@ -7,6 +7,7 @@ const LONG = [
   'hosts', 'accept-new-host-keys', 'interval', 'once', 'json', 'output', 'readonly', 'processes', 'nodes', 'service', 'selector', 'kubeconfig', 'context',
   'address-type', 'no-capture-summary', 'capture-summary-every', 'tcpdump', 'capture-dir', 'filter', 'seconds', 'count', 'snaplen',
   'log', 'config', 'connect-timeout', 'request-timeout', 'fail-on', 'help', 'version',
+  'duration', 'max-size', 'snapshot-every', 'capture-summary', 'record', 'at', 'marks',
 ];
 
 function closest(name: string): string | undefined {

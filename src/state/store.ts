@@ -134,6 +134,15 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
     const next: NodeState = { ...node, status, samplesFailed: node.samplesFailed + 1, lastError: outcome.error };
     return { ...next, problems: evaluate(next) };
   }
+  const next = foldSample(node, outcome, now, intervalMs);
+  return { ...next, problems: evaluate(next) };
+}
+
+/**
+ * a sample folded into a node: everything foldOutcome makes of it but the problems (which it
+ * evaluates on this); pure. Recordings redo it to leave these fields out (sources/record/derived.ts).
+ */
+export function foldSample(node: NodeState, outcome: Extract<SampleOutcome, { kind: 'sample' }>, now: number, intervalMs = 1000): NodeState {
   const s = outcome.sample;
   const prev = node.sample;
   const rates = computeRates(prev, s);
@@ -165,7 +174,7 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
     const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };
     next = { ...next, kube: { ...kube, ...linkPods({ ...next, kube }) } };
   }
-  return { ...next, problems: evaluate(next) };
+  return next;
 }
 
 /** the new Services, and every node's service-rules problems with them */

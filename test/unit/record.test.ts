@@ -1,0 +1,259 @@
+/** The recording format (sources/record/): a real store fed samples, a real StreamProducer, the Recorder, openRecording. */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAppStore } from '../../src/state/store.js';
+import type { Iface, NodeSample } from '../../src/sources/types.js';
+import { dataOf, StreamProducer, STREAM_VERSION, type StreamState } from '../../src/state/stream.js';
+import { Recorder } from '../../src/sources/record/writer.js';
+import { openRecording } from '../../src/sources/record/reader.js';
+import { replayCommand } from '../../src/cli/record.js';
+import { parseCli } from '../../src/cli/args.js';
+import { decompress, FILE_HEADER, KIND, readRecordHeader, RECORD_HEADER } from '../../src/sources/record/format.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nwrec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function iface(name: string, mtu: number, rx: number): Iface {
+  return {
+    ifindex: 2, iflink: 2, kind: 'veth', mtu, operstate: 'up', flags: 0x1003, adminUp: true, promisc: false, name,
+    counters: { rxBytes: rx, rxPackets: Math.floor(rx / 100), rxErrors: 0, rxDropped: 0, txBytes: rx * 2, txPackets: 1, txErrors: 0, txDropped: 0 },
+  };
+}
+
+function sample(at: number, names: string[], mtu = 1500): NodeSample {
+  return {
+    at, seq: at, uptime: at / 1000,
+    conntrack: { status: 'ok', data: { count: at % 97, max: 131072 } },
+    interfaces: { status: 'ok', data: names.map((n, i) => iface(n, i === 1 ? mtu : 1500, at * (i + 1))) },
+    routes4: { status: 'ok', data: [{ dst: 'default', dev: names[0]!, gateway: '198.18.0.1', family: 4 }] },
+    tcpCounters: { status: 'ok', data: { activeOpens: 0, passiveOpens: 0, attemptFails: at % 7, estabResets: 0, currEstab: 0, retransSegs: 0, outRsts: 0, inErrs: 0 } },
+    facts: { status: 'ok', data: { kernel: '6.1.0', sysctl: { 'net.ipv4.ip_forward': '1' } } },
+    kernelEvents: [],
+    latencyMs: 1,
+  };
+}
+
+/** structural equality that tells Maps, Sets and undefined apart */
+function canon(v: unknown): unknown {
+  if (v instanceof Map) return { map: [...v].map(([k, x]) => [canon(k), canon(x)]) };
+  if (v instanceof Set) return { set: [...v].map(canon) };
+  if (Array.isArray(v)) return v.map((x) => (x === undefined ? '<undefined>' : canon(x)));
+  if (typeof v === 'number' && !Number.isFinite(v)) return `<${v}>`;
+  if (v && typeof v === 'object') return Object.entries(v).filter(([, x]) => x !== undefined && typeof x !== 'function').sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canon(x)]);
+  return v;
+}
+
+const NAMES = ['eth0', 'veth\u001b[31mred', 'veth__proto__', 'veth\nnl', 'cbr0'];
+
+/** records `ticks` ticks of 3 nodes (n2's veth MTU 1500 → 1400 half-way); returns the states by time */
+function record(file: string, ticks: number, opts: { snapshotEveryMs?: number; maxSize?: number } = {}) {
+  let t = 1_700_000_000_000;
+  const store = createAppStore({ now: () => t });
+  for (const n of ['n1', 'n2', 'n3']) store.getState().addNode(n);
+  // pods on n1 and n2: their veth links (derived.ts recomputes them) travel through the file too
+  for (const n of ['n1', 'n2']) {
+    store.getState().setPods(n, [
+      { namespace: 'shop', name: `web-${n}`, uid: `uid-${n}`, nodeName: n, phase: 'Running', podIPs: ['198.18.5.2'], hostNetwork: false, containers: [] },
+    ], { kind: 'ok' });
+  }
+  const producer = new StreamProducer(store, { now: () => t, producer: 'recording' });
+  const rec = new Recorder(file, producer, { snapshotEveryMs: opts.snapshotEveryMs ?? 10_000, maxSize: opts.maxSize, sync: false, state: store.getState });
+  rec.start();
+  const states = new Map<number, StreamState>();
+  states.set(t, dataOf(store.getState()));
+  for (let i = 0; i < ticks; i++) {
+    t += 1000;
+    const tick = () => store.getState().applyTick(['n1', 'n2', 'n3'].map((n) => [n, { kind: 'sample', sample: sample(t, NAMES, n === 'n2' && i >= ticks / 2 ? 1400 : 1500) }] as const));
+    // now and then two ticks in one frame: the fold cannot be redone from the frame before, so it is written whole
+    if (i % 13 === 5) {
+      t -= 400;
+      tick();
+      t += 400;
+    }
+    tick();
+    if (i === 7) store.getState().addMark('restarted kube-proxy on \u001b[2Jn3', 'alice');
+    producer.flush();
+    states.set(t, dataOf(store.getState()));
+  }
+  rec.stop();
+  producer.stop();
+  return { states, rec };
+}
+
+const mtuOf = (st: StreamState, node: string) => st.nodes[node]!.sample!.interfaces.status === 'ok' ? (st.nodes[node]!.sample!.interfaces as { data: Iface[] }).data[1]!.mtu : undefined;
+
+/** the record boundaries of a file: [offset, kind, at] */
+function recordsOf(buf: Buffer): { off: number; end: number; kind: number; at: number }[] {
+  const out = [];
+  let p = FILE_HEADER;
+  while (p + RECORD_HEADER <= buf.length) {
+    const h = readRecordHeader(buf, p);
+    out.push({ off: p, end: p + RECORD_HEADER + h.len, kind: h.kind, at: h.at });
+    p += RECORD_HEADER + h.len;
+  }
+  return out;
+}
+
+describe('recording round trip', () => {
+  it('every recorded moment reads back as the live state was (snapshots every 10 s, a mark, hostile names)', async () => {
+    const file = join(dir, 'rt.nwrec');
+    const { states, rec } = record(file, 95);
+    expect(rec.error).toBeUndefined();
+    const tl = await openRecording(file);
+    expect(tl.hello.v).toBe(STREAM_VERSION);
+    expect(tl.times).toEqual([...states.keys()]);
+    // seek out of order: backwards, across segments, forward again
+    const order = [...states.keys()].sort((a, b) => ((a * 7919) % 97) - ((b * 7919) % 97));
+    for (const t of order) expect(canon(await tl.stateAt(t))).toEqual(canon(states.get(t)));
+    // between two ticks: the earlier one
+    const ts = [...states.keys()];
+    expect(canon(await tl.stateAt(ts[5]! + 500))).toEqual(canon(states.get(ts[5]!)));
+    expect(mtuOf(await tl.stateAt(ts[10]!), 'n2')).toBe(1500);
+    expect(mtuOf(await tl.stateAt(ts[90]!), 'n2')).toBe(1400);
+    // the derived fields were left out of the deltas (and recomputed identically: the states above)
+    const buf = readFileSync(file);
+    let prev: Buffer | undefined;
+    const derived: { rates?: string[]; model?: string[]; kube?: string[]; fold?: string[] }[] = [];
+    for (const r of recordsOf(buf).slice(1)) {
+      const text = decompress(buf.subarray(r.off + RECORD_HEADER, r.end), r.kind === KIND.snap ? undefined : prev);
+      prev = text;
+      if (r.kind === KIND.delta) derived.push(JSON.parse(text.toString()).d ?? {});
+    }
+    expect(derived.length).toBeGreaterThan(80);
+    expect(derived.filter((d) => d.fold?.includes('n1') && d.fold?.includes('n2')).length).toBeGreaterThan(60);
+    expect(states.get(ts[90]!)!.nodes.n2!.kube!.links.length).toBe(1);
+    expect(tl.marks).toHaveLength(1);
+    expect(tl.marks[0]!.by).toBe('alice');
+    expect(tl.marks[0]!.note).not.toMatch(/\u001b/);
+    // periodic snapshots: one per 10 s of stream time, plus the first
+    const snaps = recordsOf(readFileSync(file)).filter((r) => r.kind === KIND.snap);
+    expect(snaps.length).toBe(10);
+    await tl.close();
+  });
+
+  it('a file cut at every byte of its last records reads up to the last complete record', async () => {
+    const file = join(dir, 'torn.nwrec');
+    const { states } = record(file, 25);
+    const whole = readFileSync(file);
+    const recs = recordsOf(whole);
+    const cutFrom = recs[recs.length - 3]!.off;
+    const cutFile = join(dir, 'torn-cut.nwrec');
+    for (let cut = cutFrom; cut < whole.length; cut++) {
+      writeFileSync(cutFile, whole.subarray(0, cut));
+      const complete = recs.filter((r) => r.end <= cut && (r.kind === KIND.snap || r.kind === KIND.delta));
+      const lastAt = complete[complete.length - 1]!.at;
+      const tl = await openRecording(cutFile);
+      expect(tl.end).toBe(lastAt);
+      expect(tl.tornBytes).toBe(cut - recs.filter((r) => r.end <= cut).at(-1)!.end);
+      expect(canon(await tl.stateAt(tl.end))).toEqual(canon(states.get(lastAt)));
+      await tl.close();
+    }
+  });
+
+  it('a tail of zeros or garbage where the last record was (a crash on a filesystem that zero-fills) is ignored', async () => {
+    const file = join(dir, 'zeros.nwrec');
+    const { states } = record(file, 12);
+    const whole = readFileSync(file);
+    const recs = recordsOf(whole);
+    const last = recs[recs.length - 1]!;
+    const damaged = Buffer.from(whole);
+    damaged.fill(0, last.off + RECORD_HEADER + 2); // header intact, payload zeroed
+    writeFileSync(file, Buffer.concat([damaged, Buffer.alloc(4096)]));
+    const tl = await openRecording(file);
+    const prevAt = recs[recs.length - 2]!.at;
+    expect(tl.end).toBe(prevAt);
+    expect(canon(await tl.stateAt(tl.end))).toEqual(canon(states.get(prevAt)));
+    await tl.close();
+  });
+
+  it('--max-size rotates FILE to FILE.1; each file starts with a snapshot and replay reads FILE.1 then FILE', async () => {
+    const file = join(dir, 'rot.nwrec');
+    const { states, rec } = record(file, 200, { maxSize: 8 * 1024, snapshotEveryMs: 60_000 });
+    expect(rec.rotations).toBeGreaterThan(1);
+    expect(existsSync(file + '.1')).toBe(true);
+    expect(statSync(file).size).toBeLessThanOrEqual(8 * 1024);
+    expect(statSync(file + '.1').size).toBeLessThanOrEqual(8 * 1024);
+    const tl = await openRecording(file);
+    expect(tl.files).toEqual([file + '.1', file]);
+    const older = await openRecording(file + '.1');
+    expect(older.end).toBeLessThan(tl.end);
+    expect(tl.start).toBe(older.start);
+    expect(tl.end).toBe([...states.keys()].at(-1));
+    for (const t of [tl.start, older.end, tl.end, ...tl.times.filter((_, i) => i % 17 === 0)]) expect(canon(await tl.stateAt(t))).toEqual(canon(states.get(t)));
+    // the first record after the hello of the newer file is a snapshot
+    const recs = recordsOf(readFileSync(file));
+    expect(recs[0]!.kind).toBe(KIND.hello);
+    expect(recs[1]!.kind).toBe(KIND.snap);
+    await tl.close();
+    await older.close();
+  });
+
+  it('a file of a newer format or stream version is refused with a clear message; not a recording too', async () => {
+    const file = join(dir, 'v.nwrec');
+    record(file, 3);
+    const whole = readFileSync(file);
+    const newer = Buffer.from(whole);
+    newer.writeUInt16LE(99, 6);
+    writeFileSync(file, newer);
+    await expect(openRecording(file)).rejects.toThrow(/recording format version 99 is newer than this netwatch reads \(1\): upgrade netwatch/);
+    const newerStream = Buffer.from(whole);
+    newerStream.writeUInt16LE(STREAM_VERSION + 1, 8);
+    writeFileSync(file, newerStream);
+    await expect(openRecording(file)).rejects.toThrow(/stream version \d+ is newer than this netwatch reads/);
+    writeFileSync(file, 'hello, not a recording\n');
+    await expect(openRecording(file)).rejects.toThrow(/not a netwatch recording/);
+  });
+
+  it('an existing FILE is refused; a write error (a full disk: /dev/full) stops the recorder, said once, the store goes on', () => {
+    const file = join(dir, 'exists.nwrec');
+    writeFileSync(file, 'x');
+    let t = 0;
+    const store = createAppStore({ now: () => t });
+    store.getState().addNode('n1');
+    const producer = new StreamProducer(store, { now: () => t });
+    expect(() => new Recorder(file, producer).start()).toThrow(/EEXIST/);
+    const errors: Error[] = [];
+    const rec = new Recorder('/dev/full', producer, { exists: 'replace', onError: (e) => errors.push(e), sync: false });
+    rec.start();
+    for (let i = 0; i < 5; i++) {
+      t += 1000;
+      store.getState().applyTick([['n1', { kind: 'sample', sample: sample(t, ['eth0']) }]]);
+      producer.flush();
+    }
+    expect(errors).toHaveLength(1);
+    expect((errors[0] as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(rec.error).toBe(errors[0]);
+    expect(store.getState().ticks).toBe(5);
+    rec.stop();
+    producer.stop();
+  });
+
+  it('replay --marks and --once print hostile notes, names and users without control bytes', async () => {
+    const file = join(dir, 'hostile.nwrec');
+    let t = 1_700_000_000_000;
+    const store = createAppStore({ now: () => t });
+    store.getState().addNode('n\u001b]0;pwned\u0007x');
+    const producer = new StreamProducer(store, { now: () => t });
+    const rec = new Recorder(file, producer, { sync: false, state: store.getState });
+    rec.start();
+    for (let i = 0; i < 3; i++) {
+      t += 1000;
+      store.getState().applyTick([['n\u001b]0;pwned\u0007x', { kind: 'sample', sample: sample(t, NAMES) }]]);
+      if (i === 1) store.getState().addMark('note \u001b[2J\nline\u009b2', 'eve\u001b[31m\r');
+      producer.flush();
+    }
+    rec.stop();
+    producer.stop();
+    for (const argv of [['replay', file, '--marks'], ['replay', file, '--marks', '--json'], ['replay', file, '--once'], ['replay', file, '--once', '-o', 'markdown'], ['replay', file, '--once', '--json', '--at', '1s']]) {
+      let out = '';
+      expect(await replayCommand(parseCli(argv), '/dev/null', (x) => (out += x))).toBe(0);
+      expect(out.length).toBeGreaterThan(10);
+      // eslint-disable-next-line no-control-regex
+      expect(out.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      if (argv.includes('--marks')) expect(out).toMatch(/note/);
+    }
+  });
+});
+
