@@ -47,7 +47,8 @@ beforeAll(async () => {
   raw = join(dir, 'raw.out');
   // the same zone as this process, so the clocks it prints are the ones this test computes
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const cmd = `TZ=${tz} TERM=xterm-256color ${process.execPath} ${DRIVER} ${file} outage.nwrec; echo "EXITED $?"; sleep 600`;
+  // CI=false: Ink draws only the last frame when it thinks it runs in CI (bin/netwatch.js does the same)
+  const cmd = `CI=false CONTINUOUS_INTEGRATION=false TZ=${tz} TERM=xterm-256color ${process.execPath} ${DRIVER} ${file} outage.nwrec; echo "EXITED $?"; sleep 600`;
   tmux('new-session', '-d', '-x', '140', '-y', '30', '-s', S, `sleep 0.3; ${cmd}`);
   tmux('pipe-pane', '-o', '-t', S, `cat >> ${raw}`);
   await until('the replay', (f) => header(f).includes('REPLAY outage.nwrec'));
