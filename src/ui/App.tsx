@@ -6,7 +6,7 @@
  * The capture and process views plug in through render props; the help overlays every view.
  */
 import { Box, useApp } from 'ink';
-import { type ReactNode, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { AppState } from '../state/types.js';
@@ -48,6 +48,9 @@ const MOVES: readonly Command[] = ['up', 'down', 'top', 'bottom', 'pageUp', 'pag
 /** a replay's own commands, and the ones that need a live node (refused in a replay): from the keymap */
 const REPLAY_COMMANDS = new Set(BINDINGS.filter((b) => b.scope === 'replay').map((b) => b.command));
 const LIVE_COMMANDS = new Set(BINDINGS.filter((b) => b.live).map((b) => b.command));
+
+const noSubscribe = () => () => {};
+const noVersion = () => 0;
 
 /** one render a second while nothing else renders (countdowns, the clock), none while ticks do */
 function useIdleClock(periodMs = 1000) {
@@ -93,6 +96,8 @@ export function App(props: AppProps) {
   // a line in place of the footer's hints for a while: what `y` did, or why `m`/`y` cannot
   const [status, setStatus] = useState<{ segs: Seg[]; until: number; where: string } | undefined>();
   useIdleClock();
+  // what the session says on its own (a viewer's capture, a recording's write error): the status line
+  useSyncExternalStore(props.notices?.subscribe ?? noSubscribe, props.notices?.version ?? noVersion);
   const now = (props.now ?? Date.now)();
   const { exit } = useApp();
   const readonly = snap.readonly || !!props.readonly;
@@ -360,7 +365,11 @@ export function App(props: AppProps) {
     content = <CapturePromptContext.Provider value={{ route, onRejected: reject }}>{renderCapture?.(route.target, close) ?? null}</CapturePromptContext.Provider>;
   } else if (route.kind === 'processes') {
     content = renderProcesses?.(route.node, route.pod, close) ?? null;
-  } else if (!help) content = shellScreen(snap, ui, size, now, readonly, ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : undefined, props.replay);
+  } else if (!help) {
+    // the status line: the mark being typed, else what a key just did, else what the session says
+    const line = ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : props.notices?.segs();
+    content = shellScreen(snap, ui, size, now, readonly, line, props.replay);
+  }
   // a plugged-in view stays mounted under the help (its capture, its selection)
   return (
     <ViewKeysContext.Provider value={router}>

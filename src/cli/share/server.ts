@@ -12,13 +12,15 @@ import net, { type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { frameText, type Frame, type StreamProducer } from '../../state/stream.js';
 import type { CaptureTarget } from '../../ui/types.js';
-import { findGroup, inGroup, readAccounts, socketName, ensureShareDir, ShareError, type Accounts, type GroupEntry } from './paths.js';
+import { findGroup, inGroup, readAccounts, socketName, ensureShareDir, ShareError, userNameOf, type Accounts, type GroupEntry } from './paths.js';
 import { peerCred, type PeerCred } from './peercred.js';
 
 /** a viewer's request (one JSON line) */
 export type ShareRequest =
   | { r: 'mark'; note: string }
   | { r: 'capture'; target: CaptureTarget; filter?: string; snaplen?: number }
+  /** the viewer that started capture `id` closed its view: it ends (only that viewer's own) */
+  | { r: 'captureStop'; id: number }
   | { r: 'kill' }
   | { r: 'snap' };
 
@@ -27,6 +29,8 @@ export interface ShareReply {
   r: string;
   ok: boolean;
   message: string;
+  /** a capture started: its id (its event frames carry it) */
+  id?: number;
 }
 
 export const KILL_REFUSED = 'kill refused: attached viewers are read-only (kill only in the owner\'s session)';
@@ -46,9 +50,16 @@ export interface ShareServerOptions {
   viewerBuffer?: number;
   /** the peer check (tests may pass one; default SO_PEERCRED through python3) */
   peer?: (s: Socket) => Promise<PeerCred>;
+  /**
+   * who a viewer is, by the uid SO_PEERCRED gave (never a name the viewer sends): signs its marks
+   * and captures; default: /etc/passwd; undefined: "uid N"
+   */
+  userName?: (uid: number) => string | undefined;
   onMark?: (note: string, by: string) => void;
   /** a capture asked by a viewer: the owner's session runs it; the answer goes back as the reply */
-  onCapture?: (req: Extract<ShareRequest, { r: 'capture' }>, by: string) => ShareReply;
+  onCapture?: (req: Extract<ShareRequest, { r: 'capture' }>, by: string, viewer: object) => ShareReply;
+  /** a viewer's capture view closed: stop capture `id` if that viewer started it */
+  onCaptureStop?: (id: number, viewer: object) => ShareReply;
   log?: (msg: string) => void;
 }
 
@@ -57,7 +68,14 @@ interface Viewer {
   cred: PeerCred;
   dropping: boolean;
   dropped: number;
+  /** "alice (attached)": its user name from its uid, for marks and captures */
+  by: string;
   unsub?: () => void;
+}
+
+/** a viewer's signature: its user name (from its uid) or, when the system has none, the uid */
+export function viewerBy(uid: number, name: string | undefined): string {
+  return `${name || `uid ${uid}`} (attached)`;
 }
 
 function reply(r: ShareReply): string {
@@ -163,7 +181,13 @@ export class ShareServer {
       this.refuse(s, why);
       return;
     }
-    const v: Viewer = { socket: s, cred, dropping: false, dropped: 0 };
+    let name: string | undefined;
+    try {
+      name = (this.opts.userName ?? ((uid: number) => userNameOf(uid, this.accounts)))(cred.uid);
+    } catch {
+      name = undefined;
+    }
+    const v: Viewer = { socket: s, cred, dropping: false, dropped: 0, by: viewerBy(cred.uid, name) };
     this.viewers.add(v);
     this.opts.log?.(`share: viewer pid ${cred.pid} uid ${cred.uid} attached (${this.viewers.size})`);
     s.setNoDelay?.(true);
@@ -230,7 +254,7 @@ export class ShareServer {
     } catch {
       return void v.socket.write(reply({ r: '?', ok: false, message: 'not a request (bad JSON)' }));
     }
-    const by = `uid ${v.cred.uid} (attached)`;
+    const by = v.by;
     const answer = (r: ShareReply) => v.socket.writable && v.socket.write(reply(r));
     switch (q?.r) {
       case 'mark': {
@@ -242,7 +266,10 @@ export class ShareServer {
       }
       case 'capture':
         if (!this.opts.onCapture) return void answer({ r: 'capture', ok: false, message: 'captures from viewers are not available in this session' });
-        return void answer(this.opts.onCapture(q, by));
+        return void answer(this.opts.onCapture(q, by, v));
+      case 'captureStop':
+        if (!this.opts.onCaptureStop || typeof q.id !== 'number') return void answer({ r: 'captureStop', ok: false, message: 'no such capture' });
+        return void answer(this.opts.onCaptureStop(q.id, v));
       case 'kill':
         this.opts.log?.(`share: kill from viewer pid ${v.cred.pid} uid ${v.cred.uid} refused`);
         return void answer({ r: 'kill', ok: false, message: KILL_REFUSED });

@@ -41,7 +41,7 @@ export function snaplenOf(prompt: CaptureRoute, fallback: number): number {
   return SNAPLENS[prompt.snap] ?? fallback;
 }
 
-export function promptLines(p: CaptureScreenProps): Seg[][] {
+export function promptLines(p: Pick<CaptureScreenProps, 'title' | 'where' | 'exclusion' | 'defaultSnaplen' | 'prompt'> & Partial<CaptureScreenProps>): Seg[][] {
   const { prompt } = p;
   const snap = snaplenOf(prompt, p.defaultSnaplen);
   const choices = [p.defaultSnaplen, ...SNAPLENS.filter((n): n is number => n !== undefined && n !== p.defaultSnaplen)];
