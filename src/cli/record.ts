@@ -49,7 +49,7 @@ export function recordErrorSegs(file: string, e: Error, lastAt: number | undefin
   const upTo = lastAt === undefined ? 'its start' : fmtClock(lastAt);
   return [
     { text: `recording stopped: writing ${file} failed (${e.message})`, tone: 'bad' },
-    { text: `; it replays up to ${upTo}, the live view goes on`, tone: 'dim' },
+    { text: `; it replays up to ${upTo}`, tone: 'dim' },
   ];
 }
 

@@ -59,7 +59,7 @@ export function viewerSnaplen(asked: unknown, fallback: number): number {
 /** what the owner's status line says of a viewer's capture */
 export function ownerNotice(by: string, where: string, filter: string, status: string, final: boolean): Seg[] {
   return [
-    { text: `${final ? 'capture asked by' : 'capturing for'} ${by} (attached viewer): `, tone: final ? 'dim' : 'accent', bold: !final },
+    { text: `${final ? 'capture asked by' : 'capturing for'} ${by}: `, tone: final ? 'dim' : 'accent', bold: !final },
     { text: `${where}${filter ? ` · filter ${filter}` : ''} · ${status}` },
   ];
 }
