@@ -169,5 +169,32 @@ describe('netwatch record / replay (lab)', () => {
     const doc = JSON.parse(r.stdout);
     expect(doc.nodes.map((n: { node: string; status: string }) => [n.node, n.status])).toEqual([[lab.node(NODE).name, 'live']]);
   }, 120_000);
-});
 
+  it('--record on the live view into a full disk (64 KiB tmpfs, private mount namespace, in tmux): the status line says so, the view goes on', async () => {
+    const mnt = `${lab.dir}/tiny-live`;
+    mkdirSync(mnt, { recursive: true });
+    const pane = tmuxPane(`nwrec-full-${process.pid}`);
+    try {
+      // the mount exists only in the namespace of this command: the host's mounts are never touched
+      pane.run(
+        `unshare -m --propagation private sh -c 'mount -t tmpfs -o size=64k nwrec-tiny ${mnt} || exit 90; exec "$0" ${BIN} --hosts ${lab.node(NODE).name} -F ${lab.sshConfigPath} --record ${mnt}/live.nwrec --snapshot-every 1 --log ${lab.dir}/full-live.log' ${process.execPath}; echo EXIT=$?; sleep 30`,
+      );
+      const f = await pane.until('the write error on the status line', (x) => /recording stopped: writing .*live\.nwrec failed \(ENOSPC: no space left on device/.test(x.replace(/\n/g, '')), 90_000);
+      expect(f).toMatch(/ live /);
+      // the view goes on: its tick counter moves, keys work, q quits cleanly
+      const tick = (x: string) => Number(/#(\d+)\s*$/m.exec(x.split('\n')[0] ?? '')?.[1] ?? NaN);
+      const t0 = tick(f);
+      await pane.until('more ticks after the error', (x) => tick(x) >= t0 + 2, 15_000);
+      pane.type('?');
+      await pane.until('the help', (x) => x.includes('? or esc closes'));
+      pane.type('?');
+      await pane.until('the status line again', (x) => x.includes('recording stopped'));
+      pane.key('q');
+      const end = await pane.until('the view to quit', (x) => x.includes('EXIT=0'), 15_000);
+      expect(end).toMatch(/--record .*live\.nwrec: writing failed \(ENOSPC/);
+    } finally {
+      pane.kill();
+    }
+    expect(spawnSync('findmnt', ['-n', mnt]).stdout.toString()).toBe(''); // not mounted here
+  }, 150_000);
+});
