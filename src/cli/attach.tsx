@@ -13,10 +13,10 @@ import { failedNodes, renderReport } from './report.js';
 import { connectShare, AttachError, type ShareClient } from './share/client.js';
 import { listSessions, shareDir, socketName, type Session } from './share/paths.js';
 import { sanitize } from '../ui/sanitize.js';
-import { promptLines, snaplenOf } from '../ui/capture/CaptureScreen.js';
+import { promptLines, snaplenOf } from '../ui/capture/promptLines.js';
 import { useCapturePrompt } from '../ui/capture/prompt.js';
 import { CAPTURE_DEFAULTS } from '../sources/capture/script.js';
-import { VIEWER_CAPTURE_SECONDS } from './share/capture.js';
+import { VIEWER_CAPTURE_SECONDS } from './share/server.js';
 import { Lines } from '../ui/components/Lines.js';
 import { useViewKeys } from '../ui/input/useKeys.js';
 import { footerHint } from '../ui/keys.js';
@@ -138,7 +138,9 @@ export function ViewerCapture(props: { client: ShareClient; target: CaptureTarge
     const filter = prompt?.route.filter ?? '';
     started.current = undefined;
     setLines([`asking the owner's session to capture ${targetText(target)}${filter ? ` with filter ${filter}` : ''}…`]);
-    client.send({ r: 'capture', target, filter, snaplen: prompt ? snaplenOf(prompt.route, defaultSnaplen) : defaultSnaplen });
+    // the first snap length is "the default": the owner's (its --snaplen), not this process's
+    const snaplen = prompt && prompt.route.snap !== 0 ? snaplenOf(prompt.route, defaultSnaplen) : undefined;
+    client.send({ r: 'capture', target, filter, ...(snaplen !== undefined ? { snaplen } : {}) });
   }, [phase, run]);
 
   if (prompt && phase === 'prompt') {

@@ -17,10 +17,9 @@ import { statusText } from '../../ui/capture/present.js';
 import { SNAPLENS } from '../../ui/nav.js';
 import type { Seg } from '../../ui/columns.js';
 import { ifaceOf, type HostOptions } from '../views.js';
-import type { ShareReply, ShareRequest } from './server.js';
+import { VIEWER_CAPTURE_SECONDS, type ShareReply, type ShareRequest } from './server.js';
 
-/** a viewer's capture runs at most this long (the owner's own `c` has the prompt and esc) */
-export const VIEWER_CAPTURE_SECONDS = 30;
+export { VIEWER_CAPTURE_SECONDS };
 const EVERY_MS = 500;
 /** how long the owner's status line keeps an ended viewer capture */
 export const NOTICE_AFTER_MS = 30_000;

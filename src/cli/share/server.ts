@@ -34,6 +34,8 @@ export interface ShareReply {
 }
 
 export const KILL_REFUSED = 'kill refused: attached viewers are read-only (kill only in the owner\'s session)';
+/** a viewer's capture runs at most this long in the owner's session (the owner's own `c` has the prompt and esc) */
+export const VIEWER_CAPTURE_SECONDS = 30;
 /** a request line longer than this closes the connection */
 export const MAX_REQUEST = 64 * 1024;
 /** per viewer, bytes queued before its deltas are dropped (default) */
@@ -75,7 +77,8 @@ interface Viewer {
 
 /** a viewer's signature: its user name (from its uid) or, when the system has none, the uid */
 export function viewerBy(uid: number, name: string | undefined): string {
-  return `${name || `uid ${uid}`} (attached)`;
+  // a name from /etc/passwd is the system's, yet bounded (a mark's by is cut at 64 anyway)
+  return `${(name && Array.from(name).slice(0, 32).join('')) || `uid ${uid}`} (attached)`;
 }
 
 function reply(r: ShareReply): string {
