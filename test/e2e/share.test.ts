@@ -133,6 +133,13 @@ describe('shared session (lab)', () => {
     expect(offenders(readFileSync(ownerRaw))).toEqual([]);
     expect(offenders(readFileSync(viewerRaw))).toEqual([]);
 
+    // y in the viewer: the shared state as Markdown, a file beside the viewer's log
+    viewer.type('y');
+    await viewer.until('copied', (f) => /copied 2 nodes as Markdown .* saved /.test(f.replace(/\n/g, '')), 15_000);
+    const md = readdirSync(dir).filter((x) => x.endsWith('.md'));
+    expect(md).toHaveLength(1);
+    expect(readFileSync(join(dir, md[0]!), 'utf8')).toMatch(/\| n1 \| live[^\n]*\n\| n2 \| live/);
+
     // kill: the viewer's UI says read-only without asking; the owner refuses a kill request anyway
     viewer.type('s');
     await viewer.until('read-only', (f) => f.includes('read-only: attached viewer'));
