@@ -2,7 +2,9 @@
  * `netwatch attach [PID|PATH]`: a viewer of a `--share` session. The UI is the usual App over a
  * replica store fed by the owner's socket (own selection, screens, filter; no SSH to any node).
  * Read-only: `s` (processes, kill) says so without asking the owner; `m` marks in the owner's
- * session; `c` asks the owner's session to capture and shows what it reports.
+ * session (signed by the owner with this uid's user name); `c` opens the capture prompt, then asks
+ * the owner's session to capture with that filter and shows what it reports; `y` copies the
+ * shared state as Markdown (a file beside this viewer's log, OSC 52 to this terminal).
  */
 import { lstatSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -105,6 +107,8 @@ export function ViewerCapture(props: { client: ShareClient; target: CaptureTarge
   const [lines, setLines] = useState<string[]>([]);
   // the capture this view started (its id from the owner's reply), to stop on close
   const started = useRef<number | undefined>(undefined);
+  // a capture was asked for and its answer has not come yet
+  const asked = useRef(false);
   const onRejected = useRef(prompt?.onRejected);
   onRejected.current = prompt?.onRejected;
   const phase = prompt?.route.phase ?? 'running';
@@ -114,6 +118,7 @@ export function ViewerCapture(props: { client: ShareClient; target: CaptureTarge
     let live = true;
     const offReply = client.onReply((r) => {
       if (!live || r.r !== 'capture') return;
+      asked.current = false;
       if (!r.ok) return onRejected.current?.(`the owner's session refused: ${r.message}`);
       if (typeof r.id === 'number') started.current = r.id;
       setLines((l) => [...l, `owner: ${r.message}`]);
@@ -128,7 +133,14 @@ export function ViewerCapture(props: { client: ShareClient; target: CaptureTarge
       live = false;
       offReply();
       offEvent();
-      if (started.current !== undefined) client.send({ r: 'captureStop', id: started.current });
+      if (started.current !== undefined) return void client.send({ r: 'captureStop', id: started.current });
+      if (!asked.current) return;
+      // closed before the owner's answer came: stop it once the answer names it
+      const off = client.onReply((r) => {
+        if (r.r !== 'capture') return;
+        off();
+        if (r.ok && typeof r.id === 'number') client.send({ r: 'captureStop', id: r.id });
+      });
     };
   }, []);
 
@@ -140,6 +152,7 @@ export function ViewerCapture(props: { client: ShareClient; target: CaptureTarge
     setLines([`asking the owner's session to capture ${targetText(target)}${filter ? ` with filter ${filter}` : ''}…`]);
     // the first snap length is "the default": the owner's (its --snaplen), not this process's
     const snaplen = prompt && prompt.route.snap !== 0 ? snaplenOf(prompt.route, defaultSnaplen) : undefined;
+    asked.current = true;
     client.send({ r: 'capture', target, filter, ...(snaplen !== undefined ? { snaplen } : {}) });
   }, [phase, run]);
 

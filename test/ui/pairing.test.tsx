@@ -222,6 +222,17 @@ describe('pairing: a capture started from an attached viewer', () => {
     await until('the mark in the owner', () => ownerUi.frame().includes('still here'), screens);
   });
 
+  it("esc before the owner's answer came: the capture still stops in the owner's session", async () => {
+    const { ownerUi, viewer, spawned, logs } = await pair();
+    const screens = [ownerUi, viewer];
+    await viewer.press('c');
+    await viewer.press('tcp port 23');
+    await viewer.press(KEY.enter, 0);
+    await viewer.press(KEY.esc, 0);
+    await until('stopped in the owner', () => logs.some((l) => l.includes('capture 1 stopped by its viewer')), screens);
+    expect(filterOf(spawned[0]!)).toBe('tcp port 23');
+  });
+
   it('a viewer asking for a snap length the prompt does not offer gets the default', async () => {
     const { client, spawned, ownerUi, viewer } = await pair();
     const screens = [ownerUi, viewer];
