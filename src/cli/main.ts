@@ -272,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
   const stale = kube ? new StaleChecker(store, (n) => monitor.transport(n), { log, everyMs: opts.slowEveryMs }) : undefined;
   stale?.start();
   const { startUi } = await import('../ui/start.js');
-  const { CaptureHost, ProcessesHost } = await import('./views.js');
+  const { CaptureHost, ProcessesHost, ViewerCaptureHost } = await import('./views.js');
   const { createElement } = await import('react');
   const { yanker } = await import('./yank.js');
   const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly, stale };
@@ -294,6 +294,8 @@ export async function main(argv: string[]): Promise<number> {
     notices,
     renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
+    // V: the capture an attached viewer started here
+    ...(share ? { renderViewerCapture: (onClose: () => void) => createElement(ViewerCaptureHost, { capture: () => share!.viewerCapture(), keepDir: opts.captureDir, onClose }) } : {}),
     onReadSlow: (node) => monitor.readSlowNow(node),
     // a mark goes into the state: recordings and attached viewers get it from there
     onMark: (note) => void store.getState().addMark(note, userName()),

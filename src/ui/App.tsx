@@ -75,6 +75,7 @@ export function viewOf(ui: UiState, router: ViewKeyRouter, replay?: ReplaySessio
   if (ui.editing) return 'filter';
   if (r.kind === 'overview' || r.kind === 'detail' || r.kind === 'pool') return r.kind;
   if (r.kind === 'services') return 'services';
+  if (r.kind === 'shared') return router.current()?.view() ?? 'message';
   if (router.current()?.view() === 'message') return 'message';
   if (r.kind === 'capture' && r.phase === 'prompt') return 'capturePrompt';
   return router.current()?.view() ?? (r.kind === 'capture' ? 'capture' : 'processes');
@@ -214,6 +215,10 @@ export function App(props: AppProps) {
         }
         return;
       }
+      case 'viewerCapture':
+        if (!props.renderViewerCapture) return flash([{ text: 'no capture from an attached viewer here (an owner with --share has them)', tone: 'warn' }]);
+        dispatch({ type: 'show', route: { kind: 'shared', back: ui.route } });
+        return;
       case 'readSlow':
         if (vm.kind === 'overview') props.onReadSlow?.();
         else if (vm.kind === 'detail') props.onReadSlow?.(vm.name);
@@ -340,7 +345,7 @@ export function App(props: AppProps) {
     const v = router.current();
     if (!v || router.pending()) {
       // q does not wait behind keys queued for a view still loading
-      if (resolveBinding(ev, VIEW_SCOPES[v?.view() ?? (ui.route.kind === 'capture' ? 'capture' : 'processes')])?.command === 'quit') return quit();
+      if (resolveBinding(ev, VIEW_SCOPES[v?.view() ?? (ui.route.kind === 'capture' || ui.route.kind === 'shared' ? 'capture' : 'processes')])?.command === 'quit') return quit();
       return router.deliver(ev, (id) => resolveKey(ev, VIEW_SCOPES[id]));
     }
     const b = resolveBinding(ev, VIEW_SCOPES[v.view()]);
@@ -365,6 +370,8 @@ export function App(props: AppProps) {
     content = <CapturePromptContext.Provider value={{ route, onRejected: reject }}>{renderCapture?.(route.target, close) ?? null}</CapturePromptContext.Provider>;
   } else if (route.kind === 'processes') {
     content = renderProcesses?.(route.node, route.pod, close) ?? null;
+  } else if (route.kind === 'shared') {
+    content = props.renderViewerCapture?.(close) ?? null;
   } else if (!help) {
     // the status line: the mark being typed, else what a key just did, else what the session says
     const line = ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : props.notices?.segs();

@@ -73,6 +73,8 @@ export interface AppProps {
   onReadSlow?: (node?: string) => void;
   /** shown full-screen after `c` until it calls onClose; it handles its own keys (esc → onClose) */
   renderCapture?: (target: CaptureTarget, onClose: () => void) => ReactNode;
+  /** `V` (an owner with --share): the capture an attached viewer started here, full-screen until onClose; without it `V` says so */
+  renderViewerCapture?: (onClose: () => void) => ReactNode;
   /** shown full-screen after `s` until it calls onClose */
   renderProcesses?: (node: string, pod: PodInfo | undefined, onClose: () => void) => ReactNode;
   /**

@@ -102,7 +102,13 @@ describe('shared session (lab)', () => {
     }, 20_000);
     expect(args[0]).toMatch(/\(tcp port 22\) and not \(/); // the viewer's filter, the owner's own SSH left out
     expect(readFileSync(`${dir}/owner.log`, 'utf8')).toMatch(/share: capture 1 for root \(attached\): n1:eth0 filter "tcp port 22"/);
-    // esc: the capture stops in the owner's session too
+    // V on the owner: the viewer's capture in the owner's own capture view; esc there leaves it running
+    owner.type('V');
+    await owner.until("the owner's capture view of it", (f) => f.includes('started by root (attached) on n1:eth0 (attached viewer)') && /n1:eth0 +tcp port 22 +(capturing|checking)/.test(f), 15_000);
+    owner.key('Escape');
+    await owner.until('the owner back', (f) => /nodes 1–2 of 2/.test(f));
+    expect((await tcpdumps('n1')).some((l) => l.includes('tcp port 22'))).toBe(true);
+    // esc in the viewer: the capture stops in the owner's session too
     viewer.key('Escape');
     await viewer.until('back', (f) => /^> n1 +live/m.test(f));
     await owner.until("the owner's line: ended", (f) => /capture asked by root \(attached\): n1:eth0 · filter tcp port 22 · stopped/.test(f), 15_000);

@@ -20,6 +20,7 @@ import { viewerCaptures } from '../../src/cli/share/capture.js';
 import { connectShare, type ShareClient } from '../../src/cli/share/client.js';
 import { ShareServer } from '../../src/cli/share/server.js';
 import { yanker } from '../../src/cli/yank.js';
+import { ViewerCaptureHost } from '../../src/cli/views.js';
 import { Recorder } from '../../src/sources/record/writer.js';
 import type { RemoteExit, RemoteProcess, Transport } from '../../src/sources/transport/types.js';
 import { createAppStore, type Store } from '../../src/state/store.js';
@@ -109,7 +110,17 @@ async function pair(opts: { userName?: (uid: number) => string | undefined } = {
     rmSync(tmp, { recursive: true, force: true });
   });
   const written: string[] = [];
-  const ownerUi = await renderSized(<App store={owner} now={() => NOW} notices={notices} onMark={(n) => void owner.getState().addMark(n, 'bob')} />, 150, 30);
+  const ownerUi = await renderSized(
+    <App
+      store={owner}
+      now={() => NOW}
+      notices={notices}
+      onMark={(n) => void owner.getState().addMark(n, 'bob')}
+      renderViewerCapture={(onClose) => <ViewerCaptureHost capture={captures.current} keepDir={join(tmp, 'keep')} onClose={onClose} />}
+    />,
+    150,
+    30,
+  );
   const viewer = await renderSized(
     <App
       store={client.replica.store}
@@ -124,7 +135,7 @@ async function pair(opts: { userName?: (uid: number) => string | undefined } = {
     30,
   );
   await waitFor('the viewer shows the nodes', () => viewer.frame().includes('n2'), 10_000);
-  return { owner, ownerUi, viewer, client, spawned, notices, logs, written, tmp };
+  return { owner, ownerUi, viewer, client, spawned, notices, logs, written, tmp, captures };
 }
 
 /** a paste as a terminal in bracketed-paste mode sends it (netwatch turns the mode on: ui/terminal.ts) */
@@ -144,8 +155,12 @@ const filterOf = (args: string[]) => args.find((a) => a.includes('port')) ?? '';
 
 describe('pairing: a capture started from an attached viewer', () => {
   it("c in the viewer: the filter prompt; a pasted filter and enter run it in the owner's session; both screens show it", async () => {
-    const { ownerUi, viewer, spawned, logs } = await pair();
+    const { ownerUi, viewer, spawned, logs, captures } = await pair();
     const screens = [ownerUi, viewer];
+    // V before any: says so
+    await ownerUi.press('V');
+    await until('none yet', () => ownerUi.frame().includes('no capture from an attached viewer in this session yet'), screens);
+    await ownerUi.press(KEY.esc);
     await viewer.press('c');
     await until('the prompt', () => viewer.frame().includes("in the owner's session") && viewer.frame().includes('tcpdump filter'), screens);
     expect(spawned).toEqual([]); // nothing starts before enter
@@ -162,6 +177,13 @@ describe('pairing: a capture started from an attached viewer', () => {
     // the owner: its status line says who started it, where, with which filter
     await until('the owner sees it', () => /capturing for alice \(attached\): n1:eth0 · filter tcp port 22 · (checking the filter|starting)/.test(ownerUi.frame()), screens);
     expect(logs.some((l) => l.includes('share: capture 1 for alice (attached): n1:eth0 filter "tcp port 22"'))).toBe(true);
+    // V on the owner: the same capture in its capture view; esc leaves it running (it is the viewer's)
+    await ownerUi.press('V');
+    await until("the owner's capture view", () => ownerUi.frame().includes('started by alice (attached) on n1:eth0 (attached viewer)') && ownerUi.frame().includes('n1:eth0  tcp port 22'), screens);
+    await ownerUi.press(KEY.esc);
+    await until('the owner back on the overview', () => ownerUi.frame().includes('nodes 1–2 of 2'), screens);
+    expect(captures.current()!.src.snapshot(0).status.kind).not.toMatch(/stopped|error/);
+    expect(logs.some((l) => l.includes('stopped by its viewer'))).toBe(false);
     // esc in the viewer: its capture stops in the owner's session; the owner's line says it ended
     await viewer.press(KEY.esc);
     await until('stopped in the owner', () => logs.some((l) => l.includes('capture 1 stopped by its viewer')), screens);

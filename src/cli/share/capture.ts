@@ -60,6 +60,7 @@ export function ownerNotice(by: string, where: string, filter: string, status: s
   return [
     { text: `${final ? 'capture asked by' : 'capturing for'} ${by}: `, tone: final ? 'dim' : 'accent', bold: !final },
     { text: `${where}${filter ? ` · filter ${filter}` : ''} · ${status}` },
+    { text: ' (V watches)', tone: 'dim' },
   ];
 }
 
@@ -76,6 +77,8 @@ export function viewerCaptures(
 ) {
   let running: { id: number; src: CaptureSource; unsub: () => void; viewer?: object; timer?: NodeJS.Timeout } | undefined;
   let seq = 0;
+  /** the last viewer capture (running or ended), with who asked and where: the owner's `V` watches it */
+  let last: { src: CaptureSource; by: string; where: string } | undefined;
   const stopAll = () => {
     if (!running) return;
     running.unsub();
@@ -120,6 +123,7 @@ export function viewerCaptures(
     }
     const id = ++seq;
     const where = ready.map((p) => `${p.node}:${p.iface}`).join(', ');
+    last = { src, by, where };
     log(`share: capture ${id} for ${by}: ${where}${filter ? ` filter ${JSON.stringify(filter)}` : ''}`);
     hooks.notify?.(ownerNotice(by, where, filter, 'starting', false));
     const send = () => {
@@ -157,5 +161,5 @@ export function viewerCaptures(
     void running.src.stop();
     return { r: 'captureStop', ok: true, message: 'stopped' };
   };
-  return { onCapture, onCaptureStop, stop: stopAll };
+  return { onCapture, onCaptureStop, stop: stopAll, current: () => last };
 }

@@ -10,10 +10,13 @@ import { ShareServer, type ShareServerOptions } from './server.js';
 import type { HostOptions } from '../views.js';
 import { viewerCaptures } from './capture.js';
 import type { Notices } from '../../ui/notices.js';
+import type { CaptureSource } from '../../sources/capture/source.js';
 
 export interface OwnerShare {
   path: string;
   server: ShareServer;
+  /** the last capture an attached viewer started here (the owner's `V`) */
+  viewerCapture(): { src: CaptureSource; by: string; where: string } | undefined;
   close(): void;
 }
 
@@ -55,6 +58,7 @@ export async function startShare(
   return {
     path,
     server,
+    viewerCapture: () => captures?.current(),
     close() {
       captures?.stop();
       server.close();
