@@ -125,6 +125,11 @@ describe('shared session (lab)', () => {
     await owner.until('the hostile filter, cleaned, on the owner', (f) => f.includes('filter tcp port 22 and not host 198.18.0.250]0;pwned[2J'), 30_000);
     await viewer.until('refused by tcpdump, back at the prompt', (f) => f.includes('> tcp port 22 and not host 198.18.0.250]0;pwned[2J') && f.includes("tcpdump: can't parse filter expression"), 30_000);
     await owner.until("the owner's line: refused", (f) => /capture asked by root \(attached\): .* · refused by tcpdump/.test(f), 15_000);
+    // a very long filter (unicode too): the owner refuses it before anything runs on a node
+    viewer.type('\u0015'); // ctrl-u clears the prompt
+    pasteInto(viewer, `host 198.18.0.1 or ${'port 1 or '.repeat(110)}port 2 ${'ü'.repeat(10)}`);
+    viewer.key('Enter');
+    await viewer.until('the long filter refused', (f) => f.includes("the owner's session refused: filter longer than 1024 characters"), 15_000);
     viewer.key('Escape');
     await viewer.until('back from the prompt', (f) => /^> n1 +live/m.test(f));
     const long = `${'界'.repeat(80)}${'x'.repeat(400)}`;
