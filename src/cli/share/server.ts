@@ -70,8 +70,6 @@ interface Viewer {
   cred: PeerCred;
   dropping: boolean;
   dropped: number;
-  /** "alice (attached)": its user name from its uid, for marks and captures */
-  by: string;
   unsub?: () => void;
 }
 
@@ -184,13 +182,7 @@ export class ShareServer {
       this.refuse(s, why);
       return;
     }
-    let name: string | undefined;
-    try {
-      name = (this.opts.userName ?? ((uid: number) => userNameOf(uid, this.accounts)))(cred.uid);
-    } catch {
-      name = undefined;
-    }
-    const v: Viewer = { socket: s, cred, dropping: false, dropped: 0, by: viewerBy(cred.uid, name) };
+    const v: Viewer = { socket: s, cred, dropping: false, dropped: 0 };
     this.viewers.add(v);
     this.opts.log?.(`share: viewer pid ${cred.pid} uid ${cred.uid} attached (${this.viewers.size})`);
     s.setNoDelay?.(true);
@@ -257,7 +249,7 @@ export class ShareServer {
     } catch {
       return void v.socket.write(reply({ r: '?', ok: false, message: 'not a request (bad JSON)' }));
     }
-    const by = v.by;
+    const by = this.signature(v.cred.uid);
     const answer = (r: ShareReply) => v.socket.writable && v.socket.write(reply(r));
     switch (q?.r) {
       case 'mark': {
@@ -282,6 +274,23 @@ export class ShareServer {
       default:
         return void answer({ r: String((q as { r?: unknown })?.r ?? '?').slice(0, 20), ok: false, message: 'unknown request' });
     }
+  }
+
+  private names = new Map<number, string>();
+  /** "alice (attached)": the user name of the uid SO_PEERCRED gave (looked up once per uid) */
+  private signature(uid: number): string {
+    let by = this.names.get(uid);
+    if (by === undefined) {
+      let name: string | undefined;
+      try {
+        name = (this.opts.userName ?? ((u: number) => userNameOf(u, this.accounts)))(uid);
+      } catch {
+        name = undefined;
+      }
+      by = viewerBy(uid, name);
+      this.names.set(uid, by);
+    }
+    return by;
   }
 
   private drop(v: Viewer): void {
