@@ -151,7 +151,7 @@ async function until(what: string, fn: () => boolean, screens: Array<{ frame(): 
 }
 
 /** the argv a node's capture.sh got: the filter is one element of it, as typed */
-const filterOf = (args: string[]) => args.find((a) => a.includes('port')) ?? '';
+const filterOf = (args: string[]) => args.find((a) => a.includes('port ')) ?? '';
 
 describe('pairing: a capture started from an attached viewer', () => {
   it("c in the viewer: the filter prompt; a pasted filter and enter run it in the owner's session; both screens show it", async () => {
@@ -253,6 +253,18 @@ describe('pairing: a capture started from an attached viewer', () => {
     await viewer.press(KEY.esc, 0);
     await until('stopped in the owner', () => logs.some((l) => l.includes('capture 1 stopped by its viewer')), screens);
     expect(filterOf(spawned[0]!)).toBe('tcp port 23');
+  });
+
+  it("C in the viewer: the same capture on every node shown, in the owner's session", async () => {
+    const { ownerUi, viewer, spawned } = await pair();
+    const screens = [ownerUi, viewer];
+    await viewer.press('C');
+    await until('the prompt for all', () => viewer.frame().includes('Capture: 2 nodes (n1, n2), each on its primary interface, in the owner'), screens);
+    await viewer.press('udp port 53');
+    await viewer.press(KEY.enter);
+    await until('both nodes', () => spawned.length === 2, screens);
+    expect(spawned.map(filterOf)).toEqual(['udp port 53', 'udp port 53']);
+    await until('the owner sees it', () => /capturing for alice \(attached\): n1:eth0, n2:eth0 · filter udp port 53/.test(ownerUi.frame()), screens);
   });
 
   it('a viewer asking for a snap length the prompt does not offer gets the default', async () => {
