@@ -2,17 +2,23 @@
  * `netwatch attach [PID|PATH]`: a viewer of a `--share` session. The UI is the usual App over a
  * replica store fed by the owner's socket (own selection, screens, filter; no SSH to any node).
  * Read-only: `s` (processes, kill) says so without asking the owner; `m` marks in the owner's
- * session; `c` asks the owner's session to capture and shows what it reports.
+ * session (signed by the owner with this uid's user name); `c` opens the capture prompt, then asks
+ * the owner's session to capture with that filter and shows what it reports; `y` copies the
+ * shared state as Markdown (a file beside this viewer's log, OSC 52 to this terminal).
  */
 import { lstatSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import { useEffect, useState } from 'react';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { useEffect, useRef, useState } from 'react';
 import type { Options } from './args.js';
 import { printable } from './printable.js';
 import { failedNodes, renderReport } from './report.js';
 import { connectShare, AttachError, type ShareClient } from './share/client.js';
 import { listSessions, shareDir, socketName, type Session } from './share/paths.js';
 import { sanitize } from '../ui/sanitize.js';
+import { promptLines, snaplenOf } from '../ui/capture/promptLines.js';
+import { useCapturePrompt } from '../ui/capture/prompt.js';
+import { CAPTURE_DEFAULTS } from '../sources/capture/script.js';
+import { VIEWER_CAPTURE_SECONDS } from './share/server.js';
 import { Lines } from '../ui/components/Lines.js';
 import { useViewKeys } from '../ui/input/useKeys.js';
 import { footerHint } from '../ui/keys.js';
@@ -46,41 +52,123 @@ function checkOwnDir(dir: string, uid: number): void {
   if (st.isSymbolicLink() || !st.isDirectory() || st.uid !== uid) throw new AttachError(`netwatch: attach: ${dir} is not a directory of ours: refused`);
 }
 
-export function ViewerMessage(props: { lines: string[]; onClose: () => void }) {
+export function ViewerMessage(props: { lines: string[]; onClose: () => void; first?: 'bad' | 'accent' }) {
   const size = useTermSize();
   useViewKeys('message', (cmd) => {
     if (cmd === 'close') props.onClose();
   });
   return (
     <Lines
-      lines={[...props.lines.map((t, i) => [{ text: sanitize(t), tone: i === 0 ? ('bad' as const) : undefined }]), [{ text: footerHint(['message', 'global'], { readonly: true }), tone: 'dim' as const }]]}
+      lines={[...props.lines.map((t, i) => [{ text: sanitize(t), tone: i === 0 ? (props.first ?? ('bad' as const)) : undefined }]), [{ text: footerHint(['message', 'global'], { readonly: true }), tone: 'dim' as const }]]}
       width={size.columns}
     />
   );
 }
 
-/** `c` in a viewer: the owner's session is asked to run the capture; its progress and summary lines show here */
-export function ViewerCapture(props: { client: ShareClient; target: CaptureTarget; onClose: () => void }) {
-  const [lines, setLines] = useState<string[]>(['asking the owner\'s session to capture…']);
-  useEffect(() => {
-    let live = true;
-    props.client.onReply((r) => {
-      if (live && r.r === 'capture') setLines((l) => [...l, `${r.ok ? 'owner' : 'refused'}: ${r.message}`]);
-    });
-    props.client.onEvent((kind, data) => {
-      if (!live || kind !== 'capture') return;
-      const d = data as { lines?: unknown };
-      if (Array.isArray(d?.lines)) setLines(['capture in the owner\'s session', ...d.lines.map(String).slice(0, 40)]);
-    });
-    props.client.send({ r: 'capture', target: props.target });
-    return () => {
-      live = false;
-    };
-  }, []);
-  return <ViewerMessage lines={lines} onClose={props.onClose} />;
+/** what a capture target names, for the viewer's prompt ("eth0 on n1", "pod shop/cart > veth1 on n1", "3 nodes") */
+export function targetText(t: CaptureTarget): string {
+  if (t.kind === 'all') return `${t.nodes?.length ?? 0} nodes (${(t.nodes ?? []).slice(0, 6).join(', ')}), each on its primary interface`;
+  if (t.kind === 'pod') return `pod ${t.pod?.namespace}/${t.pod?.name}${t.iface ? ` > ${t.iface}` : ''} on ${t.node}`;
+  return `${t.iface ?? 'its primary interface'} on ${t.node}`;
 }
 
-export async function attachCommand(opts: Options, log: (m: string) => void): Promise<number> {
+/** what a capture event from the owner carries (share/capture.ts CaptureLines), read defensively */
+interface CaptureEvent {
+  id?: number;
+  by?: string;
+  lines: string[];
+  final: boolean;
+  rejected?: string;
+}
+function captureEvent(data: unknown): CaptureEvent | undefined {
+  const d = data as Record<string, unknown> | null;
+  if (!d || typeof d !== 'object' || !Array.isArray(d.lines)) return undefined;
+  return {
+    ...(typeof d.id === 'number' ? { id: d.id } : {}),
+    ...(typeof d.by === 'string' ? { by: d.by } : {}),
+    lines: d.lines.slice(0, 40).map(String),
+    final: d.final === true,
+    ...(typeof d.rejected === 'string' ? { rejected: d.rejected } : {}),
+  };
+}
+
+/**
+ * `c` in a viewer: the same filter prompt as the owner's `c` (the shell's prompt state: a pasted
+ * filter and enter in one write start it), then the owner's session is asked to run the capture
+ * with that filter and snap length; its progress and summary lines show here while the owner's
+ * status line says the viewer started it. A filter the owner or tcpdump refuses brings the prompt
+ * back with the reason; closing the view stops the capture in the owner's session.
+ */
+export function ViewerCapture(props: { client: ShareClient; target: CaptureTarget; onClose: () => void; defaultSnaplen?: number }) {
+  const { client, target, onClose } = props;
+  const size = useTermSize();
+  const prompt = useCapturePrompt();
+  const defaultSnaplen = props.defaultSnaplen ?? CAPTURE_DEFAULTS.snaplen;
+  const [lines, setLines] = useState<string[]>([]);
+  // the capture this view started (its id from the owner's reply), to stop on close
+  const started = useRef<number | undefined>(undefined);
+  // a capture was asked for and its answer has not come yet
+  const asked = useRef(false);
+  const onRejected = useRef(prompt?.onRejected);
+  onRejected.current = prompt?.onRejected;
+  const phase = prompt?.route.phase ?? 'running';
+  const run = prompt?.route.run ?? 1;
+
+  useEffect(() => {
+    let live = true;
+    const offReply = client.onReply((r) => {
+      if (!live || r.r !== 'capture') return;
+      asked.current = false;
+      if (!r.ok) return onRejected.current?.(`the owner's session refused: ${r.message}`);
+      if (typeof r.id === 'number') started.current = r.id;
+      setLines((l) => [...l, `owner: ${r.message}`]);
+    });
+    const offEvent = client.onEvent((kind, data) => {
+      const e = kind === 'capture' && live ? captureEvent(data) : undefined;
+      if (!e || (started.current !== undefined && e.id !== started.current)) return;
+      if (e.rejected !== undefined) return onRejected.current?.(e.rejected);
+      setLines([`capture in the owner's session${e.by ? ` (started by ${e.by})` : ''}${e.final ? ': ended' : ''}`, ...e.lines]);
+    });
+    return () => {
+      live = false;
+      offReply();
+      offEvent();
+      if (started.current !== undefined) return void client.send({ r: 'captureStop', id: started.current });
+      if (!asked.current) return;
+      // closed before the owner's answer came: stop it once the answer names it
+      const off = client.onReply((r) => {
+        if (r.r !== 'capture') return;
+        off();
+        if (r.ok && typeof r.id === 'number') client.send({ r: 'captureStop', id: r.id });
+      });
+    };
+  }, []);
+
+  // the prompt said start (enter): ask the owner, once per start
+  useEffect(() => {
+    if (phase !== 'running') return;
+    const filter = prompt?.route.filter ?? '';
+    started.current = undefined;
+    setLines([`asking the owner's session to capture ${targetText(target)}${filter ? ` with filter ${filter}` : ''}…`]);
+    // the first snap length is "the default": the owner's (its --snaplen), not this process's
+    const snaplen = prompt && prompt.route.snap !== 0 ? snaplenOf(prompt.route, defaultSnaplen) : undefined;
+    asked.current = true;
+    client.send({ r: 'capture', target, filter, ...(snaplen !== undefined ? { snaplen } : {}) });
+  }, [phase, run]);
+
+  if (prompt && phase === 'prompt') {
+    const p = promptLines({
+      title: `${targetText(target)}, in the owner's session`,
+      where: [`the owner's netwatch runs it over its own SSH connections (at most ${VIEWER_CAPTURE_SECONDS} s); its lines show here and on the owner's screen`],
+      defaultSnaplen,
+      prompt: prompt.route,
+    });
+    return <Lines lines={p.map((l) => l.map((seg) => ({ ...seg, text: sanitize(seg.text) })))} width={size.columns} />;
+  }
+  return <ViewerMessage lines={lines} onClose={onClose} first="accent" />;
+}
+
+export async function attachCommand(opts: Options, log: (m: string) => void, logPath?: string): Promise<number> {
   const uid = process.getuid?.() ?? 0;
   const dir = shareDir(process.env, uid);
   let client: ShareClient;
@@ -110,8 +198,12 @@ export async function attachCommand(opts: Options, log: (m: string) => void): Pr
   }
   const { startUi } = await import('../ui/start.js');
   const { createElement } = await import('react');
+  // y: the shared state as Markdown to a file beside the log (or here) and the clipboard, as in the owner's view
+  const { yanker } = await import('./yank.js');
   const ui = startUi(store, {
     readonly: true,
+    logPath,
+    onYank: yanker({ getState: store.getState, dir: logPath ? dirname(logPath) : process.cwd(), write: (s) => process.stdout.write(s), tmux: !!process.env.TMUX }),
     onMark: (note) => client.send({ r: 'mark', note }),
     renderProcesses: (_node, _pod, onClose) => createElement(ViewerMessage, { lines: [VIEWER_READONLY], onClose }),
     renderCapture: (target, onClose) => createElement(ViewerCapture, { client, target, onClose }),

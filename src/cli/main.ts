@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (opts.command === 'attach') {
     const { attachCommand } = await import('./attach.js');
-    return attachCommand(opts, log);
+    return attachCommand(opts, log, logPath);
   }
   if (opts.command === 'capture') {
     const { captureCommand } = await import('./capture.js');
@@ -252,11 +252,15 @@ export async function main(argv: string[]): Promise<number> {
   // local node's needs-root problem
   for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
   // --record FILE: the live view records too; a write error stops the recording, never the view
+  // (the status line says so: ui/notices.ts, also what an attached viewer's capture does here)
+  const { Notices } = await import('../ui/notices.js');
+  const notices = new Notices();
   let recording: { stop(): void; recorder: { error?: Error; lastAt?: number } } | undefined;
   if (opts.recordFile) {
-    const { startRecorder, RecordingError } = await import('./record.js');
+    const { startRecorder, recordErrorSegs, RecordingError } = await import('./record.js');
+    const file = opts.recordFile;
     try {
-      recording = startRecorder(store, opts.recordFile, opts, log, () => {}, argv);
+      recording = startRecorder(store, file, opts, log, (e) => notices.set('record', recordErrorSegs(file, e, recording?.recorder.lastAt)), argv);
     } catch (e) {
       if (e instanceof RecordingError) fail(e.message);
       throw e;
@@ -268,7 +272,7 @@ export async function main(argv: string[]): Promise<number> {
   const stale = kube ? new StaleChecker(store, (n) => monitor.transport(n), { log, everyMs: opts.slowEveryMs }) : undefined;
   stale?.start();
   const { startUi } = await import('../ui/start.js');
-  const { CaptureHost, ProcessesHost } = await import('./views.js');
+  const { CaptureHost, ProcessesHost, ViewerCaptureHost } = await import('./views.js');
   const { createElement } = await import('react');
   const { yanker } = await import('./yank.js');
   const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly, stale };
@@ -277,7 +281,7 @@ export async function main(argv: string[]): Promise<number> {
   if (opts.share) {
     const { startShare } = await import('./share/owner.js');
     try {
-      share = await startShare(store, opts, log, userName(), host);
+      share = await startShare(store, opts, log, userName(), host, {}, notices);
     } catch (e) {
       monitor.stop();
       fail((e as Error).message);
@@ -287,8 +291,11 @@ export async function main(argv: string[]): Promise<number> {
   const ui = startUi(store, {
     readonly: opts.readonly,
     logPath,
+    notices,
     renderCapture: (target, onClose) => createElement(CaptureHost, { opts: host, target, onClose }),
     renderProcesses: (node, pod, onClose) => createElement(ProcessesHost, { opts: host, node, pod, onClose }),
+    // V: the capture an attached viewer started here
+    ...(share ? { renderViewerCapture: (onClose: () => void) => createElement(ViewerCaptureHost, { capture: () => share!.viewerCapture(), keepDir: opts.captureDir, onClose }) } : {}),
     onReadSlow: (node) => monitor.readSlowNow(node),
     // a mark goes into the state: recordings and attached viewers get it from there
     onMark: (note) => void store.getState().addMark(note, userName()),

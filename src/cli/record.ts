@@ -5,15 +5,17 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { AppState } from '../state/types.js';
 import { StreamProducer } from '../state/stream.js';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { Recorder } from '../sources/record/writer.js';
 import { openRecording } from '../sources/record/reader.js';
 import { RecordingError } from '../sources/record/format.js';
 import type { Options } from './args.js';
-import { UsageError, parseRequestTimeout } from './usage.js';
+import { UsageError } from './usage.js';
+import { parseTime } from '../ui/replay/seek.js';
 import type { Logger } from './log.js';
 import { printable } from './printable.js';
 import { renderReport, safeJson } from './report.js';
+import { fmtClock } from '../ui/format.js';
 
 export { RecordingError };
 
@@ -39,6 +41,18 @@ export function startRecorder(store: Pick<StoreApi<AppState>, 'getState' | 'subs
   };
 }
 
+/**
+ * what the live view's status line says once --record stopped on a write error (the view goes on):
+ * "recording stopped: writing FILE failed (ENOSPC: …); it replays up to 03:12:07"
+ */
+export function recordErrorSegs(file: string, e: Error, lastAt: number | undefined): Array<{ text: string; tone?: 'bad' | 'dim' }> {
+  const upTo = lastAt === undefined ? 'its start' : fmtClock(lastAt);
+  return [
+    { text: `recording stopped: writing ${file} failed (${e.message})`, tone: 'bad' },
+    { text: `; it replays up to ${upTo}`, tone: 'dim' },
+  ];
+}
+
 /** resolves after --duration, or at SIGINT/SIGTERM, or when `stopped` resolves */
 export function recordUntil(opts: Options, stopped: Promise<unknown>): Promise<string> {
   return new Promise((resolve) => {
@@ -58,42 +72,20 @@ export function recordUntil(opts: Options, stopped: Promise<unknown>): Promise<s
   });
 }
 
-const CLOCK = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
-const ISO = /^\d{4}-\d{2}-\d{2}[T ]/;
-
 /**
- * --at: an offset from the recording's start (5m, 90s, 1h2m, plain seconds), a clock time
- * (HH:MM[:SS], local time zone: the first such moment at or after the start) or an ISO date.
- * The time it names, ms since the epoch; a UsageError outside the recording.
+ * --at: what replay's `t` takes (ui/replay/seek.ts parseTime, the one reader of times): an offset
+ * from the recording's start (5m, 90s, 1h30m, plain seconds), a clock time (HH:MM[:SS], local
+ * time zone: the first such moment at or after the start) or an ISO date. The time it names, ms
+ * since the epoch; a UsageError outside the recording.
  */
 export function parseAt(at: string, start: number, end: number): number {
-  const s = at.trim();
-  let t: number;
-  const c = CLOCK.exec(s);
-  if (c) {
-    const [h, m, sec, frac] = [Number(c[1]), Number(c[2]), Number(c[3] ?? 0), Number((c[4] ?? '0').padEnd(3, '0'))];
-    if (h > 23 || m > 59 || sec > 59) throw new UsageError(`--at ${JSON.stringify(at)} is no clock time (HH:MM or HH:MM:SS)`);
-    const d = new Date(start);
-    d.setHours(h, m, sec, frac);
-    t = d.getTime();
-    // before the start on its day: the same time on the next day (a recording across midnight)
-    if (t < start - 999) {
-      d.setDate(d.getDate() + 1);
-      d.setHours(h, m, sec, frac);
-      t = d.getTime();
-    }
-  } else if (ISO.test(s)) {
-    t = Date.parse(s);
-    if (!Number.isFinite(t)) throw new UsageError(`--at ${JSON.stringify(at)} is not a date netwatch reads (2026-12-02T03:12:00Z)`);
-  } else {
-    let off: number;
-    try {
-      off = parseRequestTimeout(s);
-    } catch {
-      throw new UsageError(`--at takes an offset (5m, 90s), a clock time (03:12:00) or an ISO date, not ${JSON.stringify(at)}`);
-    }
-    t = start + off;
+  const r = parseTime(at, { start });
+  if ('error' in r) {
+    if (r.kind === 'clock') throw new UsageError(`--at ${JSON.stringify(at)} is no clock time (HH:MM or HH:MM:SS)`);
+    if (r.kind === 'date') throw new UsageError(`--at ${JSON.stringify(at)} is not a date netwatch reads (2026-12-02T03:12:00Z)`);
+    throw new UsageError(`--at takes an offset (5m, 90s), a clock time (03:12:00) or an ISO date, not ${JSON.stringify(at)}`);
   }
+  const t = r.at;
   const span = `the recording runs from ${new Date(start).toISOString()} to ${new Date(end).toISOString()} (${Math.round((end - start) / 1000)} s)`;
   // a second's slack either way: the first and last states are a tick's time from the edges a person names
   if (t < start - 1000) throw new UsageError(`--at ${at} is before the recording: ${span}`);
@@ -127,7 +119,10 @@ export async function replayCommand(opts: Options, logPath: string, out: (s: str
     if (!process.stdin.isTTY || !process.stdout.isTTY) throw new UsageError('the replay view needs a terminal; use replay --once [--at WHEN] [-o json] in scripts');
     // the replay view (src/ui/replay.tsx): Ink and React load only when it opens
     const { startReplayUi } = await import('../ui/replay.js');
-    await startReplayUi(tl, { logPath, name: basename(opts.file!) });
+    // y: the state at the cursor as Markdown, to a file beside the log and the clipboard (as live)
+    const { yanker } = await import('./yank.js');
+    const yankOf = (at: { getState: () => AppState; now: () => number }) => yanker({ ...at, dir: dirname(logPath), write: (s) => process.stdout.write(s), tmux: !!process.env.TMUX });
+    await startReplayUi(tl, { logPath, name: basename(opts.file!), yankOf });
     return 0;
   } finally {
     await tl.close();

@@ -15,6 +15,8 @@ import type { Store } from '../state/store.js';
 import { ownSshMode } from '../sources/capture/plan.js';
 import { CAPTURE_DEFAULTS } from '../sources/capture/script.js';
 import { CaptureScreen } from '../ui/capture/index.js';
+import { CaptureView } from '../ui/capture/CaptureView.js';
+import { sanitize } from '../ui/sanitize.js';
 import { useCapturePrompt } from '../ui/capture/prompt.js';
 import { Lines } from '../ui/components/Lines.js';
 import { useViewKeys } from '../ui/input/useKeys.js';
@@ -119,6 +121,23 @@ export function CaptureHost(props: { opts: HostOptions; target: CaptureTarget; o
         return s;
       }}
     />
+  );
+}
+
+/**
+ * The owner's `V`: the capture an attached viewer started in this session (share/capture.ts), in
+ * the same capture view as its own `c`. esc leaves it running (the viewer's; it ends by itself
+ * within 30 s, or when the viewer closes it); x stops it.
+ */
+export function ViewerCaptureHost(props: { capture: () => { src: import('../sources/capture/source.js').CaptureSource; by: string; where: string } | undefined; keepDir: string; onClose: () => void }) {
+  const size = useTermSize();
+  const c = props.capture();
+  if (!c) return <Message text="no capture from an attached viewer in this session yet (a viewer's c starts one)" onClose={props.onClose} />;
+  return (
+    <>
+      <Lines lines={[[{ text: sanitize(`started by ${c.by} on ${c.where} (attached viewer) · esc leaves it running, x stops it`), tone: 'accent' }]]} width={size.columns} />
+      <CaptureView source={c.src} width={size.columns} height={size.rows - 2} keepDir={props.keepDir} onClose={props.onClose} keepOnClose />
+    </>
   );
 }
 

@@ -6,7 +6,7 @@
  * The capture and process views plug in through render props; the help overlays every view.
  */
 import { Box, useApp } from 'ink';
-import { type ReactNode, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useMemo, useReducer, useRef, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { AppState } from '../state/types.js';
@@ -49,6 +49,9 @@ const MOVES: readonly Command[] = ['up', 'down', 'top', 'bottom', 'pageUp', 'pag
 const REPLAY_COMMANDS = new Set(BINDINGS.filter((b) => b.scope === 'replay').map((b) => b.command));
 const LIVE_COMMANDS = new Set(BINDINGS.filter((b) => b.live).map((b) => b.command));
 
+const noSubscribe = () => () => {};
+const noVersion = () => 0;
+
 /** one render a second while nothing else renders (countdowns, the clock), none while ticks do */
 function useIdleClock(periodMs = 1000) {
   const last = useRef(Date.now());
@@ -72,6 +75,7 @@ export function viewOf(ui: UiState, router: ViewKeyRouter, replay?: ReplaySessio
   if (ui.editing) return 'filter';
   if (r.kind === 'overview' || r.kind === 'detail' || r.kind === 'pool') return r.kind;
   if (r.kind === 'services') return 'services';
+  if (r.kind === 'shared') return router.current()?.view() ?? 'message';
   if (router.current()?.view() === 'message') return 'message';
   if (r.kind === 'capture' && r.phase === 'prompt') return 'capturePrompt';
   return router.current()?.view() ?? (r.kind === 'capture' ? 'capture' : 'processes');
@@ -93,6 +97,8 @@ export function App(props: AppProps) {
   // a line in place of the footer's hints for a while: what `y` did, or why `m`/`y` cannot
   const [status, setStatus] = useState<{ segs: Seg[]; until: number; where: string } | undefined>();
   useIdleClock();
+  // what the session says on its own (a viewer's capture, a recording's write error): the status line
+  useSyncExternalStore(props.notices?.subscribe ?? noSubscribe, props.notices?.version ?? noVersion);
   const now = (props.now ?? Date.now)();
   const { exit } = useApp();
   const readonly = snap.readonly || !!props.readonly;
@@ -209,6 +215,10 @@ export function App(props: AppProps) {
         }
         return;
       }
+      case 'viewerCapture':
+        if (!props.renderViewerCapture) return flash([{ text: 'no capture from an attached viewer here (an owner with --share has them)', tone: 'warn' }]);
+        dispatch({ type: 'show', route: { kind: 'shared', back: ui.route } });
+        return;
       case 'readSlow':
         if (vm.kind === 'overview') props.onReadSlow?.();
         else if (vm.kind === 'detail') props.onReadSlow?.(vm.name);
@@ -335,7 +345,7 @@ export function App(props: AppProps) {
     const v = router.current();
     if (!v || router.pending()) {
       // q does not wait behind keys queued for a view still loading
-      if (resolveBinding(ev, VIEW_SCOPES[v?.view() ?? (ui.route.kind === 'capture' ? 'capture' : 'processes')])?.command === 'quit') return quit();
+      if (resolveBinding(ev, VIEW_SCOPES[v?.view() ?? (ui.route.kind === 'capture' || ui.route.kind === 'shared' ? 'capture' : 'processes')])?.command === 'quit') return quit();
       return router.deliver(ev, (id) => resolveKey(ev, VIEW_SCOPES[id]));
     }
     const b = resolveBinding(ev, VIEW_SCOPES[v.view()]);
@@ -360,7 +370,13 @@ export function App(props: AppProps) {
     content = <CapturePromptContext.Provider value={{ route, onRejected: reject }}>{renderCapture?.(route.target, close) ?? null}</CapturePromptContext.Provider>;
   } else if (route.kind === 'processes') {
     content = renderProcesses?.(route.node, route.pod, close) ?? null;
-  } else if (!help) content = shellScreen(snap, ui, size, now, readonly, ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : undefined, props.replay);
+  } else if (route.kind === 'shared') {
+    content = props.renderViewerCapture?.(close) ?? null;
+  } else if (!help) {
+    // the status line: the mark being typed, else what a key just did, else what the session says
+    const line = ui.mark !== undefined ? markPromptSegs(ui.mark, width) : status && now < status.until && status.where === routeKey(route) ? status.segs : props.notices?.segs();
+    content = shellScreen(snap, ui, size, now, readonly, line, props.replay);
+  }
   // a plugged-in view stays mounted under the help (its capture, its selection)
   return (
     <ViewKeysContext.Provider value={router}>

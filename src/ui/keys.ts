@@ -64,6 +64,7 @@ export type Command =
   | 'readSlow'
   | 'mark'
   | 'yank'
+  | 'viewerCapture'
   | 'playPause'
   | 'tickBack'
   | 'tickForward'
@@ -126,6 +127,7 @@ export const BINDINGS: readonly Binding[] = [
 
   { scope: 'overview', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark', live: true },
   { scope: 'overview', command: 'yank', keys: [{ ch: 'y' }], help: 'copy the nodes shown as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
+  { scope: 'overview', command: 'viewerCapture', keys: [{ ch: 'V' }], help: 'watch the capture an attached viewer started here (--share)', live: true },
 
   { scope: 'pool', command: 'open', keys: [{ name: 'return' }], help: "open the difference's first odd node (its checks)", hint: 'open node' },
   { scope: 'overview', command: 'readSlow', keys: [{ ch: 'R' }], help: 're-read slow checks now (iptables, IPVS, agents), all nodes', live: true },
@@ -140,6 +142,7 @@ export const BINDINGS: readonly Binding[] = [
 
   { scope: 'detail', command: 'mark', keys: [{ ch: 'm' }], help: 'mark the moment with a short note (all viewers see it)', hint: 'mark', live: true },
   { scope: 'detail', command: 'yank', keys: [{ ch: 'y' }], help: 'copy this node as Markdown (clipboard via OSC 52, and a file)', hint: 'copy md' },
+  { scope: 'detail', command: 'viewerCapture', keys: [{ ch: 'V' }], help: 'watch the capture an attached viewer started here (--share)', live: true },
 
   { scope: 'services', command: 'up', keys: up, help: 'previous Service' },
   { scope: 'services', command: 'down', keys: down, help: 'next Service' },

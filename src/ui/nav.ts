@@ -21,7 +21,9 @@ export type Route =
   | CaptureRoute
   | { kind: 'processes'; node: string; pod?: PodInfo; back: Route }
   /** the Services of a pod (key v): `sel` is the selected Service */
-  | ServicesRoute;
+  | ServicesRoute
+  /** the capture an attached viewer started in this session, watched here (key V) */
+  | { kind: 'shared'; back: Route };
 
 export interface ServicesRoute {
   kind: 'services';
@@ -93,7 +95,7 @@ export type UiAction =
   | { type: 'snaplen' }
   | { type: 'captureStart' }
   | { type: 'captureRejected'; message: string }
-  | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' | 'services' }> }
+  | { type: 'show'; route: Extract<Route, { kind: 'capture' | 'processes' | 'services' | 'shared' }> }
   | { type: 'serviceSel'; delta: number; count: number }
   | { type: 'close' };
 
@@ -199,7 +201,7 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
       if (ui.help) return { ...ui, help: false };
       if (ui.mark !== undefined) return { ...ui, mark: undefined };
       if (ui.editing) return { ...setFilter(ui, ui.editing, ''), editing: undefined };
-      if (ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services') return { ...ui, route: ui.route.back };
+      if (ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services' || ui.route.kind === 'shared') return { ...ui, route: ui.route.back };
       if (id && ui.filters[id]) return setFilter(ui, id, '');
       if (ui.route.kind === 'detail' || ui.route.kind === 'pool') return { ...resetDetail(ui), route: { kind: 'overview' } };
       return ui;
@@ -230,7 +232,7 @@ export function uiReducer(ui: UiState, a: UiAction): UiState {
     case 'show':
       return { ...ui, help: false, helpOffset: 0, editing: undefined, route: a.route };
     case 'close':
-      return ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services' ? { ...ui, route: ui.route.back } : ui;
+      return ui.route.kind === 'capture' || ui.route.kind === 'processes' || ui.route.kind === 'services' || ui.route.kind === 'shared' ? { ...ui, route: ui.route.back } : ui;
     case 'serviceSel':
       return ui.route.kind === 'services'
         ? { ...ui, route: { ...ui.route, sel: Math.max(0, Math.min(a.count - 1, ui.route.sel + a.delta)) } }

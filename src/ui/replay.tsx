@@ -7,6 +7,7 @@
 import { useSyncExternalStore } from 'react';
 import type { Timeline } from '../state/timeline.js';
 import type { AppProps } from './types.js';
+import type { AppState } from '../state/types.js';
 import { App } from './App.js';
 import { ReplayController, type ReplayOptions } from './replay/controller.js';
 import { startRoot } from './start.js';
@@ -31,6 +32,8 @@ export function ReplayApp({ controller, logPath, onQuit, onYank }: ReplayAppProp
 export interface ReplayUiOptions extends Pick<ReplayOptions, 'at' | 'name' | 'clock'> {
   logPath?: string;
   onYank?: AppProps['onYank'];
+  /** `y` over the state at the cursor, its ages as of the cursor (cli/record.ts gives cli/yank.ts's) */
+  yankOf?: (at: { getState: () => AppState; now: () => number }) => AppProps['onYank'];
   stdout?: NodeJS.WriteStream;
   stdin?: NodeJS.ReadStream;
   stderr?: NodeJS.WriteStream;
@@ -44,7 +47,8 @@ export async function startReplayUi(timeline: Timeline, opts: ReplayUiOptions = 
   const controller = new ReplayController(timeline, { at: opts.at, name: opts.name, clock: opts.clock });
   // the first state before the first frame (one read); playback starts with it
   await controller.start();
-  const ui = startRoot(<ReplayApp controller={controller} logPath={opts.logPath} onYank={opts.onYank} />, { stdout: opts.stdout, stdin: opts.stdin, stderr: opts.stderr });
+  const onYank = opts.onYank ?? opts.yankOf?.({ getState: () => controller.store.getState() as AppState, now: () => controller.at });
+  const ui = startRoot(<ReplayApp controller={controller} logPath={opts.logPath} onYank={onYank} />, { stdout: opts.stdout, stdin: opts.stdin, stderr: opts.stderr });
   try {
     await ui.waitUntilExit();
   } finally {

@@ -5,6 +5,7 @@ import type { PodInfo } from '../sources/types.js';
 import type { AppState } from '../state/types.js';
 import type { StyledLine } from './ansi.js';
 import type { Command } from './keys.js';
+import type { Notices } from './notices.js';
 
 /**
  * What `c` captures on: a node (iface = its primary interface when known), one interface of a
@@ -72,6 +73,8 @@ export interface AppProps {
   onReadSlow?: (node?: string) => void;
   /** shown full-screen after `c` until it calls onClose; it handles its own keys (esc → onClose) */
   renderCapture?: (target: CaptureTarget, onClose: () => void) => ReactNode;
+  /** `V` (an owner with --share): the capture an attached viewer started here, full-screen until onClose; without it `V` says so */
+  renderViewerCapture?: (onClose: () => void) => ReactNode;
   /** shown full-screen after `s` until it calls onClose */
   renderProcesses?: (node: string, pod: PodInfo | undefined, onClose: () => void) => ReactNode;
   /**
@@ -89,6 +92,8 @@ export interface AppProps {
   logPath?: string;
   /** the clock (tests pin it); a replay's is its cursor */
   now?: () => number;
+  /** lines the session says on its own (ui/notices.ts), in the status line while no key's status is shown */
+  notices?: Notices;
   /** over recorded time (netwatch replay): read-only, no live node */
   replay?: ReplaySession;
 }

@@ -6,7 +6,7 @@
  * private mount namespace) says so, exits 1, and its file replays up to the error.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { TestApiServer } from '../kube/apiserver.mjs';
@@ -168,6 +168,57 @@ describe('netwatch record / replay (lab)', () => {
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.nodes.map((n: { node: string; status: string }) => [n.node, n.status])).toEqual([[lab.node(NODE).name, 'live']]);
-  }, 120_000);
-});
+    // the replay view of it: y copies the state at the cursor as Markdown, beside the replay's log
+    const ydir = `${lab.dir}/replay-y`;
+    mkdirSync(ydir, { recursive: true });
+    const rp = tmuxPane(`nwrec-replay-${process.pid}`);
+    try {
+      rp.run(`TERM=xterm-256color ${process.execPath} ${BIN} replay ${file} --log ${ydir}/replay.log; echo EXIT=$?; sleep 30`);
+      await rp.until('the replay view', (f) => f.includes('REPLAY live.nwrec') && f.includes(lab.node(NODE).name), 30_000);
+      rp.type(' ');
+      // to the end (t takes what --at takes; past the end it clamps), where the node was sampled
+      rp.type('t');
+      rp.type('1h');
+      rp.key('Enter');
+      await rp.until('at the end, the node live', (x) => new RegExp(`^[> ] ${lab.node(NODE).name} +live`, 'm').test(x), 15_000);
+      rp.type('y');
+      const f = await rp.until('copied', (x) => /copied 1 nodes? as Markdown .* saved /.test(x.replace(/\n/g, '')) || /copied node .* saved /.test(x.replace(/\n/g, '')), 15_000);
+      expect(f).not.toContain('copying is not available');
+      const md = readdirSync(ydir).filter((x) => x.endsWith('.md'));
+      expect(md).toHaveLength(1);
+      expect(readFileSync(`${ydir}/${md[0]}`, 'utf8')).toContain(`| ${lab.node(NODE).name} | live`);
+      rp.type('q');
+      await rp.until('quit', (x) => x.includes('EXIT=0'), 15_000);
+    } finally {
+      rp.kill();
+    }
+  }, 150_000);
 
+  it('--record on the live view into a full disk (64 KiB tmpfs, private mount namespace, in tmux): the status line says so, the view goes on', async () => {
+    const mnt = `${lab.dir}/tiny-live`;
+    mkdirSync(mnt, { recursive: true });
+    const pane = tmuxPane(`nwrec-full-${process.pid}`);
+    try {
+      // the mount exists only in the namespace of this command: the host's mounts are never touched
+      pane.run(
+        `unshare -m --propagation private sh -c 'mount -t tmpfs -o size=64k nwrec-tiny ${mnt} || exit 90; exec "$0" ${BIN} --hosts ${lab.node(NODE).name} -F ${lab.sshConfigPath} --record ${mnt}/live.nwrec --snapshot-every 1 --log ${lab.dir}/full-live.log' ${process.execPath}; echo EXIT=$?; sleep 30`,
+      );
+      const f = await pane.until('the write error on the status line', (x) => /recording stopped: writing .*live\.nwrec failed \(ENOSPC: no space left on device/.test(x.replace(/\n/g, '')), 90_000);
+      expect(f).toMatch(/ live /);
+      // the view goes on: its tick counter moves, keys work, q quits cleanly
+      const tick = (x: string) => Number(/#(\d+)\s*$/m.exec(x.split('\n')[0] ?? '')?.[1] ?? NaN);
+      const t0 = tick(f);
+      await pane.until('more ticks after the error', (x) => tick(x) >= t0 + 2, 15_000);
+      pane.type('?');
+      await pane.until('the help', (x) => x.includes('? or esc closes'));
+      pane.type('?');
+      await pane.until('the status line again', (x) => x.includes('recording stopped'));
+      pane.key('q');
+      const end = await pane.until('the view to quit', (x) => x.includes('EXIT=0'), 15_000);
+      expect(end).toMatch(/--record .*live\.nwrec: writing failed \(ENOSPC/);
+    } finally {
+      pane.kill();
+    }
+    expect(spawnSync('findmnt', ['-n', mnt]).stdout.toString()).toBe(''); // not mounted here
+  }, 150_000);
+});

@@ -2,7 +2,9 @@
  * A shared session as two people on one jump host use it: the real binary in tmux.
  * The owner watches the lab's nodes with --share; `netwatch attach --once --json` (same user)
  * prints every node while the sshd processes on each node stay as many as before (no new SSH);
- * `attach` in a second pane shows the nodes, its selection moves on its own, `s` says read-only,
+ * `attach` in a second pane shows the nodes, its selection moves on its own, `c` with a typed
+ * filter runs in the owner's session (the node's tcpdump has the filter; both panes show it; esc
+ * stops it), hostile pasted filters and mark notes reach no terminal raw, `s` says read-only,
  * a kill request is refused by the owner; the owner quitting ends the viewer. Another user is
  * refused with one clear line: by the socket's permissions (uid 65534 on root's session) and by
  * the owner's SO_PEERCRED check (root attaching to uid 65534's session).
@@ -13,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, runNetwatch, tmuxPane, waitFor } from './run.js';
+import { BIN, offenders, runNetwatch, tmuxPane, waitFor } from './run.js';
 
 let lab: Lab;
 const dir = mkdtempSync(join(tmpdir(), 'nw-e2e-share-'));
@@ -41,11 +43,24 @@ async function sshdCount(node: string): Promise<number> {
   const r = await lab.exec(node, ['ps', '-e', '-o', 'comm=']);
   return r.stdout.split('\n').filter((l) => /^sshd/.test(l.trim())).length;
 }
+/** the capturing tcpdumps on a node, as ps shows their argv (not the sh around them, nor the traffic summary's) */
+async function tcpdumps(node: string): Promise<string[]> {
+  const r = await lab.exec(node, ['ps', '-eo', 'args']);
+  return r.stdout.split('\n').filter((l) => /^(\S*\/)?tcpdump -i \S+ -s \d+ -c \d+ .*-w - /.test(l));
+}
+const ownerRaw = join(dir, 'owner.raw');
+const viewerRaw = join(dir, 'viewer.raw');
+/** a paste as tmux gives it to an application that asked for bracketed paste (netwatch does) */
+function pasteInto(p: ReturnType<typeof tmuxPane>, text: string): void {
+  p.tmux('set-buffer', '-b', 'nw', '--', text);
+  p.tmux('paste-buffer', '-p', '-d', '-b', 'nw', '-t', p.target);
+}
 const sockets = () => readdirSync(join(xdg, 'netwatch')).filter((f) => f.endsWith('.sock'));
 
 describe('shared session (lab)', () => {
   it('attach shows all nodes without new SSH sessions; independent selection; read-only; others refused', async () => {
     owner.run(`${env(xdg)} ${process.execPath} ${BIN} --hosts n1,n2 -F ${lab.sshConfigPath} --share --log ${dir}/owner.log; echo "OWNER EXITED $?"; sleep 600`);
+    owner.tmux('pipe-pane', '-o', '-t', owner.target, `cat >> ${ownerRaw}`);
     await owner.until('both nodes live', (f) => /^> n1 +live/m.test(f) && /^ {2}n2 +live/m.test(f), 60_000);
     const [sock] = await waitFor('the session socket', () => (sockets().length === 1 ? sockets() : false));
     const path = join(xdg, 'netwatch', sock!);
@@ -61,6 +76,7 @@ describe('shared session (lab)', () => {
 
     // the viewer: a full UI of its own
     viewer.run(`${env(xdg)} ${process.execPath} ${BIN} attach --log ${dir}/viewer.log; echo "VIEWER EXITED $?"; sleep 600`);
+    viewer.tmux('pipe-pane', '-o', '-t', viewer.target, `cat >> ${viewerRaw}`);
     await viewer.until('the viewer shows both nodes', (f) => /^> n1 +live/m.test(f) && /^ {2}n2 +live/m.test(f) && f.includes('READ-ONLY'), 30_000);
     viewer.type('j');
     await viewer.until('the viewer selection moved', (f) => /^> n2 +live/m.test(f));
@@ -72,13 +88,68 @@ describe('shared session (lab)', () => {
     await viewer.until('the viewer back on n1', (f) => /^> n1 +live/m.test(f));
     expect(owner.screen()).toMatch(/^> n2 +live/m);
 
-    // c in the viewer: the owner's session runs the capture, its lines show in the viewer
+    // c in the viewer: the filter prompt; a filter typed in one write (as a paste over a laggy link) and
+    // enter: the owner's session runs it on n1 (the node's tcpdump has that filter), both panes show it
     viewer.type('c');
-    const cap = await viewer.until('the capture in the owner\'s session', (f) => f.includes("capture in the owner's session") && /n1:eth0: capturing .* packets/.test(f), 30_000);
-    expect(cap).toMatch(/owner: capturing n1:eth0 for at most 30 s in the owner's session|n1:eth0: capturing/);
-    expect(readFileSync(`${dir}/owner.log`, 'utf8')).toMatch(/share: capture 1 for uid 0 \(attached\): n1:eth0/);
+    await viewer.until('the prompt', (f) => f.includes("in the owner's session") && f.includes('tcpdump filter'));
+    viewer.type('tcp port 22');
+    viewer.key('Enter');
+    await viewer.until("the capture in the owner's session", (f) => f.includes("capture in the owner's session (started by root (attached))") && /n1:eth0 +tcp port 22: (capturing|checking)/.test(f), 30_000);
+    await owner.until('the owner sees who started it', (f) => /capturing for root \(attached\): n1:eth0 · filter tcp port 22 · /.test(f), 15_000);
+    const args = await waitFor('tcpdump on n1 with the viewer\'s filter', async () => {
+      const ps = (await tcpdumps('n1')).filter((l) => l.includes('tcp port 22'));
+      return ps.length ? ps : false;
+    }, 20_000);
+    expect(args[0]).toMatch(/\(tcp port 22\) and not \(/); // the viewer's filter, the owner's own SSH left out
+    expect(readFileSync(`${dir}/owner.log`, 'utf8')).toMatch(/share: capture 1 for root \(attached\): n1:eth0 filter "tcp port 22"/);
+    // V on the owner: the viewer's capture in the owner's own capture view; esc there leaves it running
+    owner.type('V');
+    await owner.until("the owner's capture view of it", (f) => f.includes('started by root (attached) on n1:eth0 (attached viewer)') && /n1:eth0 +tcp port 22 +(capturing|checking)/.test(f), 15_000);
+    owner.key('Escape');
+    await owner.until('the owner back', (f) => /nodes 1–2 of 2/.test(f));
+    expect((await tcpdumps('n1')).some((l) => l.includes('tcp port 22'))).toBe(true);
+    // esc in the viewer: the capture stops in the owner's session too
     viewer.key('Escape');
     await viewer.until('back', (f) => /^> n1 +live/m.test(f));
+    await owner.until("the owner's line: ended", (f) => /capture asked by root \(attached\): n1:eth0 · filter tcp port 22 · stopped/.test(f), 15_000);
+    await waitFor('tcpdump gone from n1', async () => !(await tcpdumps('n1')).some((l) => l.includes('tcp port 22')), 20_000);
+
+    // hostile strings pasted (bracketed, as a terminal pastes) into the filter and a mark note: ESC
+    // sequences, BEL, a very long name, unicode. The prompt keeps no control byte; what reaches the
+    // node is the printable rest (one argv element); no raw byte reaches either terminal
+    const evil = `tcp port 22 and not host 198.18.0.250${'\u001b]0;pwned\u0007'}${'\u001b[2J'}\u0007`;
+    viewer.type('c');
+    await viewer.until('the prompt again', (f) => f.includes('tcpdump filter'));
+    pasteInto(viewer, evil);
+    viewer.key('Enter');
+    await owner.until('the hostile filter, cleaned, on the owner', (f) => f.includes('filter tcp port 22 and not host 198.18.0.250]0;pwned[2J'), 30_000);
+    await viewer.until('refused by tcpdump, back at the prompt', (f) => f.includes('> tcp port 22 and not host 198.18.0.250]0;pwned[2J') && f.includes("tcpdump: can't parse filter expression"), 30_000);
+    await owner.until("the owner's line: refused", (f) => /capture asked by root \(attached\): .* · refused by tcpdump/.test(f), 15_000);
+    // a very long filter (unicode too): the owner refuses it before anything runs on a node
+    viewer.type('\u0015'); // ctrl-u clears the prompt
+    pasteInto(viewer, `host 198.18.0.1 or ${'port 1 or '.repeat(110)}port 2 ${'ü'.repeat(10)}`);
+    viewer.key('Enter');
+    await viewer.until('the long filter refused', (f) => f.includes("the owner's session refused: filter longer than 1024 characters"), 15_000);
+    viewer.key('Escape');
+    await viewer.until('back from the prompt', (f) => /^> n1 +live/m.test(f));
+    const long = `${'界'.repeat(80)}${'x'.repeat(400)}`;
+    viewer.type('m');
+    pasteInto(viewer, `rolled back${'\u001b]0;pwned\u0007'}${'\u001b[2J'} ${long}`);
+    viewer.key('Enter');
+    await owner.until('the mark on the owner', (f) => f.includes('rolled back]0;pwned[2J 界界'), 15_000);
+    await viewer.until('the mark on the viewer', (f) => f.includes('rolled back]0;pwned[2J 界界'), 15_000);
+    for (const p of [owner, viewer]) {
+      expect(p.tmux('display-message', '-p', '-t', p.target, '#{pane_title}')).not.toMatch(/pwned/);
+    }
+    expect(offenders(readFileSync(ownerRaw))).toEqual([]);
+    expect(offenders(readFileSync(viewerRaw))).toEqual([]);
+
+    // y in the viewer: the shared state as Markdown, a file beside the viewer's log
+    viewer.type('y');
+    await viewer.until('copied', (f) => /copied 2 nodes as Markdown .* saved /.test(f.replace(/\n/g, '')), 15_000);
+    const md = readdirSync(dir).filter((x) => x.endsWith('.md'));
+    expect(md).toHaveLength(1);
+    expect(readFileSync(join(dir, md[0]!), 'utf8')).toMatch(/\| n1 \| live[^\n]*\n\| n2 \| live/);
 
     // kill: the viewer's UI says read-only without asking; the owner refuses a kill request anyway
     viewer.type('s');

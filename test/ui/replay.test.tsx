@@ -373,3 +373,41 @@ describe('replay: times typed at t', () => {
     expect(parseSeek('soon', range)).toEqual({ error: 'not a time: soon (03:12:00, 5m, +90s)' });
   });
 });
+
+describe('replay: y copies the state at the cursor', () => {
+  it('as Markdown to a file and OSC 52, with the state of that moment (n3 live before it went down, failed after)', async () => {
+    const { mkdtempSync, readdirSync, readFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { yanker } = await import('../../src/cli/yank.js');
+    const dir = mkdtempSync(join(tmpdir(), 'nwreplay-yank-'));
+    try {
+      const c = new ReplayController(TIMELINE, { name: 'outage.nwrec', clock: manualClock(), play: false });
+      await c.start();
+      const written: string[] = [];
+      const onYank = yanker({ getState: () => c.store.getState() as never, now: () => c.at, dir, write: (s) => written.push(s), tmux: false });
+      const ui = await renderSized(<ReplayApp controller={c} onYank={onYank} />, 140, 30);
+      c.seek(tickAt(DOWN_AT - 5));
+      await waitFor(() => c.at === tickAt(DOWN_AT - 5) && ui.frame().includes(fmtClock(tickAt(DOWN_AT - 5))));
+      await ui.press('y');
+      await waitFor(() => /copied 3 nodes as Markdown/.test(ui.frame()));
+      // after n3 went down: the next copy says so
+      c.seek(tickAt(DOWN_AT + 5));
+      await waitFor(() => c.at === tickAt(DOWN_AT + 5) && ui.frame().includes(fmtClock(tickAt(DOWN_AT + 5))));
+      await ui.press('y');
+      await waitFor(() => readdirSync(dir).length === 2);
+      const [first, second] = readdirSync(dir).sort().map((f) => readFileSync(join(dir, f), 'utf8'));
+      // the hostile name escaped (markdown.ts); its status as of the cursor, the copy's time the cursor's
+      const n3 = (md: string) => md.split('\n').find((l) => l.startsWith('| n3'));
+      expect(n3(first!)).toMatch(/^\| n3\S* \| live /);
+      expect(n3(second!)).toMatch(/^\| n3\S* \| failed: connection lost /);
+      expect(first).toContain(new Date(tickAt(DOWN_AT - 5)).toISOString().slice(11, 19));
+      // eslint-disable-next-line no-control-regex
+      expect(first! + second!).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+      expect(written).toHaveLength(2);
+      expect(written[0]).toMatch(/^\u001b\]52;c;[A-Za-z0-9+/=]+\u0007$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -108,6 +108,9 @@ it('two viewers on two replicas: independent selection, shared marks, read-only'
 
   // c in viewer a (on the hostile node): the owner is asked; its lines show, cleaned
   await a.press('c');
+  await waitFor('the filter prompt', () => a.frame().includes("in the owner's session") && a.frame().includes('tcpdump filter'), 5000);
+  expect(asked).toEqual([]);
+  await a.press(KEY.enter);
   await waitFor('the capture lines', () => a.frame().includes("capture in the owner's session") && a.frame().includes('12 packets'), 10_000);
   expect(asked).toEqual([EVIL]);
   expectClean(a.frame(), 'viewer a, capture lines');

@@ -6,16 +6,16 @@
  */
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseCli } from '../../src/cli/args.js';
 import { pickSession } from '../../src/cli/attach.js';
 import { connectShare, AttachError, type ShareClient } from '../../src/cli/share/client.js';
-import { ensureShareDir, findGroup, inGroup, parseGroupFile, parsePasswdFile, shareDir, ShareError } from '../../src/cli/share/paths.js';
+import { ensureShareDir, findGroup, inGroup, parseGroupFile, parsePasswdFile, shareDir, ShareError, userNameOf } from '../../src/cli/share/paths.js';
 import { parsePeerCred } from '../../src/cli/share/peercred.js';
 import { KILL_REFUSED, ShareServer, type ShareReply } from '../../src/cli/share/server.js';
-import { createAppStore, type Store } from '../../src/state/store.js';
+import { createAppStore, MARK_NOTE_MAX, type Store } from '../../src/state/store.js';
 import { dataOf, parseFrame, StreamProducer, type Frame } from '../../src/state/stream.js';
 import { waitFor } from '../e2e/run.js';
 
@@ -188,7 +188,9 @@ describe('viewers', () => {
     a.onReply((r) => replies.push(r));
     a.send({ r: 'mark', note: 'restarted kube-proxy on n3' });
     await waitFor('mark in b', () => b.replica.store.getState().marks.some((m) => m.note === 'restarted kube-proxy on n3'), 10_000);
-    expect(store.getState().marks.at(-1)!.by).toBe(`uid ${UID} (attached)`);
+    // signed with the user name of its uid (the default: /etc/passwd), never "uid N"
+    expect(store.getState().marks.at(-1)!.by).toBe(`${userNameOf(UID) ?? `uid ${UID}`} (attached)`);
+    expect(userNameOf(UID)).toBe(userInfo().username);
     a.send({ r: 'kill' });
     a.send({ r: 'capture', target: { kind: 'node', node: 'n1' } });
     a.send({ r: 'nope' } as never);
@@ -197,6 +199,30 @@ describe('viewers', () => {
     expect(replies[1]).toEqual({ r: 'kill', ok: false, message: KILL_REFUSED });
     expect(replies[2]!.ok).toBe(false);
     expect(replies[3]).toEqual({ r: 'nope', ok: false, message: 'unknown request' });
+  });
+
+  it("a viewer's mark is signed by its uid's name, not a name it sends; a hostile note is cleaned and bounded", async () => {
+    const names: number[] = [];
+    const path = await serve({ userName: (uid) => (names.push(uid), uid === UID ? 'alice' : undefined) });
+    const a = await attach(path);
+    const evil = `\u001b]0;pwned\u0007\u001b[2J${'\u202e'}note\r\nsecond line\u0000${'ü'.repeat(300)}`;
+    a.send({ r: 'mark', note: evil, by: 'mallory', uid: 999 } as never);
+    await waitFor('the mark', () => store.getState().marks.length === 1, 10_000);
+    const m = store.getState().marks[0]!;
+    expect(names).toEqual([UID]);
+    expect(m.by).toBe('alice (attached)');
+    // no control, bidi or line-break character left; at most MARK_NOTE_MAX code points
+    // eslint-disable-next-line no-control-regex
+    expect(m.note).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
+    expect(m.note.startsWith(']0;pwned[2Jnote second line')).toBe(true);
+    expect(Array.from(m.note).length).toBe(MARK_NOTE_MAX);
+    // no name for the uid: the uid
+    server!.close();
+    const p2 = await serve({ dir: join(tmp, 'two'), userName: () => undefined });
+    const b = await attach(p2);
+    b.send({ r: 'mark', note: 'x' });
+    await waitFor('the second mark', () => store.getState().marks.length === 2, 10_000);
+    expect(store.getState().marks[1]!.by).toBe(`uid ${UID} (attached)`);
   });
 
   it('a request line over 64 KiB, or without end, closes that viewer only', async () => {

@@ -10,9 +10,10 @@ export interface ShareClient {
   replica: Replica;
   send(q: ShareRequest): void;
   /** the owner's answers to this viewer's requests */
-  onReply(fn: (r: ShareReply) => void): void;
-  /** capture events (kind 'capture') and other events the owner broadcasts */
-  onEvent(fn: (kind: string, data: unknown) => void): void;
+  /** …returns its removal */
+  onReply(fn: (r: ShareReply) => void): () => void;
+  /** capture events (kind 'capture') and other events the owner broadcasts; returns its removal */
+  onEvent(fn: (kind: string, data: unknown) => void): () => void;
   /** the session ended (owner quit, or the connection broke): the reason */
   ended: Promise<string>;
   close(): void;
@@ -25,8 +26,8 @@ export class AttachError extends Error {}
 export function connectShare(path: string, opts: { timeoutMs?: number } = {}): Promise<ShareClient> {
   const t0 = performance.now();
   const replica = createReplica({ readonly: true });
-  const replies: Array<(r: ShareReply) => void> = [];
-  const events: Array<(k: string, d: unknown) => void> = [];
+  const replies = new Set<(r: ShareReply) => void>();
+  const events = new Set<(k: string, d: unknown) => void>();
   let endReason: string | undefined;
   let endResolve: (why: string) => void = () => {};
   const ended = new Promise<string>((r) => (endResolve = r));
@@ -40,8 +41,8 @@ export function connectShare(path: string, opts: { timeoutMs?: number } = {}): P
     const client: ShareClient = {
       replica,
       send: (q) => void (s.writable && s.write(JSON.stringify(q) + '\n')),
-      onReply: (fn) => void replies.push(fn),
-      onEvent: (fn) => void events.push(fn),
+      onReply: (fn) => (replies.add(fn), () => void replies.delete(fn)),
+      onEvent: (fn) => (events.add(fn), () => void events.delete(fn)),
       ended,
       close: () => s.destroy(),
       firstFrameMs: 0,

@@ -9,10 +9,14 @@ import { shareDir } from './paths.js';
 import { ShareServer, type ShareServerOptions } from './server.js';
 import type { HostOptions } from '../views.js';
 import { viewerCaptures } from './capture.js';
+import type { Notices } from '../../ui/notices.js';
+import type { CaptureSource } from '../../sources/capture/source.js';
 
 export interface OwnerShare {
   path: string;
   server: ShareServer;
+  /** the last capture an attached viewer started here (the owner's `V`) */
+  viewerCapture(): { src: CaptureSource; by: string; where: string } | undefined;
   close(): void;
 }
 
@@ -23,20 +27,22 @@ export async function startShare(
   user?: string,
   host?: HostOptions,
   extra: Partial<ShareServerOptions> = {},
+  notices?: Notices,
 ): Promise<OwnerShare> {
   const uid = process.getuid?.() ?? 0;
   // a producer only while a viewer is attached: --share costs nothing while nobody watches
   const producer = () => new StreamProducer(store, { producer: 'share', meta: user ? { user } : {} });
   // a viewer's `c`: the owner's session runs the capture, every viewer sees its lines
   const events = { emit: (kind: string, data: unknown) => server.event(kind, data) };
-  const captures = host ? viewerCaptures(host, events, log) : undefined;
+  // …and the owner's status line says who started it and how it goes
+  const captures = host ? viewerCaptures(host, events, log, { notify: (segs) => notices?.set('viewerCapture', segs) }) : undefined;
   const server: ShareServer = new ShareServer(producer, {
     dir: shareDir(process.env, uid),
     uid,
     ...(opts.shareGroup !== undefined ? { group: opts.shareGroup } : {}),
     // a viewer's mark goes into the owner's state: every viewer (and a recording) gets it from there
     onMark: (note, by) => void store.getState().addMark(note, by),
-    ...(captures ? { onCapture: captures.onCapture } : {}),
+    ...(captures ? { onCapture: captures.onCapture, onCaptureStop: captures.onCaptureStop } : {}),
     log,
     ...extra,
   });
@@ -52,6 +58,7 @@ export async function startShare(
   return {
     path,
     server,
+    viewerCapture: () => captures?.current(),
     close() {
       captures?.stop();
       server.close();

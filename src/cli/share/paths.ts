@@ -144,3 +144,8 @@ export function inGroup(acc: Accounts, g: GroupEntry, peer: { uid: number; gid: 
   const users = acc.users.filter((u) => u.uid === peer.uid);
   return users.some((u) => u.gid === g.gid || g.members.includes(u.name));
 }
+
+/** the user name of a uid (the first /etc/passwd entry with it), for signing what a viewer does */
+export function userNameOf(uid: number, acc: Pick<Accounts, 'users'> = readAccounts()): string | undefined {
+  return acc.users.find((u) => u.uid === uid)?.name || undefined;
+}

@@ -12,13 +12,15 @@ import net, { type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { frameText, type Frame, type StreamProducer } from '../../state/stream.js';
 import type { CaptureTarget } from '../../ui/types.js';
-import { findGroup, inGroup, readAccounts, socketName, ensureShareDir, ShareError, type Accounts, type GroupEntry } from './paths.js';
+import { findGroup, inGroup, readAccounts, socketName, ensureShareDir, ShareError, userNameOf, type Accounts, type GroupEntry } from './paths.js';
 import { peerCred, type PeerCred } from './peercred.js';
 
 /** a viewer's request (one JSON line) */
 export type ShareRequest =
   | { r: 'mark'; note: string }
   | { r: 'capture'; target: CaptureTarget; filter?: string; snaplen?: number }
+  /** the viewer that started capture `id` closed its view: it ends (only that viewer's own) */
+  | { r: 'captureStop'; id: number }
   | { r: 'kill' }
   | { r: 'snap' };
 
@@ -27,9 +29,13 @@ export interface ShareReply {
   r: string;
   ok: boolean;
   message: string;
+  /** a capture started: its id (its event frames carry it) */
+  id?: number;
 }
 
 export const KILL_REFUSED = 'kill refused: attached viewers are read-only (kill only in the owner\'s session)';
+/** a viewer's capture runs at most this long in the owner's session (the owner's own `c` has the prompt and esc) */
+export const VIEWER_CAPTURE_SECONDS = 30;
 /** a request line longer than this closes the connection */
 export const MAX_REQUEST = 64 * 1024;
 /** per viewer, bytes queued before its deltas are dropped (default) */
@@ -46,9 +52,16 @@ export interface ShareServerOptions {
   viewerBuffer?: number;
   /** the peer check (tests may pass one; default SO_PEERCRED through python3) */
   peer?: (s: Socket) => Promise<PeerCred>;
+  /**
+   * who a viewer is, by the uid SO_PEERCRED gave (never a name the viewer sends): signs its marks
+   * and captures; default: /etc/passwd; undefined: "uid N"
+   */
+  userName?: (uid: number) => string | undefined;
   onMark?: (note: string, by: string) => void;
   /** a capture asked by a viewer: the owner's session runs it; the answer goes back as the reply */
-  onCapture?: (req: Extract<ShareRequest, { r: 'capture' }>, by: string) => ShareReply;
+  onCapture?: (req: Extract<ShareRequest, { r: 'capture' }>, by: string, viewer: object) => ShareReply;
+  /** a viewer's capture view closed: stop capture `id` if that viewer started it */
+  onCaptureStop?: (id: number, viewer: object) => ShareReply;
   log?: (msg: string) => void;
 }
 
@@ -58,6 +71,12 @@ interface Viewer {
   dropping: boolean;
   dropped: number;
   unsub?: () => void;
+}
+
+/** a viewer's signature: its user name (from its uid) or, when the system has none, the uid */
+export function viewerBy(uid: number, name: string | undefined): string {
+  // a name from /etc/passwd is the system's, yet bounded (a mark's by is cut at 64 anyway)
+  return `${(name && Array.from(name).slice(0, 32).join('')) || `uid ${uid}`} (attached)`;
 }
 
 function reply(r: ShareReply): string {
@@ -230,7 +249,7 @@ export class ShareServer {
     } catch {
       return void v.socket.write(reply({ r: '?', ok: false, message: 'not a request (bad JSON)' }));
     }
-    const by = `uid ${v.cred.uid} (attached)`;
+    const by = this.signature(v.cred.uid);
     const answer = (r: ShareReply) => v.socket.writable && v.socket.write(reply(r));
     switch (q?.r) {
       case 'mark': {
@@ -242,7 +261,10 @@ export class ShareServer {
       }
       case 'capture':
         if (!this.opts.onCapture) return void answer({ r: 'capture', ok: false, message: 'captures from viewers are not available in this session' });
-        return void answer(this.opts.onCapture(q, by));
+        return void answer(this.opts.onCapture(q, by, v));
+      case 'captureStop':
+        if (!this.opts.onCaptureStop || typeof q.id !== 'number') return void answer({ r: 'captureStop', ok: false, message: 'no such capture' });
+        return void answer(this.opts.onCaptureStop(q.id, v));
       case 'kill':
         this.opts.log?.(`share: kill from viewer pid ${v.cred.pid} uid ${v.cred.uid} refused`);
         return void answer({ r: 'kill', ok: false, message: KILL_REFUSED });
@@ -252,6 +274,23 @@ export class ShareServer {
       default:
         return void answer({ r: String((q as { r?: unknown })?.r ?? '?').slice(0, 20), ok: false, message: 'unknown request' });
     }
+  }
+
+  private names = new Map<number, string>();
+  /** "alice (attached)": the user name of the uid SO_PEERCRED gave (looked up once per uid) */
+  private signature(uid: number): string {
+    let by = this.names.get(uid);
+    if (by === undefined) {
+      let name: string | undefined;
+      try {
+        name = (this.opts.userName ?? ((u: number) => userNameOf(u, this.accounts)))(uid);
+      } catch {
+        name = undefined;
+      }
+      by = viewerBy(uid, name);
+      this.names.set(uid, by);
+    }
+    return by;
   }
 
   private drop(v: Viewer): void {

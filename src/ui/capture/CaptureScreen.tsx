@@ -8,10 +8,10 @@
  */
 import { useEffect, useState } from 'react';
 import type { CaptureSource } from '../../sources/capture/source.js';
-import type { Seg } from '../columns.js';
 import { Lines } from '../components/Lines.js';
-import { footerHint } from '../keys.js';
-import { type CaptureRoute, SNAPLENS } from '../nav.js';
+import type { CaptureRoute } from '../nav.js';
+import { promptLines as promptLinesOf, snaplenOf } from './promptLines.js';
+import type { Seg } from '../columns.js';
 import { CaptureView } from './CaptureView.js';
 
 export interface CaptureScreenProps {
@@ -35,32 +35,11 @@ export interface CaptureScreenProps {
   readonly refreshMs?: number;
 }
 
-export const snaplenText = (n: number): string => (n === 0 ? 'whole packet' : `${n} bytes`);
+export { snaplenOf, snaplenText } from './promptLines.js';
 
-export function snaplenOf(prompt: CaptureRoute, fallback: number): number {
-  return SNAPLENS[prompt.snap] ?? fallback;
-}
-
+/** the prompt's lines for this screen's props (ui/capture/promptLines.ts) */
 export function promptLines(p: CaptureScreenProps): Seg[][] {
-  const { prompt } = p;
-  const snap = snaplenOf(prompt, p.defaultSnaplen);
-  const choices = [p.defaultSnaplen, ...SNAPLENS.filter((n): n is number => n !== undefined && n !== p.defaultSnaplen)];
-  const lines: Seg[][] = [
-    [{ text: `Capture: ${p.title}`, tone: 'accent', bold: true }],
-    [],
-    ...p.where.map((w): Seg[] => [{ text: w }]),
-    [{ text: 'filter: ' }, prompt.filter.trim() ? { text: prompt.filter.trim(), tone: 'accent' } : { text: 'everything (no filter)', tone: 'dim' }],
-  ];
-  if (p.exclusion) lines.push([{ text: p.exclusion, tone: 'dim' }]);
-  lines.push(
-    [{ text: 'snap length: ' }, { text: snaplenText(snap), tone: 'accent' }, { text: `  (tab: ${choices.map(snaplenText).join(' / ')})`, tone: 'dim' }],
-    [],
-    [{ text: 'tcpdump filter (empty: everything), e.g. ' }, { text: 'tcp port 443', tone: 'dim' }],
-    [{ text: '> ' }, { text: prompt.filter }, { text: '_', tone: 'accent' }],
-  );
-  if (prompt.error) lines.push(...prompt.error.split('\n').slice(0, 6).map((l): Seg[] => [{ text: l, tone: 'bad' }]));
-  lines.push([], [{ text: footerHint(['capturePrompt'], { readonly: false }), tone: 'dim' }]);
-  return lines;
+  return promptLinesOf(p);
 }
 
 export function CaptureScreen(props: CaptureScreenProps) {

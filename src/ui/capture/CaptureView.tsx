@@ -23,6 +23,8 @@ export interface CaptureViewProps {
   readonly keepDir?: string;
   /** esc: the view stops the capture and calls this */
   readonly onClose?: () => void;
+  /** esc leaves the capture running (someone else's: an attached viewer's, watched by the owner); x still stops it */
+  readonly keepOnClose?: boolean;
   readonly refreshMs?: number;
   readonly utc?: boolean;
   readonly now?: () => number;
@@ -82,7 +84,7 @@ export function CaptureView(props: CaptureViewProps) {
         void source.stop();
         return;
       case 'close':
-        void source.stop();
+        if (!props.keepOnClose) void source.stop();
         onClose?.();
         return;
     }

@@ -89,6 +89,7 @@ const REFUSED: Partial<Record<Command, string>> = {
   readSlow: 'recording: no live node to re-read',
   kill: 'recording: no live node to kill a process on',
   mark: 'recording: marks are made in the live view (m there)',
+  viewerCapture: "recording: no attached viewer's capture to watch",
 };
 
 export type PromptAction = { type: 'type'; text: string } | { type: 'erase' | 'clear' | 'accept' | 'close' };
