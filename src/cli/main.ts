@@ -252,7 +252,7 @@ export async function main(argv: string[]): Promise<number> {
   // local node's needs-root problem
   for (const l of needsRootText(missing)) process.stderr.write(`netwatch: ${l}\n`);
   // --record FILE: the live view records too; a write error stops the recording, never the view
-  let recording: { stop(): void; recorder: { error?: Error; lastAt?: number } } | undefined;
+  let recording: ReturnType<typeof import('./record.js').startRecorder> | undefined;
   if (opts.recordFile) {
     const { startRecorder, RecordingError } = await import('./record.js');
     try {
@@ -272,12 +272,13 @@ export async function main(argv: string[]): Promise<number> {
   const { createElement } = await import('react');
   const { yanker } = await import('./yank.js');
   const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly, stale };
-  // --share: the live state to `netwatch attach` viewers (one diff per update, whatever their number)
+  // --share: the live state to `netwatch attach` viewers (one diff per update, whatever their
+  // number; with --record, the recorder's producer: one diff for both)
   let share: import('./share/owner.js').OwnerShare | undefined;
   if (opts.share) {
     const { startShare } = await import('./share/owner.js');
     try {
-      share = await startShare(store, opts, log, userName(), host);
+      share = await startShare(store, opts, log, userName(), host, recording ? { producer: recording.producer } : {});
     } catch (e) {
       monitor.stop();
       fail((e as Error).message);
