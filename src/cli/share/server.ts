@@ -143,9 +143,9 @@ export class ShareServer {
     return n;
   }
 
-  /** whether a producer is made (a factory's runs only while a viewer is attached) */
+  /** whether a producer runs for this server (a factory's only while a viewer is attached; a given one always) */
   get producing(): boolean {
-    return this.current !== undefined;
+    return this.current !== undefined || typeof this.producerOf !== 'function';
   }
 
   /** why this peer may not attach, or undefined when it may */
