@@ -7,15 +7,20 @@
  * so the figures are above noise), and, unless "off", the real StreamProducer and ShareServer
  * (dist/cli/share) on a Unix socket in a temporary $XDG_RUNTIME_DIR. Viewers are separate
  * processes with the real client (connectShare: SO_PEERCRED check, replica). Prints:
- *  - the owner's CPU (user+system, % of one core) over 15 s: no --share, --share with 0, 1 and 5
- *    viewers; the owner runs the real App on a fake 160×50 TTY as the live view does
- *    (NW_BENCH_UI=0: no UI, the store and the share alone: the share's cost stands out more);
+ *  - the owner's CPU (user+system: ms of CPU per minute and % of one core) over a window
+ *    (NW_BENCH_WINDOW_S, default 15 s): no --share, --share with 0, 1 and 5 viewers; the owner runs
+ *    the real App on a fake 160×50 TTY as the live view does (NW_BENCH_UI=0: no UI, the store and
+ *    the share alone: the share's cost stands out more). The four are run interleaved, NW_BENCH_ROUNDS
+ *    rounds (default 3) each in a rotated order, so a change in the machine's load falls on all of
+ *    them; medians are compared. "--share, 0 viewers" is the owner as it runs with nobody attached
+ *    (startShare as main.ts calls it): each owner says whether a producer ran during its window,
+ *    and the CPU inside the producer's flush (diff + the frame's text) per flush;
  *  - attach to first frame: connect → first snapshot applied (in the viewer process), 10 attaches;
  *    and `netwatch attach --once --json` as a command, process start to exit (node start included).
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,7 +31,8 @@ const VETHS = 20;
 const PODS = 10;
 /** NW_BENCH_TICK_MS=1000: the default --interval (figures smaller, noise larger) */
 const TICK_MS = Number(process.env.NW_BENCH_TICK_MS) || 250;
-const WINDOW_MS = 15_000;
+const WINDOW_MS = (Number(process.env.NW_BENCH_WINDOW_S) || 15) * 1000;
+const ROUNDS = Number(process.env.NW_BENCH_ROUNDS) || 3;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const name = (i) => `gke-bench-pool-a-${String(i).padStart(4, '0')}`;
 
@@ -76,6 +82,17 @@ async function owner(mode) {
     startUi(store, {}, { stdout: out, stdin: new FakeStdin(), stderr: out });
   }
   let share;
+  // the producer's own cost: CPU inside flush (diff + the frame's text), summed over the window
+  const { StreamProducer } = await import('../dist/state/stream.js');
+  const flush = StreamProducer.prototype.flush;
+  const inFlush = { ms: 0, n: 0 };
+  StreamProducer.prototype.flush = function () {
+    const c = process.cpuUsage();
+    flush.call(this);
+    const d = process.cpuUsage(c);
+    inFlush.ms += (d.user + d.system) / 1000;
+    inFlush.n++;
+  };
   if (mode === 'share') {
     const { startShare } = await import('../dist/cli/share/owner.js');
     share = await startShare(store, {}, () => {});
@@ -85,12 +102,14 @@ async function owner(mode) {
   process.stdout.write(`ready ${share?.path ?? '-'}\n`);
   // measure when told (the viewers are attached by then)
   process.stdin.once('data', async () => {
+    const dropped0 = share?.server.dropped ?? 0;
+    inFlush.ms = inFlush.n = 0;
     const c0 = process.cpuUsage();
     const w0 = performance.now();
     await sleep(WINDOW_MS);
     const c = process.cpuUsage(c0);
     const wall = performance.now() - w0;
-    process.stdout.write(`cpu ${(((c.user + c.system) / 1000 / wall) * 100).toFixed(2)} viewers ${share?.server.viewerCount ?? 0}\n`);
+    process.stdout.write(`cpu ${(((c.user + c.system) / 1000 / wall) * 100).toFixed(3)} viewers ${share?.server.viewerCount ?? 0} producer ${share?.server.producing ? 'yes' : 'no'} dropped ${(share?.server.dropped ?? 0) - dropped0} flush ${inFlush.n ? (inFlush.ms / inFlush.n).toFixed(2) : '-'}\n`);
     share?.close();
     process.exit(0);
   });
@@ -135,21 +154,41 @@ async function run(mode, viewers, xdg) {
   o.stdin.write('go\n');
   const line = await result;
   for (const v of vs) v.kill();
-  return Number(line.split(' ')[1]);
+  const w = line.split(' ');
+  if (Number(w[3]) !== viewers) throw new Error(`owner saw ${w[3]} viewers, not ${viewers}`);
+  return { cpu: Number(w[1]), producer: w[5], dropped: Number(w[7]), flush: w[9] === '-' ? undefined : Number(w[9]) };
 }
 
 async function main() {
   const xdg = mkdtempSync(join(tmpdir(), 'nw-bench-share-'));
   try {
     console.log(`shared session: owner ${process.env.NW_BENCH_UI === '0' ? 'without UI' : 'with the live view (App on a fake 160×50 TTY)'}, ${NODES} nodes × ${VETHS} veths, ${PODS} pods, a tick every ${TICK_MS} ms; CPU over ${WINDOW_MS / 1000} s, % of one core`);
-    const rows = [];
-    for (const [label, mode, v] of [['no --share', 'off', 0], ['--share, 0 viewers', 'share', 0], ['--share, 1 viewer', 'share', 1], ['--share, 5 viewers', 'share', 5]]) {
-      const cpu = await run(mode, v, xdg);
-      rows.push([label, cpu]);
-      console.log(`  ${label.padEnd(20)} ${cpu.toFixed(2)} %`);
+    const modes = [['no --share', 'off', 0], ['--share, 0 viewers', 'share', 0], ['--share, 1 viewer', 'share', 1], ['--share, 5 viewers', 'share', 5]];
+    const got = modes.map(() => []);
+    const producers = modes.map(() => new Set());
+    const flushes = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const order = modes.map((_, i) => (i + r) % modes.length);
+      const line = [];
+      for (const i of order) {
+        const { cpu, producer, dropped, flush } = await run(modes[i][1], modes[i][2], xdg);
+        got[i].push(cpu);
+        if (flush !== undefined) flushes.push(flush);
+        if (modes[i][1] === 'share') producers[i].add(producer);
+        line.push(`${modes[i][0]} ${cpu.toFixed(2)} %${dropped ? ` (${dropped} deltas dropped for slow viewers)` : ''}`);
+      }
+      console.log(`  round ${r + 1}/${ROUNDS} (load ${loadavg()[0].toFixed(1)}): ${line.join(', ')}`);
     }
-    const base = rows[1][1];
-    console.log(`  5 viewers vs 0: ${(((rows[3][1] - base) / base) * 100).toFixed(1)} % more (target ≤ 10 %); --share with 0 viewers vs none: ${(((base - rows[0][1]) / rows[0][1]) * 100).toFixed(1)} %; 5 viewers vs 1: ${(((rows[3][1] - rows[2][1]) / rows[2][1]) * 100).toFixed(1)} %`);
+    const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const m = got.map(med);
+    for (const [i, [label]] of modes.entries()) {
+      const xs = [...got[i]].sort((a, b) => a - b);
+      const pr = producers[i].size ? `; producer running: ${[...producers[i]].join('/')}` : '';
+      console.log(`  ${label.padEnd(20)} median ${m[i].toFixed(2)} % = ${((m[i] / 100) * 60_000).toFixed(0)} ms CPU/min (min ${xs[0].toFixed(2)}, max ${xs[xs.length - 1].toFixed(2)})${pr}`);
+    }
+    if (flushes.length) console.log(`  the producer's flush (diff + text), CPU per flush: median ${med(flushes).toFixed(2)} ms (${flushes.length} windows with viewers)`);
+    const pct = (a, b) => `${(((a - b) / b) * 100).toFixed(1)} %`;
+    console.log(`  medians: 5 viewers vs 0: ${pct(m[3], m[1])} more (target ≤ 10 %); 1 viewer vs 0: ${pct(m[2], m[1])}; 5 vs 1: ${pct(m[3], m[2])}; --share with 0 viewers vs none: ${pct(m[1], m[0])}`);
 
     // attach to first frame
     const o = spawn(process.execPath, [SELF, 'owner', 'share'], { env: { ...process.env, XDG_RUNTIME_DIR: xdg }, stdio: ['pipe', 'pipe', 'ignore'] });

@@ -255,7 +255,7 @@ export async function main(argv: string[]): Promise<number> {
   // (the status line says so: ui/notices.ts, also what an attached viewer's capture does here)
   const { Notices } = await import('../ui/notices.js');
   const notices = new Notices();
-  let recording: { stop(): void; recorder: { error?: Error; lastAt?: number } } | undefined;
+  let recording: ReturnType<typeof import('./record.js').startRecorder> | undefined;
   if (opts.recordFile) {
     const { startRecorder, recordErrorSegs, RecordingError } = await import('./record.js');
     const file = opts.recordFile;
@@ -276,12 +276,13 @@ export async function main(argv: string[]): Promise<number> {
   const { createElement } = await import('react');
   const { yanker } = await import('./yank.js');
   const host = { store, monitor, tcpdump: opts.tcpdump, snaplen: opts.snaplen, keepDir: opts.captureDir, readonly: opts.readonly, stale };
-  // --share: the live state to `netwatch attach` viewers (one diff per update, whatever their number)
+  // --share: the live state to `netwatch attach` viewers (one diff per update, whatever their
+  // number; with --record, the recorder's producer: one diff for both)
   let share: import('./share/owner.js').OwnerShare | undefined;
   if (opts.share) {
     const { startShare } = await import('./share/owner.js');
     try {
-      share = await startShare(store, opts, log, userName(), host, {}, notices);
+      share = await startShare(store, opts, log, userName(), host, recording ? { producer: recording.producer } : {}, notices);
     } catch (e) {
       monitor.stop();
       fail((e as Error).message);

@@ -33,6 +33,8 @@ export function startRecorder(store: Pick<StoreApi<AppState>, 'getState' | 'subs
   log(`record: writing ${file}`);
   return {
     recorder: rec,
+    /** with --share too, the share server serves this producer's frames: one diff per update for both */
+    producer,
     stop(): void {
       if (!rec.error) producer.flush();
       rec.stop();

@@ -1,6 +1,7 @@
 /**
  * A shared session as two people on one jump host use it: the real binary in tmux.
- * The owner watches the lab's nodes with --share; `netwatch attach --once --json` (same user)
+ * The owner watches the lab's nodes with --share (and --record: one producer for both, the file
+ * replays); `netwatch attach --once --json` (same user)
  * prints every node while the sshd processes on each node stay as many as before (no new SSH);
  * `attach` in a second pane shows the nodes, its selection moves on its own, `c` with a typed
  * filter runs in the owner's session (the node's tcpdump has the filter; both panes show it; esc
@@ -59,7 +60,7 @@ const sockets = () => readdirSync(join(xdg, 'netwatch')).filter((f) => f.endsWit
 
 describe('shared session (lab)', () => {
   it('attach shows all nodes without new SSH sessions; independent selection; read-only; others refused', async () => {
-    owner.run(`${env(xdg)} ${process.execPath} ${BIN} --hosts n1,n2 -F ${lab.sshConfigPath} --share --log ${dir}/owner.log; echo "OWNER EXITED $?"; sleep 600`);
+    owner.run(`${env(xdg)} ${process.execPath} ${BIN} --hosts n1,n2 -F ${lab.sshConfigPath} --share --record ${dir}/owner.nwrec --log ${dir}/owner.log; echo "OWNER EXITED $?"; sleep 600`);
     owner.tmux('pipe-pane', '-o', '-t', owner.target, `cat >> ${ownerRaw}`);
     await owner.until('both nodes live', (f) => /^> n1 +live/m.test(f) && /^ {2}n2 +live/m.test(f), 60_000);
     const [sock] = await waitFor('the session socket', () => (sockets().length === 1 ? sockets() : false));
@@ -178,6 +179,11 @@ describe('shared session (lab)', () => {
     const end = await viewer.until('the viewer ended', (f) => f.includes('VIEWER EXITED 0'), 15_000);
     expect(end).toContain('netwatch: owner ended the session');
     expect(sockets()).toEqual([]);
+    // --record beside --share: one producer served the viewers and wrote the file; it replays
+    const rep = await runNetwatch(['replay', `${dir}/owner.nwrec`, '--once', '--json', '--log', `${dir}/replay.log`], { env: { XDG_CONFIG_HOME: `${dir}/none` }, timeoutMs: 30_000 });
+    expect(rep.code).toBe(0);
+    const replayed = JSON.parse(rep.stdout) as { nodes: { node: string; status: string }[] };
+    expect(replayed.nodes.map((n) => n.node)).toEqual(['n1', 'n2']);
   }, 240_000);
 
   it("root attaching to uid 65534's session is refused by the owner's SO_PEERCRED check", async () => {

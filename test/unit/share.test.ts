@@ -2,7 +2,8 @@
  * The share server and client over real Unix sockets in a temporary directory: the directory and
  * socket checks, the peer check (real SO_PEERCRED), 12 viewers kept equal to the owner's state, a
  * viewer that stops reading dropped to a fresh snapshot without holding the owner back, and the
- * viewer's requests (mark, kill, bad lines).
+ * viewer's requests (mark, kill, bad lines); the producer: one Buffer per frame for every viewer,
+ * none without viewers, the recorder's shared with --record.
  */
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import net from 'node:net';
@@ -15,6 +16,7 @@ import { connectShare, AttachError, type ShareClient } from '../../src/cli/share
 import { ensureShareDir, findGroup, inGroup, parseGroupFile, parsePasswdFile, shareDir, ShareError, userNameOf } from '../../src/cli/share/paths.js';
 import { parsePeerCred } from '../../src/cli/share/peercred.js';
 import { KILL_REFUSED, ShareServer, type ShareReply } from '../../src/cli/share/server.js';
+import { startShare } from '../../src/cli/share/owner.js';
 import { createAppStore, MARK_NOTE_MAX, type Store } from '../../src/state/store.js';
 import { dataOf, parseFrame, StreamProducer, type Frame } from '../../src/state/stream.js';
 import { waitFor } from '../e2e/run.js';
@@ -178,6 +180,82 @@ describe('viewers', () => {
     // the owner never waited for it: 200 updates of ~200 KB state well under the time a blocked write would take
     expect(ownerMs).toBeLessThan(10_000);
     raw.destroy();
+  });
+
+  it('three viewers that stop reading: each is held to the bound (frames dropped, counted), never buffered without end', async () => {
+    const bound = 64 * 1024;
+    const path = await serve({ viewerBuffer: bound });
+    const fast = await attach(path);
+    const raws = [0, 1, 2].map(() => net.connect(path).pause());
+    await waitFor('slow viewers attached', () => server!.viewerCount === 4, 10_000);
+    let biggest = 0;
+    producer.subscribe((_f, text) => void (biggest = Math.max(biggest, text.length + 1)));
+    for (let i = 0; i < 300; i++) {
+      tick(i, 4000);
+      producer.flush();
+    }
+    // what the owner holds for each slow one: at most the bound plus the frame that crossed it
+    const queued = [...(server as unknown as { viewers: Set<{ socket: net.Socket }> }).viewers].map((v) => v.socket.writableLength);
+    expect(queued.length).toBe(4);
+    for (const q of queued) expect(q).toBeLessThanOrEqual(bound + biggest);
+    expect(server!.dropped).toBeGreaterThan(3 * 100);
+    await waitFor('fast viewer in step', () => same(fast), 20_000);
+    for (const r of raws) r.destroy();
+  });
+
+  it('every viewer is written the same Buffer for a frame (encoded once, never per viewer)', () => {
+    const lines: Buffer[][] = [[], []];
+    for (const l of lines) producer.subscribe((f, text, line) => void (f.t === 'delta' && l.push(line())));
+    for (let i = 0; i < 3; i++) {
+      tick(i);
+      producer.flush();
+    }
+    expect(lines[0]!.length).toBe(3);
+    lines[0]!.forEach((b, i) => expect(b).toBe(lines[1]![i]));
+    expect(lines[0]![2]!.toString('utf8').endsWith('\n')).toBe(true);
+  });
+
+  it('--share with nobody attached runs no producer; the first viewer starts one, the last one leaving stops it', async () => {
+    const owner = await startShare(store, {}, () => {}, 'me', undefined, { dir, pid: 4242 });
+    try {
+      expect(owner.server.producing).toBe(false);
+      tick(1);
+      expect(owner.server.producing).toBe(false);
+      const c = await attach(owner.path);
+      expect(owner.server.producing).toBe(true);
+      expect(c.replica.hello()?.producer).toBe('share');
+      c.close();
+      await waitFor('producer stopped', () => !owner.server.producing, 10_000);
+    } finally {
+      owner.close();
+    }
+  });
+
+  it('--record and --share: one producer (the recorder\'s) for the file and the viewers; viewers get a share hello; the server never stops it', async () => {
+    const rec = new StreamProducer(store, { producer: 'recording', coalesceMs: 5, meta: { argv: 'netwatch --record x --share' } });
+    const deltas: number[] = [];
+    rec.subscribe((f) => void (f.t === 'delta' && deltas.push(f.seq)));
+    const owner = await startShare(store, {}, () => {}, 'me', undefined, { dir, pid: 4343, producer: rec });
+    try {
+      expect(owner.server.producing).toBe(true);
+      const c = await attach(owner.path);
+      expect(c.replica.hello()).toMatchObject({ producer: 'share', meta: { user: 'me' } });
+      expect(c.replica.hello()?.meta?.argv).toBeUndefined();
+      tick(1);
+      rec.flush();
+      await waitFor('viewer in step', () => same(c), 10_000);
+      // the viewer followed the recorder's own frames: the same seq
+      expect(deltas).toEqual([1]);
+      c.close();
+      owner.close();
+      tick(2);
+      rec.flush();
+      expect(deltas).toEqual([1, 2]);
+      expect(rec.sinkCount).toBe(1);
+    } finally {
+      owner.close();
+      rec.stop();
+    }
   });
 
   it('requests: a mark lands in the owner\'s state and every viewer\'s; kill is refused; junk answered', async () => {

@@ -95,6 +95,100 @@ describe('stream values and patches', () => {
   });
 });
 
+/** a list of items with an identity (as problems are): some gone, some new, one changed, in order */
+function keyedLists(seed: { s: number }) {
+  const r = () => ((seed.s = (seed.s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const item = (i: number) => ({ severity: r() < 0.5 ? 'warn' : 'crit', code: `c${i % 5}`, subject: `veth${i}${HOSTILE[i % HOSTILE.length]}`, message: `m${Math.floor(r() * 3)}` });
+  const prev = Array.from({ length: Math.floor(r() * 40) }, (_, i) => item(i));
+  const next: unknown[] = [];
+  for (const [i, p] of prev.entries()) {
+    if (r() < 0.15) continue; // gone
+    if (r() < 0.1) next.push(item(100 + i)); // new, before it
+    // the same problem again (a new object, as the rules make it), sometimes its message changed
+    next.push(r() < 0.2 ? { ...p, message: 'changed' } : r() < 0.5 ? { ...p } : p);
+  }
+  if (r() < 0.3 && next.length > 2) next.reverse(); // moved far: what is not found is sent whole
+  if (r() < 0.2) next.push(prev[0] ?? item(7), 5, 'x'); // a repeat, and not only objects
+  return { prev, next };
+}
+
+describe('keyed lists and references (stream v2)', () => {
+  it('items with an identity that came, went or changed travel as a keyed patch (prev\'s index, or a patch of it), not a rewrite of every index after', () => {
+    const problem = (i: number, message = `veth${i} dropping 1.0 packets/s`) => ({ severity: 'warn', code: 'iface-drops', subject: `veth${i}`, message });
+    const prev = Array.from({ length: 40 }, (_, i) => problem(i));
+    // veth3's went away, a new one at the front, veth20's message changed: every item after the front moved
+    const next = [problem(99), ...prev.filter((_, i) => i !== 3).map((p) => (p.subject === 'veth20' ? problem(20, 'veth20 dropping 2.0 packets/s') : { ...p }))];
+    const p = diff(prev, next)!;
+    expect(Object.keys(p)).toEqual(['i']);
+    const wire = JSON.parse(JSON.stringify(p));
+    expect(JSON.stringify(p).length).toBeLessThan(JSON.stringify(encodeValue(next)).length / 8);
+    const back = applyPatch(prev, wire) as typeof prev;
+    expect(back).toEqual(next);
+    // what did not change is prev's own item, not a copy
+    expect(back[1]).toBe(prev[0]);
+    expect(back.filter((x) => prev.includes(x)).length).toBe(38);
+  });
+
+  it('diff then applyPatch of random keyed lists gives the next list, through JSON (1,000 pairs)', () => {
+    const seed = { s: 7 };
+    let keyed = 0;
+    for (let n = 0; n < 1000; n++) {
+      const { prev, next } = keyedLists(seed);
+      const p = diff(prev, next);
+      if (p === undefined) {
+        expect(canon(next)).toEqual(canon(prev));
+        continue;
+      }
+      if (typeof p === 'object' && 'i' in p) keyed++;
+      expect(canon(applyPatch(prev, JSON.parse(JSON.stringify(p))))).toEqual(canon(next));
+    }
+    expect(keyed).toBeGreaterThan(500);
+  });
+
+  it('a frame\'s text writes a patch met in several places once; the replica gets one object there too; sinks get the patch without references', () => {
+    let t = 1_000_000;
+    const store = createAppStore({ now: () => t });
+    const names = ['eth0', ...HOSTILE.map((h, i) => `veth${i}${h}`)];
+    store.getState().addNode('n1');
+    const producer = new StreamProducer(store, { now: () => t });
+    const replica = createReplica();
+    // frames as sinks get them (no references), through JSON
+    const plain = createReplica();
+    const frames: { f: Frame; text: string }[] = [];
+    producer.subscribe((f, text) => {
+      frames.push({ f, text });
+      expect(replica.apply(parseFrame(text))).toBe(true);
+      expect(plain.apply(JSON.parse(JSON.stringify(f)))).toBe(true);
+    });
+    for (let i = 0; i < 5; i++) {
+      t += 1000;
+      store.getState().applyTick([['n1', { kind: 'sample', sample: sample(t, names) }]]);
+      producer.flush();
+      expect(canon(replica.store.getState())).toEqual(canon(dataOf(store.getState())));
+      expect(canon(plain.store.getState())).toEqual(canon(dataOf(store.getState())));
+    }
+    const owner = store.getState().nodes.n1!;
+    // the store holds one interface list as the sample's and the model's
+    expect(owner.model.interfaces?.value).toBe(owner.sample!.interfaces.status === 'ok' ? owner.sample!.interfaces.data : undefined);
+    const { f, text } = frames[frames.length - 1]!;
+    expect(f.t).toBe('delta');
+    expect(text).toMatch(/"#":\d+/);
+    expect(text).toMatch(/\{"=":\d+\}/);
+    expect(JSON.stringify(f)).not.toMatch(/"="|"#"/);
+    expect(text.length).toBeLessThan(JSON.stringify(f).length * 0.75);
+    const n = replica.store.getState().nodes.n1!;
+    expect(n.model.interfaces?.value).toBe(n.sample!.interfaces.status === 'ok' ? n.sample!.interfaces.data : undefined);
+    producer.stop();
+  });
+
+  it('a reference to no patch before it, or a keyed patch naming no item, is a StreamError', () => {
+    expect(() => applyPatch({ a: 1 }, { k: { a: { '=': 0 } } } as never)).toThrow(StreamError);
+    expect(() => applyPatch([1, 2], { i: [0, 5] } as never)).toThrow(StreamError);
+    expect(() => applyPatch([1, 2], { i: [[-1, 3]] } as never)).toThrow(StreamError);
+    expect(() => applyPatch({ a: 1 }, { i: [0] } as never)).toThrow(StreamError);
+  });
+});
+
 describe('producer and replica', () => {
   it('a replica fed the frames of a live store has the same state after every tick (problems, rates, histories, pool diff)', () => {
     let t = 1_000_000;

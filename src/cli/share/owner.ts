@@ -1,6 +1,7 @@
 /**
  * --share in the live view: a StreamProducer on the live store (the one diff per update every
- * viewer gets) and the share server on the session's socket.
+ * viewer gets) and the share server on the session's socket. With --record too, the recorder's
+ * producer is the one (`extra.producer`): one diff per update for the file and the viewers.
  */
 import { StreamProducer } from '../../state/stream.js';
 import type { Store } from '../../state/store.js';
@@ -26,12 +27,15 @@ export async function startShare(
   log: (m: string) => void,
   user?: string,
   host?: HostOptions,
-  extra: Partial<ShareServerOptions> = {},
+  extra: Partial<ShareServerOptions> & { producer?: StreamProducer } = {},
   notices?: Notices,
 ): Promise<OwnerShare> {
   const uid = process.getuid?.() ?? 0;
-  // a producer only while a viewer is attached: --share costs nothing while nobody watches
-  const producer = () => new StreamProducer(store, { producer: 'share', meta: user ? { user } : {} });
+  const { producer: shared, ...serverExtra } = extra;
+  const meta: Record<string, string> = user ? { user } : {};
+  // a producer only while a viewer is attached: --share costs nothing while nobody watches;
+  // or the recorder's (it runs anyway): viewers get their own hello from it
+  const producer = shared ?? (() => new StreamProducer(store, { producer: 'share', meta }));
   // a viewer's `c`: the owner's session runs the capture, every viewer sees its lines
   const events = { emit: (kind: string, data: unknown) => server.event(kind, data) };
   // …and the owner's status line says who started it and how it goes
@@ -43,8 +47,9 @@ export async function startShare(
     // a viewer's mark goes into the owner's state: every viewer (and a recording) gets it from there
     onMark: (note, by) => void store.getState().addMark(note, by),
     ...(captures ? { onCapture: captures.onCapture, onCaptureStop: captures.onCaptureStop } : {}),
+    ...(shared ? { hello: { producer: 'share' as const, meta } } : {}),
     log,
-    ...extra,
+    ...serverExtra,
   });
   let path: string;
   try {

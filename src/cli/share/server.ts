@@ -10,7 +10,7 @@
 import { chmodSync, chownSync, unlinkSync } from 'node:fs';
 import net, { type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
-import { frameText, type Frame, type StreamProducer } from '../../state/stream.js';
+import { frameText, type Frame, type Hello, type StreamProducer } from '../../state/stream.js';
 import type { CaptureTarget } from '../../ui/types.js';
 import { findGroup, inGroup, readAccounts, socketName, ensureShareDir, ShareError, userNameOf, type Accounts, type GroupEntry } from './paths.js';
 import { peerCred, type PeerCred } from './peercred.js';
@@ -50,6 +50,8 @@ export interface ShareServerOptions {
   group?: string;
   accounts?: Accounts;
   viewerBuffer?: number;
+  /** what the hello viewers get says (a recorder's producer says 'recording' and its argv) */
+  hello?: Pick<Hello, 'producer' | 'meta'>;
   /** the peer check (tests may pass one; default SO_PEERCRED through python3) */
   peer?: (s: Socket) => Promise<PeerCred>;
   /**
@@ -92,15 +94,13 @@ export class ShareServer {
   private accounts: Accounts | undefined;
   private readonly bound: number;
   private closed = false;
-  /** the last frame's bytes: encoded once, written to every viewer */
-  private lastText: string | undefined;
-  private lastBytes: Buffer | undefined;
 
   private current: StreamProducer | undefined;
 
   /**
-   * `producer`: one producer for the server's life, or a factory: then a producer runs only while
-   * a viewer is attached (made on the first, stopped after the last), so --share costs the owner
+   * `producer`: one producer for the server's life (the recorder's, with --record: one diff per
+   * update for both; the server never stops it), or a factory: then a producer runs only while a
+   * viewer is attached (made on the first, stopped after the last), so --share costs the owner
    * nothing while nobody watches (no diff per update).
    */
   constructor(
@@ -155,6 +155,18 @@ export class ShareServer {
     return this.viewers.size;
   }
 
+  /** deltas dropped for slow viewers, the attached ones' (each counts its own) */
+  get dropped(): number {
+    let n = 0;
+    for (const v of this.viewers) n += v.dropped;
+    return n;
+  }
+
+  /** whether a producer runs for this server (a factory's only while a viewer is attached; a given one always) */
+  get producing(): boolean {
+    return this.current !== undefined || typeof this.producerOf !== 'function';
+  }
+
   /** why this peer may not attach, or undefined when it may */
   refusal(c: PeerCred): string | undefined {
     if (c.uid === this.opts.uid) return undefined;
@@ -189,12 +201,15 @@ export class ShareServer {
     s.on('drain', () => {
       if (!v.dropping) return;
       v.dropping = false;
-      // the replica goes on from this snapshot's seq
-      s.write(frameText(this.producer.snapshot()) + '\n');
+      // the replica goes on from this snapshot's seq (made once however many viewers resync)
+      s.write(this.producer.snapshotFrame().line());
     });
     s.on('close', () => this.drop(v));
     this.readRequests(v);
-    v.unsub = this.producer.subscribe((f, text) => this.send(v, f, text));
+    const p = this.producer;
+    // the producer's hello but for who produces (a recorder's producer: its argv are not the viewers')
+    const hello = this.opts.hello ? { ...p.hello, meta: undefined, ...this.opts.hello } : undefined;
+    v.unsub = p.subscribe((f, _text, line) => this.send(v, f, line), hello ? { hello } : {});
     s.resume();
   }
 
@@ -203,7 +218,8 @@ export class ShareServer {
     setTimeout(() => s.destroy(), 1000).unref();
   }
 
-  private send(v: Viewer, f: Frame, text: string): void {
+  /** one frame to one viewer: the producer's Buffer, the same for every viewer (never encoded per viewer) */
+  private send(v: Viewer, f: Frame, line: () => Buffer): void {
     const s = v.socket;
     if (s.destroyed || !s.writable) return;
     if (v.dropping) {
@@ -216,11 +232,7 @@ export class ShareServer {
       v.dropped++;
       return;
     }
-    if (text !== this.lastText) {
-      this.lastText = text;
-      this.lastBytes = Buffer.from(text + '\n', 'utf8');
-    }
-    s.write(this.lastBytes!);
+    s.write(line());
   }
 
   private readRequests(v: Viewer): void {
@@ -270,7 +282,7 @@ export class ShareServer {
         return void answer({ r: 'kill', ok: false, message: KILL_REFUSED });
       case 'snap':
         v.dropping = false;
-        return void v.socket.write(frameText(this.producer.snapshot()) + '\n');
+        return void v.socket.write(this.producer.snapshotFrame().line());
       default:
         return void answer({ r: String((q as { r?: unknown })?.r ?? '?').slice(0, 20), ok: false, message: 'unknown request' });
     }
