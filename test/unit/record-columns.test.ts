@@ -144,15 +144,15 @@ describe('a recording of hostile counters (format 2)', () => {
       const names = ['eth0', 'veth\u001b[31mred', 'veth__proto__', 'cbr0', 'veth1', 'veth2', ...(i % 20 >= 8 && i % 20 < 15 ? ['vethnew'] : [])];
       const s = sample(t, names);
       if (s.interfaces.status === 'ok') {
-        for (const [j, x] of s.interfaces.data.entries()) {
-          x.counters.rxBytes = Math.floor(t / 1000) * (j + 1) * 1_000_003 + Math.floor(r() * 1e6);
-          x.counters.txPackets = i * 10 + j;
-        }
-        const d = s.interfaces.data;
-        if (i >= 20) d[0]!.counters.rxBytes = (i - 20) * 1500; // reset
-        d[3]!.counters.txBytes = 2 ** 53 - 1e6 + i * 12345;
-        d[4]!.counters.rxErrors = i % 3 === 0 ? i + 0.25 : i; // a float now and then
-        d[5]!.counters.rxDropped = i < 30 ? i : 2 ** 60 + i * 2 ** 10;
+        const c = s.interfaces.data.map((x) => x.counters!);
+        c.forEach((x, j) => {
+          x.rxBytes = Math.floor(t / 1000) * (j + 1) * 1_000_003 + Math.floor(r() * 1e6);
+          x.txPackets = i * 10 + j;
+        });
+        if (i >= 20) c[0]!.rxBytes = (i - 20) * 1500; // reset
+        c[3]!.txBytes = 2 ** 53 - 1e6 + i * 12345;
+        c[4]!.rxErrors = i % 3 === 0 ? i + 0.25 : i; // a float now and then
+        c[5]!.rxDropped = i < 30 ? i : 2 ** 60 + i * 2 ** 10;
       }
       if (i % 5 !== 0) delete s.routes4; // re-read every 5 ticks, absent between
       store.getState().applyTick([['n1', { kind: 'sample', sample: s }]]);

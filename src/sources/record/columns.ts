@@ -6,11 +6,12 @@
  * decodeColumns(encodeColumns(p)) is p (the same patch, applied the same way).
  *
  * Format 2 (docs/recording.md): with a Packer, a column whose numbers are all integers of at most
- * 2^51 in size (a counter's change since the state before: stream.ts diff writes number patches
+ * 2^50 in size (a counter's change since the state before: stream.ts diff writes number patches
  * as differences) is written `0` in V and its numbers go to the record's binary section instead:
  * each one Rice-coded against a prediction made from the same column's earlier numbers in the
  * segment (Predictor: the same on both sides, reset by every snapshot). A column with a float, a
- * larger number or anything else stays in V as in format 1.
+ * larger number or anything else stays in V as in format 1. A whole value (`$`) that repeats the
+ * last one at the same place in the segment is written `{"=": 1}`.
  */
 import type { Patch } from '../../state/stream.js';
 
@@ -343,19 +344,32 @@ export class Unpacker extends Coder {
 
   take(key: string, A: number[]): (number | null)[] {
     const c = this.column(key);
+    const out: (number | null)[] = new Array(A.length);
     let left = 0;
-    return A.map((idx) => {
+    for (let i = 0; i < A.length; i++) {
+      const idx = A[i]!;
       const p = c[idx] ?? left;
-      const k = Math.max(0, bitlen(p) - RICE_TOP);
-      const s = 2 ** k;
-      const sym = this.varint();
-      const hi = (sym % 2 === 0 ? sym / 2 : -(sym + 1) / 2) + Math.floor(p / s);
-      const z = hi * s + this.bits(k);
-      if (hi < 0 || !Number.isSafeInteger(z)) throw new Error('packed columns: a number out of range');
+      const k = p < 0x80000000 ? Math.max(0, 32 - Math.clz32(p) - RICE_TOP) : Math.max(0, bitlen(p) - RICE_TOP);
+      const b = this.hiPos < this.hiBuf.length ? this.hiBuf[this.hiPos]! : 128;
+      let sym: number;
+      if (b < 128) {
+        sym = b;
+        this.hiPos++;
+      } else sym = this.varint();
+      const d = (sym & 1) === 0 ? sym / 2 : -(sym + 1) / 2;
+      let z: number;
+      if (k === 0) z = d + p;
+      else if (p < 0x80000000 && k <= 24) z = (d + (p >>> k)) * (1 << k) + this.bits(k);
+      else {
+        const s = 2 ** k;
+        z = (d + Math.floor(p / s)) * s + this.bits(k);
+      }
+      if (z < 0 || !Number.isSafeInteger(z)) throw new Error('packed columns: a number out of range');
       Coder.learn(c, idx, z);
       if (z) left = z;
-      return unzig(z);
-    });
+      out[i] = unzig(z);
+    }
+    return out;
   }
 
   /** throws unless every byte was read (a record whose sections do not match its text) */
