@@ -97,10 +97,11 @@ export function decompress(payload: Buffer, prev: Buffer | undefined): Buffer {
 
 /**
  * brotli for snapshots: its window (16 MiB) finds what a node's state repeats (a sample's interfaces
- * in its model, its pods' links) farther apart than deflate's 32 KiB. Quality 11 (~1 MB/s) while
- * the text is small (a few nodes: at most ~0.5 s of CPU per snapshot), 5 (~20 MB/s) above.
+ * in its model, its pods' links) farther apart than deflate's 32 KiB. Quality 11 (~1 MB/s, −18 %
+ * for one node) while the text is small (up to ~3 nodes: ≤ ~0.3 s of CPU per snapshot), 5
+ * (~20 MB/s) above.
  */
-const SNAP_SMALL = 512 * 1024;
+const SNAP_SMALL = 256 * 1024;
 const snapOptions = (len: number) => ({
   params: { [constants.BROTLI_PARAM_QUALITY]: len <= SNAP_SMALL ? 11 : 5, [constants.BROTLI_PARAM_LGWIN]: 24, [constants.BROTLI_PARAM_SIZE_HINT]: len },
 });
