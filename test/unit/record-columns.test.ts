@@ -4,11 +4,11 @@
  * whole recording of hostile counters reads back state for state.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeColumns, encodeColumns } from '../../src/sources/record/columns.js';
-import { KIND, SegmentReader, SegmentWriter } from '../../src/sources/record/format.js';
+import { FILE_HEADER, KIND, readRecordHeader, RECORD_HEADER, SegmentReader, SegmentWriter } from '../../src/sources/record/format.js';
 import { applyPatch, dataOf, diff, StreamProducer, type Patch } from '../../src/state/stream.js';
 import { createAppStore } from '../../src/state/store.js';
 import { Recorder } from '../../src/sources/record/writer.js';
@@ -162,6 +162,19 @@ describe('a recording of hostile counters (format 2)', () => {
     rec.stop();
     producer.stop();
     expect(rec.error).toBeUndefined();
+    // the file holds packed columns, columns left as text (the float, the numbers beyond 2^50) and references
+    const buf = readFileSync(file);
+    const seg = new SegmentReader(buf.readUInt16LE(6));
+    const texts: string[] = [];
+    for (let p = FILE_HEADER; p + RECORD_HEADER <= buf.length; ) {
+      const h = readRecordHeader(buf, p);
+      if (h.kind !== KIND.hello) texts.push(seg.read(h.kind, buf.subarray(p + RECORD_HEADER, p + RECORD_HEADER + h.len)).text.toString());
+      p += RECORD_HEADER + h.len;
+    }
+    expect(buf.readUInt16LE(6)).toBe(2);
+    expect(texts.filter((t) => /"V":\[0[,\]]/.test(t)).length).toBeGreaterThan(30);
+    expect(texts.filter((t) => /"V":\[[^\]]*\[[^\]]*\.25/.test(t)).length).toBeGreaterThan(5);
+    expect(texts.filter((t) => t.includes('{"=":1}')).length).toBeGreaterThan(3);
     const tl = await openRecording(file);
     expect(tl.times.slice(1)).toEqual([...states.keys()]);
     for (const [at, st] of states) expect(canon(await tl.stateAt(at))).toEqual(canon(st));
