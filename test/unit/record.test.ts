@@ -11,7 +11,7 @@ import { Recorder } from '../../src/sources/record/writer.js';
 import { openRecording } from '../../src/sources/record/reader.js';
 import { replayCommand } from '../../src/cli/record.js';
 import { parseCli } from '../../src/cli/args.js';
-import { decompress, FILE_HEADER, KIND, readRecordHeader, RECORD_HEADER } from '../../src/sources/record/format.js';
+import { FILE_HEADER, FORMAT_VERSION, KIND, readRecordHeader, RECORD_HEADER, SegmentReader } from '../../src/sources/record/format.js';
 
 
 const sample = (at: number, names: string[], mtu = 1500) => sampleOf(at, names, mtu, 1);
@@ -88,11 +88,10 @@ describe('recording round trip', () => {
     expect(mtuOf(await tl.stateAt(ts[90]!), 'n2')).toBe(1400);
     // the derived fields were left out of the deltas (and recomputed identically: the states above)
     const buf = readFileSync(file);
-    let prev: Buffer | undefined;
+    const seg = new SegmentReader(FORMAT_VERSION);
     const derived: { rates?: string[]; model?: string[]; kube?: string[]; fold?: string[] }[] = [];
     for (const r of recordsOf(buf).slice(1)) {
-      const text = decompress(buf.subarray(r.off + RECORD_HEADER, r.end), r.kind === KIND.snap ? undefined : prev);
-      prev = text;
+      const { text } = seg.read(r.kind, buf.subarray(r.off + RECORD_HEADER, r.end));
       if (r.kind === KIND.delta) derived.push(JSON.parse(text.toString()).d ?? {});
     }
     expect(derived.length).toBeGreaterThan(80);
@@ -171,7 +170,7 @@ describe('recording round trip', () => {
     const newer = Buffer.from(whole);
     newer.writeUInt16LE(99, 6);
     writeFileSync(file, newer);
-    await expect(openRecording(file)).rejects.toThrow(/recording format version 99 is newer than this netwatch reads \(1\): upgrade netwatch/);
+    await expect(openRecording(file)).rejects.toThrow(/recording format version 99 is newer than this netwatch reads \(2\): upgrade netwatch/);
     const newerStream = Buffer.from(whole);
     newerStream.writeUInt16LE(STREAM_VERSION + 1, 8);
     writeFileSync(file, newerStream);

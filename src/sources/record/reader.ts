@@ -12,7 +12,7 @@ import { applyPatch, decodeValue, parseFrame, STREAM_VERSION, type Hello, type S
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
 import { finishProblems, restoreDerived, touchedBy, type Derived } from './derived.js';
 import { decodeColumns } from './columns.js';
-import { checksum, decompress, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError } from './format.js';
+import { checksum, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError, SegmentReader, type ReadRecord } from './format.js';
 
 interface Rec {
   file: number;
@@ -28,6 +28,8 @@ interface Part {
   path: string;
   fh: FileHandle;
   hello: Hello;
+  /** the file's format version (format.ts: 1 or 2) */
+  format: number;
   recs: Rec[];
   /** bytes after the last complete record (a torn tail), 0 when none */
   torn: number;
@@ -51,7 +53,7 @@ async function indexPart(path: string, fileNo: number): Promise<Part> {
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
-    readFileHeader(await readAt(fh, 0, FILE_HEADER), STREAM_VERSION, path);
+    const { format } = readFileHeader(await readAt(fh, 0, FILE_HEADER), STREAM_VERSION, path);
     const recs: Rec[] = [];
     let pos = FILE_HEADER;
     let block: Buffer = Buffer.alloc(0);
@@ -94,7 +96,7 @@ async function indexPart(path: string, fileNo: number): Promise<Part> {
     } catch (e) {
       throw new RecordingError(`${path}: ${(e as Error).message}`);
     }
-    return { path, fh, hello, recs, torn: size - pos };
+    return { path, fh, hello, format, recs, torn: size - pos };
   } catch (e) {
     await fh.close();
     throw e;
@@ -120,6 +122,7 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
     /* no FILE.1 */
   }
   const fhOf = (file: number) => parts.find((p) => p.recs[0]?.file === file)!.fh;
+  const formatOf = (file: number) => parts.find((p) => p.recs[0]?.file === file)!.format;
   const recs = parts.flatMap((p) => p.recs);
   /** per state (snap/delta) record: its index in recs; times ascending, one per distinct time (the later record wins) */
   const stateRecs: number[] = [];
@@ -142,7 +145,7 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
   }
 
   /** the segment read last: its snapshot's index, how far it was applied, the state there */
-  let cache: { snap: number; upto: number; state: StreamState; seq: number; text: Buffer | undefined } | undefined;
+  let cache: { snap: number; upto: number; state: StreamState; seq: number; dec: SegmentReader | undefined } | undefined;
 
   async function stateOfRec(target: number): Promise<StreamState> {
     let snap = target;
@@ -150,12 +153,12 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
     let from = snap;
     let state: StreamState | undefined;
     let seq = 0;
-    let prev: Buffer | undefined;
+    let dec: SegmentReader | undefined;
     if (cache && cache.snap === snap && cache.upto <= target) {
       from = cache.upto + 1;
       state = cache.state;
       seq = cache.seq;
-      prev = cache.text;
+      dec = cache.dec;
       if (from > target) return state;
     }
     // one read for the records from..target (one file: a segment never spans a rotation)
@@ -168,22 +171,23 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
       const r = recs[i]!;
       const payload = buf.subarray(r.off - a.off, r.off - a.off + r.len);
       if (payload.length !== r.len || checksum(payload) !== r.check) break; // damaged: the state before it
-      let text: Buffer;
+      let rec: ReadRecord;
       try {
-        text = decompress(payload, prev);
+        if (r.kind === KIND.snap || !dec) dec = new SegmentReader(formatOf(r.file));
+        rec = dec.read(r.kind, payload);
       } catch {
         break;
       }
-      prev = text;
       if (r.kind === KIND.snap) {
-        const f = JSON.parse(text.toString()) as { s: unknown; seq: number };
+        const f = JSON.parse(rec.text.toString()) as { s: unknown; seq: number };
         state = decodeValue(f.s) as StreamState;
         pending.clear();
         seq = f.seq;
       } else if (r.kind === KIND.delta && state) {
-        const f = JSON.parse(text.toString()) as { p: Parameters<typeof applyPatch>[1]; seq: number; d?: Derived };
+        const f = JSON.parse(rec.text.toString()) as { p: Parameters<typeof applyPatch>[1]; seq: number; d?: Derived };
         if (f.seq !== seq + 1) break;
-        const patch = decodeColumns(f.p);
+        const patch = decodeColumns(f.p, rec.unpack);
+        rec.unpack?.end();
         const touched = touchedBy(patch, f.d);
         state = finishProblems(state, pending, touched === 'all' ? undefined : touched);
         const before: StreamState = state;
@@ -195,7 +199,7 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
     }
     if (state) {
       state = finishProblems(state, pending);
-      cache = { snap, upto: last, state, seq, text: prev };
+      cache = { snap, upto: last, state, seq, dec };
     }
     if (!state) throw new RecordingError(`${path}: the snapshot at ${new Date(recs[snap]!.at).toISOString()} cannot be read`);
     return state;

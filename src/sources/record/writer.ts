@@ -13,7 +13,8 @@ import type { Frame, Hello, SnapFrame, StreamProducer, StreamState } from '../..
 import { stripDerived } from './derived.js';
 import { encodeColumns } from './columns.js';
 import { frameText, STREAM_VERSION } from '../../state/stream.js';
-import { checksum, compress, fileHeader, FILE_HEADER, KIND, RECORD_HEADER, recordHeader, SNAPSHOT_EVERY_MS, type Kind } from './format.js';
+import type { Packer } from './columns.js';
+import { checksum, fileHeader, FILE_HEADER, KIND, RECORD_HEADER, recordHeader, SegmentWriter, SNAPSHOT_EVERY_MS, type Kind } from './format.js';
 
 export interface RecorderOptions {
   /** bytes; FILE is rotated to FILE.1 before a record would take it past this (0/undefined: no cap) */
@@ -38,7 +39,8 @@ export class Recorder {
   private fd: number | undefined;
   private unsub: (() => void) | undefined;
   private hello: Hello | undefined;
-  private prevText: Buffer | undefined;
+  /** what the next record is compressed against (the segment so far) */
+  private readonly codec = new SegmentWriter();
   private segmentAt = -Infinity;
   /** the live state of the last frame (for derived.ts) */
   private prevState: StreamState | undefined;
@@ -79,23 +81,24 @@ export class Recorder {
       if (f.t === 'snap') return this.writeSnap(f);
       if (f.t === 'delta' && f.at - this.segmentAt >= (this.opts.snapshotEveryMs ?? SNAPSHOT_EVERY_MS)) return this.writeSnap(this.producer.snapshot());
       let body: Buffer;
+      const pack = f.t === 'delta' ? this.codec.packer() : undefined;
       if (f.t === 'delta' && this.opts.state && this.prevState) {
         const cur = this.opts.state();
         const { p, d } = stripDerived(f.p, this.prevState, cur);
         this.prevState = cur;
-        body = Buffer.from(JSON.stringify({ ...f, p: encodeColumns(p), ...(d ? { d } : {}) }));
-      } else if (f.t === 'delta') body = Buffer.from(JSON.stringify({ ...f, p: encodeColumns(f.p) }));
+        body = Buffer.from(JSON.stringify({ ...f, p: encodeColumns(p, pack), ...(d ? { d } : {}) }));
+      } else if (f.t === 'delta') body = Buffer.from(JSON.stringify({ ...f, p: encodeColumns(f.p, pack) }));
       else body = Buffer.from(text);
-      const payload = compress(body, this.prevText);
+      const payload = this.codec.encode(body, pack);
       const cap = this.opts.maxSize ?? 0;
       if (cap > 0 && this.size + RECORD_HEADER + payload.length > cap && this.size > this.headSize) {
         this.rotate();
         if (f.t === 'delta') return this.writeSnap(this.producer.snapshot());
         // an event: after the new file's snapshot, compressed again on that one
         this.writeSnap(this.producer.snapshot());
-        return this.append(KIND.event, f.at, body, compress(body, this.prevText));
+        return this.append(KIND.event, f.at, body, this.codec.encode(body));
       }
-      this.append(f.t === 'delta' ? KIND.delta : KIND.event, f.at, body, payload);
+      this.append(f.t === 'delta' ? KIND.delta : KIND.event, f.at, body, payload, pack);
       if (f.t === 'delta') this.lastAt = f.at;
     } catch (e) {
       this.fail(e as Error);
@@ -109,13 +112,13 @@ export class Recorder {
     this.write(fileHeader(STREAM_VERSION));
     this.write(Buffer.concat([recordHeader(hello.length, this.hello!.startedAt, KIND.hello, checksum(hello)), hello]));
     this.headSize = this.size;
-    this.prevText = undefined;
+    this.codec.reset();
   }
 
   private writeSnap(s: SnapFrame): void {
     if (this.opts.state) this.prevState = this.opts.state();
     const body = Buffer.from(frameText(s));
-    const payload = compress(body, undefined);
+    const payload = this.codec.encodeSnap(body);
     const cap = this.opts.maxSize ?? 0;
     if (cap > 0 && this.size > this.headSize && this.size + RECORD_HEADER + payload.length > cap) this.rotate();
     if (cap > 0 && this.headSize + RECORD_HEADER + payload.length > cap) this.opts.log?.(`record: one snapshot (${payload.length} bytes) is more than --max-size; each file holds one segment`);
@@ -125,9 +128,9 @@ export class Recorder {
     if (this.opts.sync !== false) fdatasyncSync(this.fd!);
   }
 
-  private append(kind: Kind, at: number, body: Buffer, payload: Buffer): void {
+  private append(kind: Kind, at: number, body: Buffer, payload: Buffer, pack?: Packer): void {
     this.write(Buffer.concat([recordHeader(payload.length, at, kind, checksum(payload)), payload]));
-    this.prevText = body;
+    this.codec.commit(kind === KIND.snap, body, pack);
     this.records++;
   }
 
