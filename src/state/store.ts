@@ -143,6 +143,15 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
  * evaluates on this); pure. Recordings redo it to leave these fields out (sources/record/derived.ts).
  */
 export function foldSample(node: NodeState, outcome: Extract<SampleOutcome, { kind: 'sample' }>, now: number, intervalMs = 1000): NodeState {
+  return withPodLinks(foldSampleUnlinked(node, outcome, now, intervalMs));
+}
+
+/**
+ * foldSample without its last step, the pod links (withPodLinks): everything a later fold reads.
+ * A recording's seek folds the ticks before the one it shows so and links only the state it
+ * returns (sources/record/derived.ts). Pure.
+ */
+export function foldSampleUnlinked(node: NodeState, outcome: Extract<SampleOutcome, { kind: 'sample' }>, now: number, intervalMs = 1000): NodeState {
   const s = outcome.sample;
   const prev = node.sample;
   const rates = computeRates(prev, s);
@@ -168,13 +177,15 @@ export function foldSample(node: NodeState, outcome: Extract<SampleOutcome, { ki
   };
   const status: NodeStatus = node.status.kind === 'live' ? node.status : { kind: 'live', since: now };
   const link = outcome.rttMs !== undefined ? { rttMs: outcome.rttMs, slow: isSlowLink(outcome.rttMs, intervalMs) } : node.link;
-  let next: NodeState = { ...node, sample: s, model, rates, history, tableFull, firstUptime, status, link, samplesOk: node.samplesOk + 1 };
-  const cgroupPods = (model.podCgroups.value?.length ?? 0) > 0;
-  if (next.kube || cgroupPods) {
-    const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };
-    next = { ...next, kube: { ...kube, ...linkPods({ ...next, kube }) } };
-  }
-  return next;
+  return { ...node, sample: s, model, rates, history, tableFull, firstUptime, status, link, samplesOk: node.samplesOk + 1 };
+}
+
+/** the last step of foldSample: the pod ↔ veth links and stray veths of the folded node (its pods: the API's, or its cgroups') */
+export function withPodLinks(next: NodeState): NodeState {
+  const cgroupPods = (next.model.podCgroups.value?.length ?? 0) > 0;
+  if (!next.kube && !cgroupPods) return next;
+  const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };
+  return { ...next, kube: { ...kube, ...linkPods({ ...next, kube }) } };
 }
 
 /** the new Services, and every node's service-rules problems with them */

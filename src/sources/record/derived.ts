@@ -11,7 +11,7 @@ import { computeRates } from '../../state/rates.js';
 import { foldModel } from '../../state/model.js';
 import { linkPods } from '../../state/podlinks.js';
 import type { NodeState } from '../../state/types.js';
-import { foldSample, problemsOf } from '../../state/store.js';
+import { foldSampleUnlinked, problemsOf, withPodLinks } from '../../state/store.js';
 
 export interface Derived {
   /** nodes whose rates the reader computes */
@@ -40,33 +40,66 @@ function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
 /** what foldOutcome makes from a sample; the patch keeps the rest (sample, link, status, …) */
 const FOLDED = ['rates', 'model', 'kube', 'history', 'problems', 'tableFull', 'firstUptime', 'samplesOk'];
 
-/** the node as the store folds `cur`'s sample into `prev` (foldOutcome), problems left as they were */
-function foldOf(prev: NodeState, cur: NodeState, intervalMs: number): NodeState {
+/**
+ * the node as the store folds `cur`'s sample into `prev` (foldOutcome), problems left as they
+ * were; with `link` false the pod links too (the node before them is returned as `unlinked`, for
+ * linkPending)
+ */
+function foldOf(prev: NodeState, cur: NodeState, intervalMs: number, link = true): { node: NodeState; unlinked: NodeState } {
   const now = cur.status.kind === 'live' ? cur.status.since : 0;
   const outcome = { kind: 'sample' as const, sample: cur.sample!, ...(cur.link ? { rttMs: cur.link.rttMs } : {}) };
-  const n = foldSample(prev, outcome, now, intervalMs);
+  const unlinked = foldSampleUnlinked(prev, outcome, now, intervalMs);
+  const n = link ? withPodLinks(unlinked) : unlinked;
   // fields the fold keeps from `prev` that the patch may have changed besides (status, link, …)
   const out: NodeState = { ...cur };
   for (const k of FOLDED) if (k !== 'problems') setOwn(out as unknown as Record<string, unknown>, k, (n as unknown as Record<string, unknown>)[k]);
-  return out;
+  return { node: out, unlinked };
 }
 
 /** foldOf with its problems, as foldOutcome evaluates them */
 const foldedWithProblems = (prev: NodeState, cur: NodeState, st: StreamState): NodeState => {
-  const n = foldOf(prev, cur, st.interval * 1000);
+  const n = foldOf(prev, cur, st.interval * 1000).node;
   return { ...n, problems: problemsOf(n, st.services) };
 };
 
-/** the problems of the pending nodes, evaluated as the fold did (the same node, the same Services) */
-export function finishProblems(st: StreamState, pending: Set<string>, only?: Iterable<string>): StreamState {
+/**
+ * What the reader has left undone for the state it is folding: the nodes whose problems are not
+ * evaluated yet, and those whose pod links are not made yet (with the node the fold made before
+ * linking: linkPods reads that one, not the node as later patches leave it). No later fold reads
+ * either (foldSample makes the links anew from the pods, the model and the sample; nothing reads
+ * the problems), so only the state returned needs them — or a delta that changes such a node
+ * otherwise than by a fold, which finishes them first (touchedBy).
+ */
+export class Pending {
+  readonly problems = new Set<string>();
+  readonly links = new Map<string, NodeState>();
+  get size(): number {
+    return this.problems.size + this.links.size;
+  }
+  clear(): void {
+    this.problems.clear();
+    this.links.clear();
+  }
+}
+
+/** the pending pod links and problems (`only` these nodes, or all), made as the fold would have made them */
+export function finishProblems(st: StreamState, pending: Pending, only?: Iterable<string>): StreamState {
   if (!pending.size) return st;
-  const names = only ? [...only].filter((n) => pending.has(n)) : [...pending];
+  const names = only ? [...only].filter((n) => pending.problems.has(n) || pending.links.has(n)) : [...new Set([...pending.links.keys(), ...pending.problems])];
   if (!names.length) return st;
   const nodes = { ...st.nodes };
   for (const name of names) {
-    const n = own(st.nodes, name);
-    if (n) setOwn(nodes, name, { ...n, problems: problemsOf(n, st.services) });
-    pending.delete(name);
+    let n = own(st.nodes, name);
+    const unlinked = pending.links.get(name);
+    if (n && unlinked) {
+      // the links withPodLinks makes of the folded node (its kube, or none when it made none)
+      n = { ...n };
+      setOwn(n as unknown as Record<string, unknown>, 'kube', withPodLinks(unlinked).kube);
+    }
+    if (n && pending.problems.has(name)) n = { ...n, problems: problemsOf(n, st.services) };
+    if (n) setOwn(nodes, name, n);
+    pending.links.delete(name);
+    pending.problems.delete(name);
   }
   return { ...st, nodes };
 }
@@ -144,10 +177,10 @@ export function stripDerived(p: Patch, prev: StreamState, cur: StreamState): { p
 
 /**
  * `next` (prev with the stripped patch applied) with the listed fields computed as the writer
- * checked. A folded node's problems are left for finishProblems (they cost most and only the state
- * shown needs them; nothing folded later reads them): its name goes into `pending`.
+ * checked. A folded node's problems and pod links are left for finishProblems (they cost most and
+ * only the state shown needs them; nothing folded later reads them): they go into `pending`.
  */
-export function restoreDerived(prev: StreamState, next: StreamState, d: Derived, pending: Set<string>): StreamState {
+export function restoreDerived(prev: StreamState, next: StreamState, d: Derived, pending: Pending): StreamState {
   const nodes = { ...next.nodes };
   const names = new Set([...(d.rates ?? []), ...(d.model ?? []), ...(d.kube ?? []), ...(d.fold ?? [])]);
   const fold = new Set(d.fold ?? []);
@@ -159,8 +192,10 @@ export function restoreDerived(prev: StreamState, next: StreamState, d: Derived,
     const b = own(next.nodes, name);
     if (!a || !b?.sample) throw new Error(`derived fields of a node that is not there (${name.slice(0, 40)})`);
     if (fold.has(name)) {
-      setOwn(nodes, name, foldOf(a, b, next.interval * 1000));
-      pending.add(name);
+      const { node, unlinked } = foldOf(a, b, next.interval * 1000, false);
+      setOwn(nodes, name, node);
+      pending.problems.add(name);
+      pending.links.set(name, unlinked);
       continue;
     }
     const n: NodeState = { ...b };

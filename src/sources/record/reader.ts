@@ -8,9 +8,9 @@
  * recording (the same hello meta.recording id): replay shows both.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { applyPatch, decodeValue, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
+import { applyPatch, decodeParsed, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
-import { finishProblems, restoreDerived, touchedBy, type Derived } from './derived.js';
+import { finishProblems, Pending, restoreDerived, touchedBy, type Derived } from './derived.js';
 import { decodeColumns } from './columns.js';
 import { checksum, decompress, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError } from './format.js';
 
@@ -161,7 +161,7 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
     // one read for the records from..target (one file: a segment never spans a rotation)
     const a = recs[from]!;
     const b = recs[target]!;
-    const pending = new Set<string>();
+    const pending = new Pending();
     let last = from - 1;
     const buf = await readAt(fhOf(a.file), a.off, b.off + b.len - a.off);
     for (let i = from; i <= target; i++) {
@@ -177,7 +177,7 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
       prev = text;
       if (r.kind === KIND.snap) {
         const f = JSON.parse(text.toString()) as { s: unknown; seq: number };
-        state = decodeValue(f.s) as StreamState;
+        state = decodeParsed(f.s) as StreamState;
         pending.clear();
         seq = f.seq;
       } else if (r.kind === KIND.delta && state) {
