@@ -7,7 +7,7 @@ import type { SampleOutcome } from '../sources/sampler.js';
 import type { NeedsRoot } from '../sources/transport/privileges.js';
 import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { NodeInfo, PodInfo } from '../sources/types.js';
-import { computeRates } from './rates.js';
+import { computeRates, rateSums } from './rates.js';
 import { evaluate } from './rules.js';
 import type { Problem } from './types.js';
 import type { AppState, ClusterServices, KubeStatus, Mark, NodeState, NodeStatus } from './types.js';
@@ -151,10 +151,12 @@ export function foldSample(node: NodeState, outcome: Extract<SampleOutcome, { ki
  * A recording's seek folds the ticks before the one it shows so and links only the state it
  * returns (sources/record/derived.ts). Pure.
  */
-export function foldSampleUnlinked(node: NodeState, outcome: Extract<SampleOutcome, { kind: 'sample' }>, now: number, intervalMs = 1000): NodeState {
+export function foldSampleUnlinked(node: NodeState, outcome: Extract<SampleOutcome, { kind: 'sample' }>, now: number, intervalMs = 1000, ifaceRates = true): NodeState {
   const s = outcome.sample;
   const prev = node.sample;
-  const rates = computeRates(prev, s);
+  // ifaceRates false: the per-interface rates are left empty, only their sums (the history's) are made
+  const rates = computeRates(prev, s, ifaceRates);
+  const sums = ifaceRates ? undefined : rateSums(prev, s);
   const model = foldModel(node.model, s, intervalMs);
   const firstUptime = node.firstUptime ?? s.uptime;
   const tableFull = { ...node.tableFull };
@@ -169,10 +171,10 @@ export function foldSampleUnlinked(node: NodeState, outcome: Extract<SampleOutco
     tableFull.recent = [...tableFull.recent, ...s.kernelEvents].slice(-20);
   }
   const ct = s.conntrack.status === 'ok' && s.conntrack.data.max > 0 ? (100 * s.conntrack.data.count) / s.conntrack.data.max : undefined;
-  const rx = Object.values(rates.ifaces).reduce((a, r) => a + r.rxBps, 0);
+  const rx = sums ? sums.rxBps : Object.values(rates.ifaces).reduce((a, r) => a + r.rxBps, 0);
   const history = {
     conntrackPct: ct === undefined ? node.history.conntrackPct : push(node.history.conntrackPct, ct),
-    drops: push(node.history.drops, (rates.conntrackDropsPerSec ?? 0) + Object.values(rates.ifaces).reduce((a, r) => a + r.dropsPerSec, 0)),
+    drops: push(node.history.drops, (rates.conntrackDropsPerSec ?? 0) + (sums ? sums.dropsPerSec : Object.values(rates.ifaces).reduce((a, r) => a + r.dropsPerSec, 0))),
     rxBps: push(node.history.rxBps, rx),
   };
   const status: NodeStatus = node.status.kind === 'live' ? node.status : { kind: 'live', since: now };

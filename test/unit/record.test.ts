@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppStore } from '../../src/state/store.js';
+import { computeRates, rateSums } from '../../src/state/rates.js';
 import type { Iface } from '../../src/sources/types.js';
 import { canon, sample as sampleOf } from '../support/samples.js';
 import { dataOf, StreamProducer, STREAM_VERSION, type StreamState } from '../../src/state/stream.js';
@@ -118,6 +119,24 @@ function recordBusy(file: string, ticks: number, every: number) {
 }
 
 describe('seeking', () => {
+  it('rateSums adds up exactly what the history kept of computeRates (index-like names first, a name twice, __proto__)', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pool = ['eth0', '7', '10', '2', '4294967295', '4294967294', '01', '__proto__', 'veth__proto__', 'cbr0', 'constructor', '-1', '1e3'];
+    for (let round = 0; round < 500; round++) {
+      const names = Array.from({ length: 1 + Math.floor(rnd() * 9) }, () => pool[Math.floor(rnd() * pool.length)]!);
+      const a = sampleOf(1000, names);
+      const b = sampleOf(2000 + Math.floor(rnd() * 3000), round % 7 ? [...names].reverse() : names.slice(1));
+      for (const x of [a, b]) if (x.interfaces.status === 'ok') for (const i of x.interfaces.data) {
+        i.counters!.rxBytes = Math.floor(rnd() * 1e13) / (round % 3 ? 1 : 7);
+        i.counters!.rxDropped = Math.floor(rnd() * 50);
+      }
+      const r = computeRates(a, b);
+      const want = { rxBps: Object.values(r.ifaces).reduce((x, y) => x + y.rxBps, 0), dropsPerSec: Object.values(r.ifaces).reduce((x, y) => x + y.dropsPerSec, 0) };
+      expect(rateSums(a, b)).toEqual(want);
+    }
+  });
+
   it('the state at every moment, sought in any order or stepped to tick by tick, is the one the store folded step by step', async () => {
     const file = join(dir, 'busy.nwrec');
     const { states, rec } = recordBusy(file, 70, 20_000);

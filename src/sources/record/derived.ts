@@ -11,6 +11,7 @@ import { computeRates } from '../../state/rates.js';
 import { foldModel } from '../../state/model.js';
 import { linkPods } from '../../state/podlinks.js';
 import type { NodeState } from '../../state/types.js';
+import type { NodeSample } from '../types.js';
 import { foldSampleUnlinked, problemsOf, withPodLinks } from '../../state/store.js';
 
 export interface Derived {
@@ -42,14 +43,14 @@ const FOLDED = ['rates', 'model', 'kube', 'history', 'problems', 'tableFull', 'f
 
 /**
  * the node as the store folds `cur`'s sample into `prev` (foldOutcome), problems left as they
- * were; with `link` false the pod links too (the node before them is returned as `unlinked`, for
- * linkPending)
+ * were; with `whole` false also the per-interface rates and the pod links (for Pending: the node
+ * before its links is returned as `unlinked`)
  */
-function foldOf(prev: NodeState, cur: NodeState, intervalMs: number, link = true): { node: NodeState; unlinked: NodeState } {
+function foldOf(prev: NodeState, cur: NodeState, intervalMs: number, whole = true): { node: NodeState; unlinked: NodeState } {
   const now = cur.status.kind === 'live' ? cur.status.since : 0;
   const outcome = { kind: 'sample' as const, sample: cur.sample!, ...(cur.link ? { rttMs: cur.link.rttMs } : {}) };
-  const unlinked = foldSampleUnlinked(prev, outcome, now, intervalMs);
-  const n = link ? withPodLinks(unlinked) : unlinked;
+  const unlinked = foldSampleUnlinked(prev, outcome, now, intervalMs, whole);
+  const n = whole ? withPodLinks(unlinked) : unlinked;
   // fields the fold keeps from `prev` that the patch may have changed besides (status, link, …)
   const out: NodeState = { ...cur };
   for (const k of FOLDED) if (k !== 'problems') setOwn(out as unknown as Record<string, unknown>, k, (n as unknown as Record<string, unknown>)[k]);
@@ -64,20 +65,24 @@ const foldedWithProblems = (prev: NodeState, cur: NodeState, st: StreamState): N
 
 /**
  * What the reader has left undone for the state it is folding: the nodes whose problems are not
- * evaluated yet, and those whose pod links are not made yet (with the node the fold made before
+ * evaluated yet, those whose per-interface rates are not made yet (with the two samples they are
+ * made of) and those whose pod links are not made yet (with the node the fold made before
  * linking: linkPods reads that one, not the node as later patches leave it). No later fold reads
- * either (foldSample makes the links anew from the pods, the model and the sample; nothing reads
- * the problems), so only the state returned needs them — or a delta that changes such a node
- * otherwise than by a fold, which finishes them first (touchedBy).
+ * any of them (foldSample makes rates and links anew from the samples, the pods and the model;
+ * the history keeps only the rates' sums, which the fold makes; nothing reads the problems), so
+ * only the state returned needs them — or a delta that changes such a node otherwise than by a
+ * fold, which finishes them first (touchedBy).
  */
 export class Pending {
   readonly problems = new Set<string>();
+  readonly rates = new Map<string, [NodeSample | undefined, NodeSample]>();
   readonly links = new Map<string, NodeState>();
   get size(): number {
-    return this.problems.size + this.links.size;
+    return this.problems.size + this.rates.size + this.links.size;
   }
   clear(): void {
     this.problems.clear();
+    this.rates.clear();
     this.links.clear();
   }
 }
@@ -85,11 +90,14 @@ export class Pending {
 /** the pending pod links and problems (`only` these nodes, or all), made as the fold would have made them */
 export function finishProblems(st: StreamState, pending: Pending, only?: Iterable<string>): StreamState {
   if (!pending.size) return st;
-  const names = only ? [...only].filter((n) => pending.problems.has(n) || pending.links.has(n)) : [...new Set([...pending.links.keys(), ...pending.problems])];
+  const has = (n: string) => pending.problems.has(n) || pending.rates.has(n) || pending.links.has(n);
+  const names = only ? [...only].filter(has) : [...new Set([...pending.problems, ...pending.rates.keys(), ...pending.links.keys()])];
   if (!names.length) return st;
   const nodes = { ...st.nodes };
   for (const name of names) {
     let n = own(st.nodes, name);
+    const samples = pending.rates.get(name);
+    if (n && samples) n = { ...n, rates: computeRates(samples[0], samples[1]) };
     const unlinked = pending.links.get(name);
     if (n && unlinked) {
       // the links withPodLinks makes of the folded node (its kube, or none when it made none)
@@ -99,6 +107,7 @@ export function finishProblems(st: StreamState, pending: Pending, only?: Iterabl
     if (n && pending.problems.has(name)) n = { ...n, problems: problemsOf(n, st.services) };
     if (n) setOwn(nodes, name, n);
     pending.links.delete(name);
+    pending.rates.delete(name);
     pending.problems.delete(name);
   }
   return { ...st, nodes };
@@ -195,6 +204,7 @@ export function restoreDerived(prev: StreamState, next: StreamState, d: Derived,
       const { node, unlinked } = foldOf(a, b, next.interval * 1000, false);
       setOwn(nodes, name, node);
       pending.problems.add(name);
+      pending.rates.set(name, [a.sample, b.sample]);
       pending.links.set(name, unlinked);
       continue;
     }
