@@ -154,6 +154,16 @@ describe('seeking', () => {
     expect(mtuOf2(at(20), 'n2')).toBe(1500);
     expect(mtuOf2(at(30), 'n2')).toBe(9000);
     expect((at(50).nodes.n1!.sample!.interfaces as { data: Iface[] }).data.map((i) => i.name)).toEqual(['eth0', 'cbr0', 'veth0', 'veth2', 'veth3']);
+    // the snapshots leave out the model's copy of the interfaces and the pod links (made again on reading)
+    const buf = readFileSync(file);
+    const snaps = recordsOf(buf).filter((r) => r.kind === KIND.snap).map((r) => JSON.parse(decompress(buf.subarray(r.off + RECORD_HEADER, r.end), undefined).toString()));
+    expect(snaps.length).toBe(4);
+    for (const f of snaps.slice(1)) {
+      expect(f.d.ifaces).toEqual(['n1', 'n2', 'n3', 'n4']);
+      expect(f.d.links).toEqual(expect.arrayContaining(['n1', 'n2']));
+      expect(f.s.nodes.n1.kube.links).toBeUndefined();
+      expect(f.s.nodes.n1.model.interfaces.value).toBeUndefined();
+    }
     // fresh timelines (no segment kept): every moment on its own
     for (const t of ts) {
       const tl = await openRecording(file);

@@ -6,7 +6,7 @@
  * in the record's `d`; the reader computes it the same way after applying the patch. Anything the
  * check does not confirm (two ticks in one frame, a rate the store set otherwise) travels as before.
  */
-import { diff, type Patch, type StreamState } from '../../state/stream.js';
+import { decodeValue, diff, encodeValue, type Patch, type StreamState } from '../../state/stream.js';
 import { computeRates } from '../../state/rates.js';
 import { foldModel } from '../../state/model.js';
 import { linkPods } from '../../state/podlinks.js';
@@ -215,4 +215,72 @@ export function restoreDerived(prev: StreamState, next: StreamState, d: Derived,
     setOwn(nodes, name, n);
   }
   return { ...next, nodes };
+}
+
+/**
+ * What a snapshot need not carry, by node: `ifaces` — the model's interfaces value, when it is the
+ * sample's interfaces (foldModel keeps that very array); `links` — the pod links and stray veths,
+ * when linkPods of the node makes them again. The two are 40 % of a snapshot's text (the
+ * interfaces twice over, every linked pod and veth again) and most of its decoding.
+ */
+export interface SnapDerived {
+  ifaces?: string[];
+  links?: string[];
+}
+
+type Enc = Record<string, unknown>;
+const isEnc = (v: unknown): v is Enc => typeof v === 'object' && v !== null && !Array.isArray(v);
+const same = (a: unknown, b: unknown) => a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * the snapshot's (encoded) state without what restoreSnapshot makes again from the rest; checked
+ * on the snapshot itself, so it holds whatever moment it is of. The frame's own state is not changed.
+ */
+export function stripSnapshot(s: unknown): { s: unknown; d?: SnapDerived } {
+  if (!isEnc(s) || !isEnc(s.nodes)) return { s };
+  const ifaces: string[] = [];
+  const links: string[] = [];
+  let nodes: Enc | undefined;
+  for (const name of Object.keys(s.nodes)) {
+    const n = s.nodes[name];
+    if (!isEnc(n) || !isEnc(n.model) || !isEnc(n.model.interfaces) || !isEnc(n.sample) || !isEnc(n.sample.interfaces)) continue;
+    let out: Enc | undefined;
+    const mi = n.model.interfaces;
+    if (n.sample.interfaces.status === 'ok' && same(mi.value, n.sample.interfaces.data)) {
+      const { value: _, ...rest } = mi;
+      out = { ...n, model: { ...n.model, interfaces: rest } };
+      ifaces.push(name);
+    }
+    if (isEnc(n.kube) && n.kube.links !== undefined) {
+      const node = decodeValue(n) as NodeState;
+      if (same(encodeValue(linkPods(node)), { links: n.kube.links, strayVeths: n.kube.strayVeths })) {
+        const { links: _l, strayVeths: _s, ...rest } = n.kube;
+        out = { ...(out ?? n), kube: rest };
+        links.push(name);
+      }
+    }
+    if (!out) continue;
+    nodes ??= { ...s.nodes };
+    setOwn(nodes, name, out);
+  }
+  if (!nodes) return { s };
+  return { s: { ...s, nodes }, d: { ...(ifaces.length ? { ifaces } : {}), ...(links.length ? { links } : {}) } };
+}
+
+/** a decoded snapshot state (the reader's own: changed in place) with what stripSnapshot left out */
+export function restoreSnapshot(st: StreamState, d: SnapDerived | undefined): StreamState {
+  if (!d) return st;
+  for (const name of d.ifaces ?? []) {
+    const n = own(st.nodes, name);
+    if (!n?.sample || n.sample.interfaces.status !== 'ok') throw new Error(`a snapshot's interfaces of a node that has none (${name.slice(0, 40)})`);
+    n.model.interfaces.value = n.sample.interfaces.data;
+  }
+  for (const name of d.links ?? []) {
+    const n = own(st.nodes, name);
+    if (!n?.kube) throw new Error(`a snapshot's pod links of a node without pods (${name.slice(0, 40)})`);
+    const l = linkPods(n);
+    n.kube.links = l.links;
+    n.kube.strayVeths = l.strayVeths;
+  }
+  return st;
 }

@@ -10,7 +10,7 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { applyPatch, decodeParsed, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
-import { finishProblems, Pending, restoreDerived, touchedBy, type Derived } from './derived.js';
+import { finishProblems, Pending, restoreDerived, restoreSnapshot, touchedBy, type Derived, type SnapDerived } from './derived.js';
 import { decodeColumns } from './columns.js';
 import { checksum, decompress, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError } from './format.js';
 
@@ -176,8 +176,8 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
       }
       prev = text;
       if (r.kind === KIND.snap) {
-        const f = JSON.parse(text.toString()) as { s: unknown; seq: number };
-        state = decodeParsed(f.s) as StreamState;
+        const f = JSON.parse(text.toString()) as { s: unknown; seq: number; d?: SnapDerived };
+        state = restoreSnapshot(decodeParsed(f.s) as StreamState, f.d);
         pending.clear();
         seq = f.seq;
       } else if (r.kind === KIND.delta && state) {

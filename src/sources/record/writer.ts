@@ -10,7 +10,7 @@
 import { closeSync, fdatasyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Frame, Hello, SnapFrame, StreamProducer, StreamState } from '../../state/stream.js';
-import { stripDerived } from './derived.js';
+import { stripDerived, stripSnapshot } from './derived.js';
 import { encodeColumns } from './columns.js';
 import { frameText, STREAM_VERSION } from '../../state/stream.js';
 import { checksum, compress, fileHeader, FILE_HEADER, KIND, RECORD_HEADER, recordHeader, SNAPSHOT_EVERY_MS, type Kind } from './format.js';
@@ -114,7 +114,8 @@ export class Recorder {
 
   private writeSnap(s: SnapFrame): void {
     if (this.opts.state) this.prevState = this.opts.state();
-    const body = Buffer.from(frameText(s));
+    const slim = stripSnapshot(s.s);
+    const body = Buffer.from(frameText(slim.d ? ({ ...s, s: slim.s, d: slim.d } as SnapFrame) : s));
     const payload = compress(body, undefined);
     const cap = this.opts.maxSize ?? 0;
     if (cap > 0 && this.size > this.headSize && this.size + RECORD_HEADER + payload.length > cap) this.rotate();
