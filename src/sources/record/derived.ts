@@ -252,7 +252,8 @@ export function stripSnapshot(s: unknown): { s: unknown; d?: SnapDerived } {
       ifaces.push(name);
     }
     if (isEnc(n.kube) && n.kube.links !== undefined) {
-      const node = decodeValue(n) as NodeState;
+      // what linkPods reads (not the sample: a third of the node)
+      const node = decodeValue({ name: n.name, model: n.model, podPeers: n.podPeers, kube: n.kube }) as NodeState;
       if (same(encodeValue(linkPods(node)), { links: n.kube.links, strayVeths: n.kube.strayVeths })) {
         const { links: _l, strayVeths: _s, ...rest } = n.kube;
         out = { ...(out ?? n), kube: rest };
