@@ -7,7 +7,8 @@
 //    carry (share of the uncompressed delta bytes).
 // 2. Seek: a --hours (default 2) recording of --nodes (default 50) such nodes, generated faster
 //    than real time with a fake clock; openRecording's index time, then stateAt at --seeks
-//    (default 40) random points of it (a fresh timeline each time: no cache of the segment before).
+//    (default 40) random points of it (a fresh timeline each time: no cache of the segment before),
+//    and one tick on from each (replay's step key: that timeline keeps the segment).
 // Run: npm run build && node bench/record.mjs [--minutes 10] [--nodes 50] [--hours 2] [--seeks 40] [--skip-seek]
 //      [--snapshot-every SECONDS (default 60)] [--keep FILE: keep the seek recording there] [--file FILE: seek in this recording instead of making one]
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -165,6 +166,7 @@ if (!process.argv.includes('--skip-seek')) {
   const { start, end } = probe;
   await probe.close();
   const times = [];
+  const steps = [];
   for (let i = 0; i < SEEKS; i++) {
     const tl = await openRecording(file);
     const at = start + r() * (end - start);
@@ -172,10 +174,18 @@ if (!process.argv.includes('--skip-seek')) {
     const st = await tl.stateAt(at);
     times.push(performance.now() - s0);
     if (st.order.length !== NODES) throw new Error('wrong state');
+    // replay's step key: one tick on from the state shown (the reader keeps the segment it read)
+    if (at + 1000 <= end) {
+      const s1 = performance.now();
+      await tl.stateAt(at + 1000);
+      steps.push(performance.now() - s1);
+    }
     await tl.close();
   }
+  steps.sort((a, b) => a - b);
   times.sort((a, b) => a - b);
   const q = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(0);
   console.log(`  open (index ${probe.times.length} states + the last state for the marks): ${openMs.toFixed(0)} ms; stateAt at ${SEEKS} random points: median ${q(0.5)} ms, p90 ${q(0.9)} ms, max ${times.at(-1).toFixed(0)} ms (target ≤ 200 ms)`);
+  if (steps.length) console.log(`  a tick on from there (replay's step key, the segment kept): median ${steps[steps.length >> 1].toFixed(0)} ms, max ${steps.at(-1).toFixed(0)} ms`);
 }
 if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); else console.log(dir);

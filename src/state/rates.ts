@@ -10,11 +10,12 @@ export function elapsed(prev: NodeSample, cur: NodeSample): number {
 
 const perSec = (a: number, b: number, dt: number) => (b >= a ? (b - a) / dt : 0); // counters reset: 0
 
-export function computeRates(prev: NodeSample | undefined, cur: NodeSample): NodeRates {
+/** with `ifaces` false, the rates without the per-interface ones (rateSums gives what a node's history keeps of those) */
+export function computeRates(prev: NodeSample | undefined, cur: NodeSample, ifaces = true): NodeRates {
   const rates: NodeRates = { ifaces: {} };
   if (!prev) return rates;
   const dt = elapsed(prev, cur);
-  if (prev.interfaces.status === 'ok' && cur.interfaces.status === 'ok') {
+  if (ifaces && prev.interfaces.status === 'ok' && cur.interfaces.status === 'ok') {
     const before = new Map(prev.interfaces.data.map((i) => [i.name, i.counters]));
     for (const i of cur.interfaces.data) {
       const a = before.get(i.name);
@@ -48,4 +49,52 @@ export function computeRates(prev: NodeSample | undefined, cur: NodeSample): Nod
     rates.tcpRetransPerSec = perSec(a.retransSegs, b.retransSegs, dt);
   }
   return rates;
+}
+
+/** "4294967294" and below, as a canonical decimal: a key objects enumerate first, in numeric order */
+const isIndex = (k: string): boolean => {
+  const n = Number(k) >>> 0;
+  return String(n) === k && n !== 4294967295;
+};
+
+/**
+ * Σ rxBps and Σ dropsPerSec of computeRates(prev, cur).ifaces, added up in the order
+ * Object.values gives them (index-like names first, ascending; a name seen twice keeps its first
+ * place and its last value; `__proto__` is no own key there), so the very same numbers come out:
+ * what foldSample keeps of them in a node's history, without making the rates (a recording's seek
+ * makes the rates only for the state it returns).
+ */
+export function rateSums(prev: NodeSample | undefined, cur: NodeSample): { rxBps: number; dropsPerSec: number } {
+  if (!prev || prev.interfaces.status !== 'ok' || cur.interfaces.status !== 'ok') return { rxBps: 0, dropsPerSec: 0 };
+  const dt = elapsed(prev, cur);
+  const before = new Map(prev.interfaces.data.map((i) => [i.name, i.counters]));
+  const at = new Map<string, number>();
+  const names: string[] = [];
+  const rx: number[] = [];
+  const drops: number[] = [];
+  let index = false;
+  for (const i of cur.interfaces.data) {
+    const a = before.get(i.name);
+    const b = i.counters;
+    if (!a || !b || i.name === '__proto__') continue;
+    let k = at.get(i.name);
+    if (k === undefined) {
+      k = names.length;
+      at.set(i.name, k);
+      names.push(i.name);
+      if (!index && isIndex(i.name)) index = true;
+    }
+    rx[k] = perSec(a.rxBytes, b.rxBytes, dt);
+    drops[k] = perSec(a.rxDropped + a.txDropped, b.rxDropped + b.txDropped, dt);
+  }
+  let order = names.map((_, k) => k);
+  if (index) {
+    const idx = order.filter((k) => isIndex(names[k]!)).sort((x, y) => Number(names[x]) - Number(names[y]));
+    order = [...idx, ...order.filter((k) => !isIndex(names[k]!))];
+  }
+  let rxBps = 0;
+  let dropsPerSec = 0;
+  for (const k of order) rxBps += rx[k]!;
+  for (const k of order) dropsPerSec += drops[k]!;
+  return { rxBps, dropsPerSec };
 }

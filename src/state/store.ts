@@ -7,7 +7,7 @@ import type { SampleOutcome } from '../sources/sampler.js';
 import type { NeedsRoot } from '../sources/transport/privileges.js';
 import type { TrafficSample } from '../sources/capture/sampler.js';
 import type { NodeInfo, PodInfo } from '../sources/types.js';
-import { computeRates } from './rates.js';
+import { computeRates, rateSums } from './rates.js';
 import { evaluate } from './rules.js';
 import type { Problem } from './types.js';
 import type { AppState, ClusterServices, KubeStatus, Mark, NodeState, NodeStatus } from './types.js';
@@ -143,9 +143,20 @@ export function foldOutcome(node: NodeState, outcome: SampleOutcome, now: number
  * evaluates on this); pure. Recordings redo it to leave these fields out (sources/record/derived.ts).
  */
 export function foldSample(node: NodeState, outcome: Extract<SampleOutcome, { kind: 'sample' }>, now: number, intervalMs = 1000): NodeState {
+  return withPodLinks(foldSampleUnlinked(node, outcome, now, intervalMs));
+}
+
+/**
+ * foldSample without its last step, the pod links (withPodLinks): everything a later fold reads.
+ * A recording's seek folds the ticks before the one it shows so and links only the state it
+ * returns (sources/record/derived.ts). Pure.
+ */
+export function foldSampleUnlinked(node: NodeState, outcome: Extract<SampleOutcome, { kind: 'sample' }>, now: number, intervalMs = 1000, ifaceRates = true): NodeState {
   const s = outcome.sample;
   const prev = node.sample;
-  const rates = computeRates(prev, s);
+  // ifaceRates false: the per-interface rates are left empty, only their sums (the history's) are made
+  const rates = computeRates(prev, s, ifaceRates);
+  const sums = ifaceRates ? undefined : rateSums(prev, s);
   const model = foldModel(node.model, s, intervalMs);
   const firstUptime = node.firstUptime ?? s.uptime;
   const tableFull = { ...node.tableFull };
@@ -160,21 +171,23 @@ export function foldSample(node: NodeState, outcome: Extract<SampleOutcome, { ki
     tableFull.recent = [...tableFull.recent, ...s.kernelEvents].slice(-20);
   }
   const ct = s.conntrack.status === 'ok' && s.conntrack.data.max > 0 ? (100 * s.conntrack.data.count) / s.conntrack.data.max : undefined;
-  const rx = Object.values(rates.ifaces).reduce((a, r) => a + r.rxBps, 0);
+  const rx = sums ? sums.rxBps : Object.values(rates.ifaces).reduce((a, r) => a + r.rxBps, 0);
   const history = {
     conntrackPct: ct === undefined ? node.history.conntrackPct : push(node.history.conntrackPct, ct),
-    drops: push(node.history.drops, (rates.conntrackDropsPerSec ?? 0) + Object.values(rates.ifaces).reduce((a, r) => a + r.dropsPerSec, 0)),
+    drops: push(node.history.drops, (rates.conntrackDropsPerSec ?? 0) + (sums ? sums.dropsPerSec : Object.values(rates.ifaces).reduce((a, r) => a + r.dropsPerSec, 0))),
     rxBps: push(node.history.rxBps, rx),
   };
   const status: NodeStatus = node.status.kind === 'live' ? node.status : { kind: 'live', since: now };
   const link = outcome.rttMs !== undefined ? { rttMs: outcome.rttMs, slow: isSlowLink(outcome.rttMs, intervalMs) } : node.link;
-  let next: NodeState = { ...node, sample: s, model, rates, history, tableFull, firstUptime, status, link, samplesOk: node.samplesOk + 1 };
-  const cgroupPods = (model.podCgroups.value?.length ?? 0) > 0;
-  if (next.kube || cgroupPods) {
-    const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };
-    next = { ...next, kube: { ...kube, ...linkPods({ ...next, kube }) } };
-  }
-  return next;
+  return { ...node, sample: s, model, rates, history, tableFull, firstUptime, status, link, samplesOk: node.samplesOk + 1 };
+}
+
+/** the last step of foldSample: the pod ↔ veth links and stray veths of the folded node (its pods: the API's, or its cgroups') */
+export function withPodLinks(next: NodeState): NodeState {
+  const cgroupPods = (next.model.podCgroups.value?.length ?? 0) > 0;
+  if (!next.kube && !cgroupPods) return next;
+  const kube = next.kube ?? { pods: [], status: { kind: 'off' as const }, links: [], strayVeths: [] };
+  return { ...next, kube: { ...kube, ...linkPods({ ...next, kube }) } };
 }
 
 /** the new Services, and every node's service-rules problems with them */

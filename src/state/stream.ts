@@ -147,6 +147,35 @@ export function decodeValue(v: unknown): unknown {
   return v;
 }
 
+/**
+ * decodeValue of a value JSON.parse has just made and nobody else holds, done in place: the
+ * objects and arrays are kept (only a tagged array is replaced by what it stands for), so a big
+ * snapshot is not built a second time. The same value as decodeValue(v) gives.
+ */
+export function decodeParsed(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const head = v[0];
+    if (typeof head === 'string' && head.startsWith(TAG)) return decodeValue(v);
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i];
+      if (typeof x === 'object' && x !== null) v[i] = decodeParsed(x);
+    }
+    return v;
+  }
+  if (typeof v === 'object' && v !== null) {
+    const o = v as Record<string, unknown>;
+    // JSON.parse makes own keys only (also one named __proto__)
+    for (const k of Object.keys(o)) {
+      const x = o[k];
+      if (typeof x === 'object' && x !== null) {
+        const d = decodeParsed(x);
+        if (d !== x) setKey(o, k, d);
+      }
+    }
+  }
+  return v;
+}
+
 export class StreamError extends Error {}
 
 /* ---------- patches ---------- */
@@ -379,7 +408,8 @@ function diffKeyed(prev: readonly unknown[], next: readonly unknown[], memo: Mem
 }
 
 /**
- * `prev` with `patch` applied; what the patch does not touch keeps its identity. A frame's text may
+ * `prev` with `patch` applied; what the patch does not touch keeps its identity (index loops: this
+ * runs for every patched number of every tick a replay or a viewer folds). A frame's text may
  * write a patch met in several places once (`"#": n` beside it) and then refer to its result
  * (`{"=": n}`): `refs` holds those results for one frame.
  */
@@ -400,6 +430,22 @@ export function applyPatch(prev: unknown, patch: Patch, refs: Map<number, unknow
 }
 
 function applyOne(prev: unknown, patch: Exclude<Patch, number | { '=': number }>, refs: Map<number, unknown>): unknown {
+  if ('k' in patch) {
+    // object patches first: most of a delta (a node's interfaces' counters)
+    if (!isPlain(prev)) throw new StreamError('object patch on a non-object');
+    const out: Record<string, unknown> = { ...prev };
+    const x = patch.x;
+    if (x) for (let i = 0; i < x.length; i++) delete out[x[i]!];
+    const pk = patch.k;
+    const keys = Object.keys(pk);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const v = applyPatch(Object.prototype.hasOwnProperty.call(prev, key) ? prev[key] : undefined, pk[key]!, refs);
+      if (key === '__proto__') setKey(out, key, v);
+      else out[key] = v;
+    }
+    return out;
+  }
   if ('$' in patch) return decodeValue(patch.$);
   if ('s' in patch) {
     if (!Array.isArray(prev)) throw new StreamError('shift on a non-array');
@@ -416,9 +462,11 @@ function applyOne(prev: unknown, patch: Exclude<Patch, number | { '=': number }>
   if ('a' in patch) {
     if (!Array.isArray(prev)) throw new StreamError('array patch on a non-array');
     const out = prev.slice(0, patch.n);
-    for (const [i, p] of Object.entries(patch.a)) {
-      const idx = Number(i);
-      out[idx] = applyPatch(idx < prev.length ? prev[idx] : undefined, p, refs);
+    const pa = patch.a;
+    const keys = Object.keys(pa);
+    for (let i = 0; i < keys.length; i++) {
+      const idx = Number(keys[i]);
+      out[idx] = applyPatch(idx < prev.length ? prev[idx] : undefined, pa[keys[i]!]!, refs);
     }
     out.length = patch.n;
     return out;
@@ -431,13 +479,6 @@ function applyOne(prev: unknown, patch: Exclude<Patch, number | { '=': number }>
       const k = decodeValue(ek);
       out.set(k, applyPatch(out.get(k), p, refs));
     }
-    return out;
-  }
-  if ('k' in patch) {
-    if (!isPlain(prev)) throw new StreamError('object patch on a non-object');
-    const out: Record<string, unknown> = { ...prev };
-    for (const key of patch.x ?? []) delete out[key];
-    for (const [key, p] of Object.entries(patch.k)) setKey(out, key, applyPatch(own(prev, key), p, refs));
     return out;
   }
   throw new StreamError('unknown patch');

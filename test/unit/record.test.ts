@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAppStore } from '../../src/state/store.js';
+import { computeRates, rateSums } from '../../src/state/rates.js';
 import type { Iface } from '../../src/sources/types.js';
 import { canon, sample as sampleOf } from '../support/samples.js';
 import { dataOf, StreamProducer, STREAM_VERSION, type StreamState } from '../../src/state/stream.js';
@@ -56,6 +57,10 @@ function record(file: string, ticks: number, opts: { snapshotEveryMs?: number; m
   return { states, rec };
 }
 
+const mtuOf2 = (st: StreamState, node: string) => {
+  const i = st.nodes[node]!.sample!.interfaces;
+  return i.status === 'ok' ? i.data.find((x) => x.name === 'veth2')!.mtu : undefined;
+};
 const mtuOf = (st: StreamState, node: string) => st.nodes[node]!.sample!.interfaces.status === 'ok' ? (st.nodes[node]!.sample!.interfaces as { data: Iface[] }).data[1]!.mtu : undefined;
 
 /** the record boundaries of a file: [offset, kind, at] */
@@ -69,6 +74,110 @@ function recordsOf(buf: Buffer): { off: number; end: number; kind: number; at: n
   }
   return out;
 }
+
+/**
+ * a livelier recording for the seek: 4 nodes whose pods come and go (setPods between ticks and
+ * in the same frame as a tick), pods linked to veths by /32 routes, a veth's MTU changing, a veth
+ * renamed then removed, the Services changing once; snapshots every `every` ms
+ */
+function recordBusy(file: string, ticks: number, every: number) {
+  let t = 1_700_000_000_000;
+  const store = createAppStore({ now: () => t });
+  const NODES = ['n1', 'n2', 'n3', 'n4'];
+  for (const n of NODES) store.getState().addNode(n);
+  const pod = (n: string, j: number) => ({ namespace: 'shop', name: `web-${n}-${j}`, uid: `uid-${n}-${j}`, nodeName: n, phase: 'Running', podIPs: [`198.18.${j}.2`], hostNetwork: false, containers: [] });
+  const podsAt = (n: string, i: number) => [0, 1, 2, 3].filter((j) => (n === 'n4' ? i >= 20 : j !== 2 || i % 17 < 9)).map((j) => pod(n, j));
+  for (const n of ['n1', 'n2', 'n4']) store.getState().setPods(n, podsAt(n, 0), { kind: 'ok' });
+  const producer = new StreamProducer(store, { now: () => t, producer: 'recording' });
+  const rec = new Recorder(file, producer, { snapshotEveryMs: every, sync: false, state: store.getState });
+  rec.start();
+  const states = new Map<number, StreamState>();
+  states.set(t, dataOf(store.getState()));
+  const sampleAt = (n: string, i: number) => {
+    // veth1 renamed veth1b at tick 30, gone at 45; veth2's MTU 1500 → 9000 at 25 on n2
+    const names = ['eth0', 'cbr0', 'veth0', i < 30 ? 'veth1' : 'veth1b', 'veth2', 'veth3'].filter((x) => !(x === 'veth1b' && i >= 45));
+    const s = sampleOf(t, names, n === 'n2' && i >= 25 ? 9000 : 1500, names.indexOf('veth2'));
+    const routes = [{ dst: 'default', dev: 'eth0', gateway: '198.18.0.1', family: 4 as const }, ...[0, 1, 2, 3].map((j) => ({ dst: `198.18.${j}.2/32`, dev: ['veth0', i < 30 ? 'veth1' : 'veth1b', 'veth2', 'veth3'][j]!, family: 4 as const }))];
+    return { ...s, ...(i % 5 === 0 ? { routes4: { status: 'ok' as const, data: routes } } : {}) };
+  };
+  for (let i = 1; i <= ticks; i++) {
+    t += 1000;
+    // pods change between ticks: on their own frame now and then, in the tick's frame otherwise
+    if (i % 17 === 9 || i % 17 === 0) {
+      for (const n of ['n1', 'n2']) store.getState().setPods(n, podsAt(n, i), { kind: 'ok' });
+      if (i % 2) producer.flush();
+    }
+    if (i === 20) store.getState().setPods('n4', podsAt('n4', i), { kind: 'ok' });
+    if (i === 33) store.getState().setServices(new Map(), new Map());
+    store.getState().applyTick(NODES.map((n) => [n, { kind: 'sample', sample: sampleAt(n, i) }] as const));
+    producer.flush();
+    states.set(t, dataOf(store.getState()));
+  }
+  rec.stop();
+  producer.stop();
+  return { states, rec };
+}
+
+describe('seeking', () => {
+  it('rateSums adds up exactly what the history kept of computeRates (index-like names first, a name twice, __proto__)', () => {
+    let seed = 11;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pool = ['eth0', '7', '10', '2', '4294967295', '4294967294', '01', '__proto__', 'veth__proto__', 'cbr0', 'constructor', '-1', '1e3'];
+    for (let round = 0; round < 500; round++) {
+      const names = Array.from({ length: 1 + Math.floor(rnd() * 9) }, () => pool[Math.floor(rnd() * pool.length)]!);
+      const a = sampleOf(1000, names);
+      const b = sampleOf(2000 + Math.floor(rnd() * 3000), round % 7 ? [...names].reverse() : names.slice(1));
+      for (const x of [a, b]) if (x.interfaces.status === 'ok') for (const i of x.interfaces.data) {
+        i.counters!.rxBytes = Math.floor(rnd() * 1e13) / (round % 3 ? 1 : 7);
+        i.counters!.rxDropped = Math.floor(rnd() * 50);
+      }
+      const r = computeRates(a, b);
+      const want = { rxBps: Object.values(r.ifaces).reduce((x, y) => x + y.rxBps, 0), dropsPerSec: Object.values(r.ifaces).reduce((x, y) => x + y.dropsPerSec, 0) };
+      expect(rateSums(a, b)).toEqual(want);
+    }
+  });
+
+  it('the state at every moment, sought in any order or stepped to tick by tick, is the one the store folded step by step', async () => {
+    const file = join(dir, 'busy.nwrec');
+    const { states, rec } = recordBusy(file, 70, 20_000);
+    expect(rec.error).toBeUndefined();
+    const ts = [...states.keys()];
+    // what the recording holds: links that change, a rename, a removal, an MTU change
+    const at = (i: number) => states.get(ts[i]!)!;
+    expect(at(5).nodes.n1!.kube!.links.filter((l) => l.iface).length).toBe(4);
+    expect(at(12).nodes.n1!.kube!.links.length).toBe(3);
+    expect(at(18).nodes.n1!.kube!.links.length).toBe(4);
+    expect(at(40).nodes.n1!.kube!.links.find((l) => l.pod.name === 'web-n1-1')!.iface!.name).toBe('veth1b');
+    expect(at(50).nodes.n1!.kube!.links.find((l) => l.pod.name === 'web-n1-1')!.iface).toBeUndefined();
+    expect(at(10).nodes.n4!.kube!.pods).toHaveLength(0);
+    expect(at(21).nodes.n4!.kube!.links.length).toBe(4);
+    expect(mtuOf2(at(20), 'n2')).toBe(1500);
+    expect(mtuOf2(at(30), 'n2')).toBe(9000);
+    expect((at(50).nodes.n1!.sample!.interfaces as { data: Iface[] }).data.map((i) => i.name)).toEqual(['eth0', 'cbr0', 'veth0', 'veth2', 'veth3']);
+    // the snapshots leave out the model's copy of the interfaces and the pod links (made again on reading)
+    const buf = readFileSync(file);
+    const snaps = recordsOf(buf).filter((r) => r.kind === KIND.snap).map((r) => JSON.parse(new SegmentReader(FORMAT_VERSION).read(r.kind, buf.subarray(r.off + RECORD_HEADER, r.end)).text.toString()));
+    expect(snaps.length).toBe(4);
+    for (const f of snaps.slice(1)) {
+      expect(f.d.ifaces).toEqual(['n1', 'n2', 'n3', 'n4']);
+      expect(f.d.links).toEqual(expect.arrayContaining(['n1', 'n2']));
+      expect(f.s.nodes.n1.kube.links).toBeUndefined();
+      expect(f.s.nodes.n1.model.interfaces.value).toBeUndefined();
+    }
+    // fresh timelines (no segment kept): every moment on its own
+    for (const t of ts) {
+      const tl = await openRecording(file);
+      expect(canon(await tl.stateAt(t))).toEqual(canon(states.get(t)));
+      await tl.close();
+    }
+    // one timeline: tick by tick forward (the segment kept), then in a scrambled order
+    const tl = await openRecording(file);
+    for (const t of ts) expect(canon(await tl.stateAt(t))).toEqual(canon(states.get(t)));
+    const order = [...ts].sort((a, b) => ((a * 7919) % 71) - ((b * 7919) % 71));
+    for (const t of order) expect(canon(await tl.stateAt(t))).toEqual(canon(states.get(t)));
+    await tl.close();
+  });
+});
 
 describe('recording round trip', () => {
   it('every recorded moment reads back as the live state was (snapshots every 10 s, a mark, hostile names)', async () => {

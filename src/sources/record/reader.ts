@@ -8,9 +8,9 @@
  * recording (the same hello meta.recording id): replay shows both.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { applyPatch, decodeValue, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
+import { applyPatch, decodeParsed, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
-import { finishProblems, restoreDerived, touchedBy, type Derived } from './derived.js';
+import { finishProblems, Pending, restoreDerived, restoreSnapshot, touchedBy, type Derived, type SnapDerived } from './derived.js';
 import { decodeColumns } from './columns.js';
 import { checksum, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError, SegmentReader, type ReadRecord } from './format.js';
 
@@ -164,7 +164,7 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
     // one read for the records from..target (one file: a segment never spans a rotation)
     const a = recs[from]!;
     const b = recs[target]!;
-    const pending = new Set<string>();
+    const pending = new Pending();
     let last = from - 1;
     const buf = await readAt(fhOf(a.file), a.off, b.off + b.len - a.off);
     for (let i = from; i <= target; i++) {
@@ -179,8 +179,8 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
         break;
       }
       if (r.kind === KIND.snap) {
-        const f = JSON.parse(rec.text.toString()) as { s: unknown; seq: number };
-        state = decodeValue(f.s) as StreamState;
+        const f = JSON.parse(rec.text.toString()) as { s: unknown; seq: number; d?: SnapDerived };
+        state = restoreSnapshot(decodeParsed(f.s) as StreamState, f.d);
         pending.clear();
         seq = f.seq;
       } else if (r.kind === KIND.delta && state) {

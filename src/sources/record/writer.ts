@@ -10,7 +10,7 @@
 import { closeSync, fdatasyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import type { Frame, Hello, SnapFrame, StreamProducer, StreamState } from '../../state/stream.js';
-import { stripDerived } from './derived.js';
+import { stripDerived, stripSnapshot } from './derived.js';
 import { encodeColumns } from './columns.js';
 import { frameText, STREAM_VERSION } from '../../state/stream.js';
 import type { Packer } from './columns.js';
@@ -117,7 +117,8 @@ export class Recorder {
 
   private writeSnap(s: SnapFrame): void {
     if (this.opts.state) this.prevState = this.opts.state();
-    const body = Buffer.from(frameText(s));
+    const slim = stripSnapshot(s.s);
+    const body = Buffer.from(frameText(slim.d ? ({ ...s, s: slim.s, d: slim.d } as SnapFrame) : s));
     const payload = this.codec.encodeSnap(body);
     const cap = this.opts.maxSize ?? 0;
     if (cap > 0 && this.size > this.headSize && this.size + RECORD_HEADER + payload.length > cap) this.rotate();
