@@ -64,9 +64,42 @@ const isIndex = (k: string): boolean => {
  * what foldSample keeps of them in a node's history, without making the rates (a recording's seek
  * makes the rates only for the state it returns).
  */
+/** a and b list the same names in the same places, each once, none `__proto__` nor one that may be index-like */
+function sameNames(a: readonly { name: string }[], b: readonly { name: string }[]): boolean {
+  if (a.length !== b.length) return false;
+  const seen = new Set<string>();
+  for (let k = 0; k < a.length; k++) {
+    const n = b[k]!.name;
+    if (a[k]!.name !== n || n === '__proto__' || seen.has(n)) return false;
+    const c = n.charCodeAt(0);
+    if (!(c < 48 || c > 57) || n.length === 0) return false;
+    seen.add(n);
+  }
+  return true;
+}
+
 export function rateSums(prev: NodeSample | undefined, cur: NodeSample): { rxBps: number; dropsPerSec: number } {
   if (!prev || prev.interfaces.status !== 'ok' || cur.interfaces.status !== 'ok') return { rxBps: 0, dropsPerSec: 0 };
   const dt = elapsed(prev, cur);
+  const fast = sameNames(prev.interfaces.data, cur.interfaces.data);
+  if (fast) {
+    // the same distinct names in the same places, none index-like: the loop below in cur's order
+    const pa = prev.interfaces.data;
+    const ca = cur.interfaces.data;
+    let rxBps = 0;
+    let dropsPerSec = 0;
+    for (let k = 0; k < ca.length; k++) {
+      const a = pa[k]!.counters;
+      const b = ca[k]!.counters;
+      if (a && b) rxBps += perSec(a.rxBytes, b.rxBytes, dt);
+    }
+    for (let k = 0; k < ca.length; k++) {
+      const a = pa[k]!.counters;
+      const b = ca[k]!.counters;
+      if (a && b) dropsPerSec += perSec(a.rxDropped + a.txDropped, b.rxDropped + b.txDropped, dt);
+    }
+    return { rxBps, dropsPerSec };
+  }
   const before = new Map(prev.interfaces.data.map((i) => [i.name, i.counters]));
   const at = new Map<string, number>();
   const names: string[] = [];

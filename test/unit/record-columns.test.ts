@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeColumns, encodeColumns } from '../../src/sources/record/columns.js';
+import { applyColumns, decodeColumns, encodeColumns } from '../../src/sources/record/columns.js';
 import { FILE_HEADER, KIND, readRecordHeader, RECORD_HEADER, SegmentReader, SegmentWriter } from '../../src/sources/record/format.js';
 import { applyPatch, dataOf, diff, StreamProducer, type Patch } from '../../src/state/stream.js';
 import { createAppStore } from '../../src/state/store.js';
@@ -30,9 +30,13 @@ const counters = (items: (Counters | undefined)[]) => items.map((c) => (c ? { na
 function roundTrip(states: unknown[], discardAt = new Set<number>()) {
   const w = new SegmentWriter();
   const r = new SegmentReader(2);
+  // the reader's own path: the patch applied as it is decoded (applyColumns), on a second reader
+  const r2 = new SegmentReader(2);
   const snap = Buffer.from(JSON.stringify({ t: 'snap', s: states[0] }));
   w.commit(true, snap);
-  r.read(KIND.snap, w.encodeSnap(snap));
+  const snapPayload = w.encodeSnap(snap);
+  r.read(KIND.snap, snapPayload);
+  r2.read(KIND.snap, snapPayload);
   let packedNumbers = 0;
   let refs = 0;
   for (let i = 1; i < states.length; i++) {
@@ -56,6 +60,12 @@ function roundTrip(states: unknown[], discardAt = new Set<number>()) {
     // the same patch, applied the same way (also the numbers that stayed text)
     expect(canon(applyPatch(states[i - 1], back))).toEqual(canon(states[i]));
     expect(canon(back)).toEqual(canon(p));
+    const rec2 = r2.read(KIND.delta, payload);
+    const prev = structuredClone(states[i - 1]);
+    const applied = applyColumns(states[i - 1], JSON.parse(rec2.text.toString()).p as Patch, applyPatch, rec2.unpack);
+    rec2.unpack!.end();
+    expect(canon(applied)).toEqual(canon(states[i]));
+    expect(canon(states[i - 1])).toEqual(canon(prev)); // the state before is not changed
   }
   return { packedNumbers, refs };
 }

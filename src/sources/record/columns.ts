@@ -410,3 +410,107 @@ export class Unpacker extends Coder {
     return v;
   }
 }
+
+/* ---------- the reader's apply: a file patch applied without the patch decodeColumns makes ---------- */
+
+/** as stream.ts isPlain */
+const isPlainObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set);
+const ownOf = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+
+/**
+ * applyPatch(prev, decodeColumns(p, unpack)) (stream.ts): the same value (and an error where that
+ * throws), with the binary section read in the same order, but without building the column form's item
+ * patches: a column's numbers are added into the items' copies as they are read. `apply` is
+ * stream.ts applyPatch (passed in: this file does not depend on the stream's code).
+ */
+export function applyColumns(prev: unknown, p: Patch, apply: (prev: unknown, p: Patch, refs: Map<number, unknown>) => unknown, unpack?: Unpacker, path = '', refs: Map<number, unknown> = new Map()): unknown {
+  if (!isObj(p)) return apply(prev, p, refs);
+  if ('c' in p) {
+    const { c, n } = p as unknown as { c: Cols; n: number };
+    const V = c.V.map((vs, j) => {
+      if (vs !== 0) return vs;
+      if (!unpack) throw new Error('a packed column without its binary section');
+      return unpack.take(colKey(path, c.K[j]!), c.A);
+    });
+    if (!Array.isArray(prev)) throw new Error('array patch on a non-array');
+    // as applyOne's `a`: the items in ascending index order (an index given twice: the last wins)
+    const at = new Map<number, number>();
+    for (let i = 0; i < c.A.length; i++) at.set(c.A[i]!, i);
+    const order = [...at.keys()].sort((x, y) => x - y);
+    // per column, per depth below the item: the id of the nested object's key path (columns of
+    // one object share it: each object is copied once per item)
+    const ids = new Map<string, number>();
+    const pre = c.K.map((K) => {
+      const out: number[] = [];
+      let at2 = '';
+      for (let d = 0; d < K.length - 1; d++) {
+        at2 += JSON.stringify(K[d]) + '/';
+        let id = ids.get(at2);
+        if (id === undefined) ids.set(at2, (id = ids.size));
+        out.push(id);
+      }
+      return out;
+    });
+    const made: (Record<string, unknown> | undefined)[] = new Array(ids.size);
+    const srcs: (Record<string, unknown> | undefined)[] = new Array(ids.size);
+    const out = prev.slice(0, n);
+    for (const idx of order) {
+      const i = at.get(idx)!;
+      const item = idx < prev.length ? prev[idx] : undefined;
+      if (!isPlainObj(item)) throw new Error('object patch on a non-object');
+      const copy: Record<string, unknown> = { ...item };
+      made.fill(undefined);
+      for (let j = 0; j < c.K.length; j++) {
+        const v = V[j]![i];
+        if (v === null || v === undefined) continue;
+        const K = c.K[j]!;
+        const P = pre[j]!;
+        let cur = copy;
+        let from: Record<string, unknown> = item;
+        for (let d = 0; d < P.length; d++) {
+          const key = K[d]!;
+          const id = P[d]!;
+          let next = made[id];
+          if (!next) {
+            const src = ownOf(from, key);
+            if (!isPlainObj(src)) throw new Error('object patch on a non-object');
+            next = { ...src };
+            made[id] = next;
+            srcs[id] = src;
+            setOwn(cur, key, next);
+          }
+          from = srcs[id]!;
+          cur = next;
+        }
+        const last = K[K.length - 1]!;
+        const old = ownOf(from, last);
+        if (typeof old !== 'number') throw new Error('number delta on a non-number');
+        setOwn(cur, last, old + v);
+      }
+      out[idx] = copy;
+    }
+    out.length = n;
+    return out;
+  }
+  if ('a' in p && !('#' in p)) {
+    const ap = p as { a: Record<string, Patch>; n: number };
+    if (!Array.isArray(prev)) throw new Error('array patch on a non-array');
+    const out = prev.slice(0, ap.n);
+    for (const i of Object.keys(ap.a)) {
+      const idx = Number(i);
+      out[idx] = applyColumns(idx < prev.length ? prev[idx] : undefined, ap.a[i]!, apply, unpack, `${path}/${i}`, refs);
+    }
+    out.length = ap.n;
+    return out;
+  }
+  if ('k' in p && !('#' in p)) {
+    const kp = p as { k: Record<string, Patch>; x?: string[] };
+    if (!isPlainObj(prev)) throw new Error('object patch on a non-object');
+    const out: Record<string, unknown> = { ...prev };
+    if (kp.x) for (const k of kp.x) delete out[k];
+    for (const key of Object.keys(kp.k)) setOwn(out, key, applyColumns(ownOf(prev, key), kp.k[key]!, apply, unpack, `${path}/${JSON.stringify(key)}`, refs));
+    return out;
+  }
+  return apply(prev, decodeColumns(p, unpack, path), refs);
+}

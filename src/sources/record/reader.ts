@@ -11,7 +11,7 @@ import { open, stat, type FileHandle } from 'node:fs/promises';
 import { applyPatch, decodeParsed, parseFrame, STREAM_VERSION, type Hello, type StreamState } from '../../state/stream.js';
 import { indexAt, type Timeline, type TimelineMark } from '../../state/timeline.js';
 import { finishProblems, Pending, restoreDerived, restoreSnapshot, touchedBy, type Derived, type SnapDerived } from './derived.js';
-import { decodeColumns } from './columns.js';
+import { applyColumns } from './columns.js';
 import { checksum, FILE_HEADER, KIND, readFileHeader, readRecordHeader, RECORD_HEADER, RecordingError, SegmentReader, type ReadRecord } from './format.js';
 
 interface Rec {
@@ -186,12 +186,12 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
       } else if (r.kind === KIND.delta && state) {
         const f = JSON.parse(rec.text.toString()) as { p: Parameters<typeof applyPatch>[1]; seq: number; d?: Derived };
         if (f.seq !== seq + 1) break;
-        const patch = decodeColumns(f.p, rec.unpack);
-        rec.unpack?.end();
-        const touched = touchedBy(patch, f.d);
+        // the raw patch has the decoded one's keys down to the nodes (the column form is deeper)
+        const touched = touchedBy(f.p, f.d);
         state = finishProblems(state, pending, touched === 'all' ? undefined : touched);
         const before: StreamState = state;
-        state = applyPatch(state, patch) as StreamState;
+        state = applyColumns(state, f.p, applyPatch, rec.unpack) as StreamState;
+        rec.unpack?.end();
         if (f.d) state = restoreDerived(before, state, f.d, pending);
         seq = f.seq;
       }
