@@ -158,8 +158,11 @@ export async function openRecording(path: string): Promise<RecordingTimeline> {
       from = cache.upto + 1;
       state = cache.state;
       seq = cache.seq;
-      dec = cache.dec;
       if (from > target) return state;
+      // this read takes the segment's decoder (its dictionary and predictions advance with each
+      // record): a read asked meanwhile (replay's time bar, a later seek) starts from the snapshot
+      dec = cache.dec;
+      cache = undefined;
     }
     // one read for the records from..target (one file: a segment never spans a rotation)
     const a = recs[from]!;
