@@ -13,7 +13,7 @@
  * larger number or anything else stays in V as in format 1. A whole value (`$`) that repeats the
  * last one at the same place in the segment is written `{"=": 1}`.
  */
-import type { Patch } from '../../state/stream.js';
+import { isPlain, own, setKey, type Patch } from '../../state/patch.js';
 
 interface Cols {
   A: number[];
@@ -38,12 +38,6 @@ function leaves(p: Patch, path: string[], out: [string[], number][]): boolean {
   return true;
 }
 
-
-/** sets an own property, also one named __proto__ (a node may name an interface so) */
-function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-  else o[k] = v;
-}
 
 export function encodeColumns(p: Patch, pack?: Packer, path = ''): Patch {
   if (!isObj(p)) return p;
@@ -97,7 +91,7 @@ export function encodeColumns(p: Patch, pack?: Packer, path = ''): Patch {
   if ('k' in p) {
     const kp = p as { k: Record<string, Patch>; x?: string[] };
     const k: Record<string, Patch> = {};
-    for (const key of Object.keys(kp.k)) setOwn(k, key, encodeColumns(kp.k[key]!, pack, `${path}/${JSON.stringify(key)}`));
+    for (const key of Object.keys(kp.k)) setKey(k, key, encodeColumns(kp.k[key]!, pack, `${path}/${JSON.stringify(key)}`));
     return kp.x ? { k, x: kp.x } : { k };
   }
   if ('m' in p) {
@@ -120,7 +114,7 @@ function build(path: string[], v: number): Patch {
   let out: Patch = v;
   for (let i = path.length - 1; i >= 0; i--) {
     const k: Record<string, Patch> = {};
-    setOwn(k, path[i]!, out);
+    setKey(k, path[i]!, out);
     out = { k };
   }
   return out;
@@ -135,11 +129,11 @@ function put(item: { k: Record<string, Patch> }, path: string[], v: number): voi
     if (next) cur = next;
     else {
       const made = build(path.slice(i + 1), v) as Patch;
-      setOwn(cur.k, key, made);
+      setKey(cur.k, key, made);
       return;
     }
   }
-  setOwn(cur.k, path[path.length - 1]!, v);
+  setKey(cur.k, path[path.length - 1]!, v);
 }
 
 export function decodeColumns(p: Patch, unpack?: Unpacker, path = ''): Patch {
@@ -171,7 +165,7 @@ export function decodeColumns(p: Patch, unpack?: Unpacker, path = ''): Patch {
   if ('k' in p) {
     const kp = p as { k: Record<string, Patch>; x?: string[] };
     const k: Record<string, Patch> = {};
-    for (const key of Object.keys(kp.k)) setOwn(k, key, decodeColumns(kp.k[key]!, unpack, `${path}/${JSON.stringify(key)}`));
+    for (const key of Object.keys(kp.k)) setKey(k, key, decodeColumns(kp.k[key]!, unpack, `${path}/${JSON.stringify(key)}`));
     return kp.x ? { k, x: kp.x } : { k };
   }
   if ('m' in p) {
@@ -413,16 +407,12 @@ export class Unpacker extends Coder {
 
 /* ---------- the reader's apply: a file patch applied without the patch decodeColumns makes ---------- */
 
-/** as stream.ts isPlain */
-const isPlainObj = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set);
-const ownOf = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 /**
  * applyPatch(prev, decodeColumns(p, unpack)) (stream.ts): the same value (and an error where that
  * throws), with the binary section read in the same order, but without building the column form's item
  * patches: a column's numbers are added into the items' copies as they are read. `apply` is
- * stream.ts applyPatch (passed in: this file does not depend on the stream's code).
+ * patch.ts applyPatch (passed in).
  */
 export function applyColumns(prev: unknown, p: Patch, apply: (prev: unknown, p: Patch, refs: Map<number, unknown>) => unknown, unpack?: Unpacker, path = '', refs: Map<number, unknown> = new Map()): unknown {
   if (!isObj(p)) return apply(prev, p, refs);
@@ -458,7 +448,7 @@ export function applyColumns(prev: unknown, p: Patch, apply: (prev: unknown, p: 
     for (const idx of order) {
       const i = at.get(idx)!;
       const item = idx < prev.length ? prev[idx] : undefined;
-      if (!isPlainObj(item)) throw new Error('object patch on a non-object');
+      if (!isPlain(item)) throw new Error('object patch on a non-object');
       const copy: Record<string, unknown> = { ...item };
       made.fill(undefined);
       for (let j = 0; j < c.K.length; j++) {
@@ -473,20 +463,20 @@ export function applyColumns(prev: unknown, p: Patch, apply: (prev: unknown, p: 
           const id = P[d]!;
           let next = made[id];
           if (!next) {
-            const src = ownOf(from, key);
-            if (!isPlainObj(src)) throw new Error('object patch on a non-object');
+            const src = own(from, key);
+            if (!isPlain(src)) throw new Error('object patch on a non-object');
             next = { ...src };
             made[id] = next;
             srcs[id] = src;
-            setOwn(cur, key, next);
+            setKey(cur, key, next);
           }
           from = srcs[id]!;
           cur = next;
         }
         const last = K[K.length - 1]!;
-        const old = ownOf(from, last);
+        const old = own(from, last);
         if (typeof old !== 'number') throw new Error('number delta on a non-number');
-        setOwn(cur, last, old + v);
+        setKey(cur, last, old + v);
       }
       out[idx] = copy;
     }
@@ -506,10 +496,10 @@ export function applyColumns(prev: unknown, p: Patch, apply: (prev: unknown, p: 
   }
   if ('k' in p && !('#' in p)) {
     const kp = p as { k: Record<string, Patch>; x?: string[] };
-    if (!isPlainObj(prev)) throw new Error('object patch on a non-object');
+    if (!isPlain(prev)) throw new Error('object patch on a non-object');
     const out: Record<string, unknown> = { ...prev };
     if (kp.x) for (const k of kp.x) delete out[k];
-    for (const key of Object.keys(kp.k)) setOwn(out, key, applyColumns(ownOf(prev, key), kp.k[key]!, apply, unpack, `${path}/${JSON.stringify(key)}`, refs));
+    for (const key of Object.keys(kp.k)) setKey(out, key, applyColumns(own(prev, key), kp.k[key]!, apply, unpack, `${path}/${JSON.stringify(key)}`, refs));
     return out;
   }
   return apply(prev, decodeColumns(p, unpack, path), refs);

@@ -181,7 +181,7 @@ export class SegmentWriter {
   }
 }
 
-/** one record read: its text, and for a format-2 delta the unpacker of its packed columns (call end() after decodeColumns) */
+/** one record read: its text, and for a format-2 delta the unpacker of its packed columns (call end() after applyColumns or decodeColumns) */
 export interface ReadRecord {
   text: Buffer;
   unpack?: Unpacker;
