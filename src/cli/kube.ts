@@ -49,6 +49,9 @@ export interface Kube {
 
 export async function startKube(opts: Options, store: Store, monitor: Monitor, log: Logger): Promise<Kube> {
   const heard = new Set<string>();
+  // a pod (uid and addresses) not seen on its node before: that node's next tick reads its routes
+  // and neighbours, so the pod is on its veth within a tick, not at the routes' next turn
+  const seenPods = new Map<string, Set<string>>();
   const kubeconfig = loadKubeConfig({ kubeconfig: opts.kubeconfig, context: opts.context });
   const source = new KubeSource({
     kubeconfig,
@@ -88,6 +91,7 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
   };
   source.onNodes((nodes, change) => {
     for (const name of change.left) {
+      seenPods.delete(name);
       monitor.remove(name);
       store.getState().removeNode(name);
     }
@@ -95,6 +99,10 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
   });
   source.onPods((node, pods) => {
     heard.add(node);
+    const before = seenPods.get(node);
+    const now = new Set(pods.filter((p) => !p.hostNetwork && p.podIPs.length).map((p) => `${p.uid} ${p.podIPs.join(',')}`));
+    seenPods.set(node, now);
+    if (before && [...now].some((k) => !before.has(k))) monitor.readRoutesSoon(node);
     store.getState().setPods(node, pods, source.status(node) ?? { kind: 'ok' });
   });
   source.onStatus((scope, status) => {

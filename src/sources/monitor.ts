@@ -19,6 +19,7 @@ import { processTag, trackConnections } from './remote/tags.js';
 import { NodeSampler, type SampleOutcome } from './sampler.js';
 import { commandTimeoutMs, firstSampleWindowMs, machineLoad } from './deadlines.js';
 import type { Transport, TransportState } from './transport/types.js';
+import type { PodCgroup } from './types.js';
 
 export interface MonitorOptions {
   intervalMs: number;
@@ -39,6 +40,30 @@ interface Entry {
   /** connections that reached ready so far */
   connects: number;
   peerLookups: Set<string>;
+  /** pod UID -> when its cgroup was first seen on the node (ms), for peerLookupsDue */
+  cgroupSeen: Map<string, number>;
+}
+
+/** a pod whose eth0 lookup said "host" is asked again while its cgroup is this young */
+export const YOUNG_POD_MS = 30_000;
+
+/**
+ * The pods (from the node's pod cgroups) whose eth0 peer to look up now: those not looked up
+ * yet, and those whose answer was "host network" while the pod is young. A runtime puts a pod's
+ * first process in its cgroup before the process enters the pod's network namespace, so a read
+ * in between sees the node's namespace; once the pod is older than YOUNG_POD_MS a "host" answer
+ * stands. `seen` (first sighting per UID) is updated here and keeps only the pods listed. Pure
+ * apart from `seen`.
+ */
+export function peerLookupsDue(cgroups: readonly PodCgroup[], known: Readonly<Record<string, PodPeerLine>>, seen: Map<string, number>, inFlight: ReadonlySet<string>, now: number): PodCgroup[] {
+  const listed = new Set(cgroups.map((p) => p.uid));
+  for (const uid of seen.keys()) if (!listed.has(uid)) seen.delete(uid);
+  for (const p of cgroups) if (!seen.has(p.uid)) seen.set(p.uid, now);
+  return cgroups.filter((p) => {
+    if (!p.pids.length || inFlight.has(p.uid)) return false;
+    const k = known[p.uid];
+    return k === undefined || (k === 'host' && now - seen.get(p.uid)! < YOUNG_POD_MS);
+  });
 }
 
 export class Monitor {
@@ -70,7 +95,7 @@ export class Monitor {
       firstSampleMs: () => firstSampleWindowMs(this.entries.size, transport.loginMs?.(), machineLoad()),
       slowEveryMs: this.opts.slowEveryMs,
     });
-    const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, connects: 0, peerLookups: new Set() };
+    const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, connects: 0, peerLookups: new Set(), cgroupSeen: new Map() };
     this.entries.set(name, entry);
     this.store.getState().addNode(name, address);
     const unsubState = transport.onState((s) => this.onTransport(entry, s));
@@ -106,6 +131,11 @@ export class Monitor {
   /** the next request of one node (or every node) reads the slow collectors (key R) */
   readSlowNow(name?: string): void {
     for (const e of this.entries.values()) if (name === undefined || e.name === name) e.sampler.readSlowNow();
+  }
+
+  /** the next request of this node reads its routes and neighbours (a pod the API just named) */
+  readRoutesSoon(name: string): void {
+    this.entries.get(name)?.sampler.readRoutesSoon();
   }
 
   start(): void {
@@ -258,12 +288,12 @@ export class Monitor {
     st.setStatus(e.name, toNodeStatus(s));
   }
 
-  /** new pod UIDs in the cgroups: ask the node for their eth0 peer index (once per pod) */
+  /** new pod UIDs in the cgroups: ask the node for their eth0 peer index (see peerLookupsDue) */
   private async lookupPeers(e: Entry, o: SampleOutcome & { kind: 'sample' }): Promise<void> {
     const cg = o.sample.podCgroups;
     if (cg?.status !== 'ok') return;
     const known = this.store.getState().nodes[e.name]?.podPeers ?? {};
-    const todo = cg.data.filter((p) => !(p.uid in known) && !e.peerLookups.has(p.uid) && p.pids.length);
+    const todo = peerLookupsDue(cg.data, known, e.cgroupSeen, e.peerLookups, Date.now());
     if (!todo.length) return;
     for (const p of todo) e.peerLookups.add(p.uid);
     try {

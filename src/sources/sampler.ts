@@ -67,12 +67,13 @@ interface Pending {
 
 /**
  * Which extra sections tick number n asks for (see remote/sampler.sh). A new interface (a new
- * pod, most of the time) brings its identity and the routes/neighbours that map it at once.
+ * pod, most of the time) brings its identity and the routes/neighbours that map it at once;
+ * `routes` asks for the routes/neighbours section out of turn (see NodeSampler.readRoutesSoon).
  */
-export function flagsFor(n: number, needIdentity: boolean): string {
+export function flagsFor(n: number, needIdentity: boolean, routes = false): string {
   let f = '';
   if (n % EVERY.m === 0) f += 'm';
-  if (needIdentity || n % EVERY.r === 1) f += 'r';
+  if (needIdentity || routes || n % EVERY.r === 1) f += 'r';
   if (needIdentity || n % EVERY.k === 2) f += 'k';
   if (n % EVERY.s === 3 || n === 0) f += 's';
   if (n === 0) f = 'mrks';
@@ -111,6 +112,10 @@ export class NodeSampler {
   private slowWanted = false;
   /** the wanted read saves every rule set in full (key R), not only where a change signal fired */
   private slowFull = false;
+  /** the next request reads routes, neighbours and pod cgroups out of turn (readRoutesSoon) */
+  private routesWanted = false;
+  /** tick numbers that read them again after a new interface (its route may come after it) */
+  private routeFollowUps: number[] = [];
 
   constructor(
     private readonly transport: Transport,
@@ -124,6 +129,15 @@ export class NodeSampler {
   readSlowNow(full = true): void {
     this.slowWanted = true;
     this.slowFull = full;
+  }
+
+  /**
+   * The next request reads routes, neighbours, the bridge fdb and pod cgroups (section "r") out
+   * of turn: the API named a pod on this node that was not there before, and the pod↔veth map
+   * should not wait for the regular turn (EVERY.r ticks) to find its route or neighbour.
+   */
+  readRoutesSoon(): void {
+    this.routesWanted = true;
   }
 
   /** the link's round trip as best known: the transport's measure or a later, slower probe */
@@ -169,7 +183,15 @@ export class NodeSampler {
     } catch (e) {
       return Promise.resolve({ kind: 'error', error: (e as Error).message });
     }
-    let flags = flagsFor(this.ticks++, this.assembler.needIdentity);
+    const n = this.ticks++;
+    const identity = this.assembler.needIdentity;
+    // a CNI makes the veth first and adds its route (or the pod's first packet its neighbour) a
+    // moment later: after the tick that reads a new interface's identity, routes twice more
+    const followUp = this.routeFollowUps.some((t) => t <= n);
+    if (followUp) this.routeFollowUps = this.routeFollowUps.filter((t) => t > n);
+    let flags = flagsFor(n, identity, this.routesWanted || followUp);
+    this.routesWanted = false;
+    if (identity && n > 0) this.routeFollowUps = [n + 2, n + 4];
     // the slow collectors: on the first request of a process, at most once per --slow-every, on demand
     const slowEvery = this.opts.slowEveryMs ?? 60_000;
     const slowSec = slowCommandSeconds(slowEvery);
@@ -255,6 +277,7 @@ export class NodeSampler {
     this.life = undefined;
     this.body = undefined;
     this.ticks = 0;
+    this.routeFollowUps = [];
     this.answered = false;
     this.phase = 'channel';
     this.assembler = new Assembler();

@@ -95,7 +95,7 @@ describe('netwatch --nodes against the test API server and the lab', () => {
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(3);
   });
 
-  it('pods added and deleted in the lab appear and disappear within 2 s; a 403 keeps SSH data', async () => {
+  it('pods added and deleted in the lab appear and disappear within 2 s, also when the route came late; a 403 keeps SSH data', async () => {
     const opts = parseCli(['--kubeconfig', kubeconfig, '-F', lab.sshConfigPath, '--nodes', 'pool-a', '--interval', '0.5'], { intervalMs: 1000 });
     const store = createAppStore({ interval: 0.5 });
     const monitor = new Monitor(store, { intervalMs: 500 });
@@ -103,11 +103,23 @@ describe('netwatch --nodes against the test API server and the lab', () => {
     monitor.start();
     try {
       const node = () => store.getState().nodes['gke-a-2']!;
+      // what a pod's mapping waits for, for a timeout's message: the API's pod, the route, the veth, the peer
+      const mapState = (p: LabPod) => {
+        const n = node();
+        const link = n.kube?.links.find((l) => l.pod.name === podName('gke-a-2', p));
+        const routes = n.model.routes4;
+        return JSON.stringify({
+          status: n.status.kind, samplesOk: n.samplesOk, sampleAgeMs: n.sample ? Date.now() - n.sample.at : null,
+          inApiList: !!n.kube?.pods.some((x) => x.name === podName('gke-a-2', p)), link: link && { method: link.method, iface: link.iface?.name, reason: link.reason },
+          routeKnown: !!routes.value?.some((r) => r.dst === `${p.ip}/32` || r.dst === p.ip), routesReadAgoMs: routes.at ? Date.now() - routes.at : null,
+          veth: n.model.interfaces.value?.find((i) => i.name === p.hostVeth) ?? null, peer: n.podPeers[p.uid] ?? null,
+        });
+      };
       await waitFor('gke-a-2 live with pods', () => node().status.kind === 'live' && node().kube?.links.every((l) => l.iface));
       const p = await lab.addPod('gke-a-2', { name: 'late-pod', namespace: 'lab' });
       const t0 = Date.now();
       api.addPod(apiPod('gke-a-2', p));
-      await waitFor('late-pod mapped', () => node().kube?.links.find((l) => l.pod.name === podName('gke-a-2', p) && l.iface?.name === p.hostVeth), 5000, 50);
+      await waitFor('late-pod mapped', () => node().kube?.links.find((l) => l.pod.name === podName('gke-a-2', p) && l.iface?.name === p.hostVeth), 5000, 50, () => mapState(p));
       const appear = Date.now() - t0;
       api.deletePod(p.namespace, podName('gke-a-2', p));
       await lab.deletePod('gke-a-2', p.name);
@@ -117,6 +129,26 @@ describe('netwatch --nodes against the test API server and the lab', () => {
       console.log(`[figure] pod added -> mapped to its veth on screen data in ${appear} ms; deleted -> gone in ${gone} ms`);
       expect(appear).toBeLessThan(2000);
       expect(gone).toBeLessThan(2000);
+
+      // a CNI that adds the pod's route well after its veth, and an API that names the pod after
+      // that: netwatch read the veth and its (then missing) route long before; the pod from the API
+      // makes the node's next tick read the routes, not their regular turn 15 ticks on
+      const q = await lab.addPod('gke-a-2', { name: 'slow-route', namespace: 'lab' });
+      const del = await lab.exec('gke-a-2', ['ip', 'route', 'del', `${q.ip}/32`, 'dev', q.hostVeth]);
+      expect(del.code).toBe(0);
+      await waitFor('slow-route veth known', () => node().model.interfaces.value?.some((i) => i.name === q.hostVeth && i.ifindex), 5000, 50);
+      const seen = node().samplesOk;
+      await waitFor('6 more ticks (the follow-up reads of the new veth are past)', () => node().samplesOk >= seen + 6, 10_000, 50);
+      const add = await lab.exec('gke-a-2', ['ip', 'route', 'add', `${q.ip}/32`, 'dev', q.hostVeth, 'scope', 'link']);
+      expect(add.code).toBe(0);
+      const t2 = Date.now();
+      api.addPod(apiPod('gke-a-2', q));
+      await waitFor('slow-route mapped by its route', () => node().kube?.links.find((l) => l.pod.name === podName('gke-a-2', q) && l.iface?.name === q.hostVeth && l.method === 'route'), 5000, 50, () => mapState(q));
+      const late = Date.now() - t2;
+      console.log(`[figure] pod whose route came after its veth: mapped ${late} ms after the API named it`);
+      expect(late).toBeLessThan(2000);
+      api.deletePod(q.namespace, podName('gke-a-2', q));
+      await lab.deletePod('gke-a-2', q.name);
 
       api.forbid('pods', { node: 'gke-a-1' });
       api.closeWatches();

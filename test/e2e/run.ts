@@ -19,12 +19,13 @@ export function runNetwatch(args: string[], opts: { timeoutMs?: number; env?: No
   });
 }
 
-export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 100): Promise<T> {
+/** `why` (optional) says, when the wait times out, what was there instead (it goes in the error) */
+export async function waitFor<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 20_000, stepMs = 100, why?: () => string): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${why ? `: ${why()}` : ''}`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }

@@ -3,55 +3,13 @@
  * restart), a stuck one gives up with the phase it was stuck in, later answers are bounded by
  * the measured round trip; the pure deadline functions; the handshake limiter.
  */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { firstSampleWindowMs, laterSampleTimeoutMs, p95 } from '../../src/sources/deadlines.js';
 import { NodeSampler } from '../../src/sources/sampler.js';
 import { HandshakeLimiter } from '../../src/sources/ssh/handshakes.js';
-import type { RemoteProcess, Transport } from '../../src/sources/transport/types.js';
+import { FakeNode } from './fake-node.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** a node whose sampler answers as the test script says */
-class FakeNode {
-  spawned = 0;
-  closed = 0;
-  proc?: { stdout: PassThrough; stdin: PassThrough; requests: string[] };
-  transport(): Transport {
-    return {
-      name: 'fake',
-      state: () => ({ kind: 'ready', since: 0 }),
-      onState: () => () => {},
-      ready: async () => {},
-      isRoot: () => true,
-      exec: async () => ({ stdout: '', stderr: '', code: 0, signal: null }),
-      close: () => {},
-      spawn: () => {
-        this.spawned++;
-        const stdin = new PassThrough();
-        const stdout = new PassThrough();
-        const requests: string[] = [];
-        stdin.on('data', (b: Buffer) => requests.push(...b.toString().trim().split('\n')));
-        let exit!: () => void;
-        const p: RemoteProcess = {
-          stdin,
-          stdout,
-          stderr: new PassThrough(),
-          exit: new Promise((r) => (exit = () => r({ code: 0, signal: null }))),
-          close: () => {
-            this.closed++;
-            exit();
-          },
-        };
-        this.proc = { stdout, stdin, requests };
-        return p;
-      },
-    };
-  }
-  answer(seq: number) {
-    this.proc!.stdout.write(`@@NW B ${seq}\n@@NW E ${seq}\n`);
-  }
-}
 
 const opts = (firstMs: number) => ({ tag: 'nw-s-test', idleSeconds: 15, maxLifeSeconds: 3600, firstSampleMs: () => firstMs });
 
