@@ -19,7 +19,7 @@ import {
 } from '../lab/k8s-faults.js';
 import { startLab, type Lab, type LabAgent, type LabNodeSpec, type LabPod } from '../lab/lab.js';
 import { injectStaleProcess } from '../support/stale.js';
-import { BIN, runNetwatch, waitFor } from './run.js';
+import { BIN, killTmuxServer, runNetwatch, waitFor } from './run.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = any;
@@ -191,7 +191,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  try { execFileSync('tmux', ['-L', SERVER, 'kill-server'], { stdio: 'ignore' }); } catch { /* not started or gone */ }
+  killTmuxServer(SERVER);
   await api?.stop();
   await lab?.stop();
 });

@@ -9,13 +9,13 @@
  * control; the pane's title is not set; the escapes are on the screen as text. Root only (the lab).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode, makePod } from '../kube/objects.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, offenders, runNetwatch, waitFor } from './run.js';
+import { BIN, killTmuxServer, offenders, runNetwatch, waitFor } from './run.js';
 
 const SERVER = `hostile-${process.pid}`;
 const S = 'h';
@@ -71,14 +71,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  try {
-    const socket = tmux('display-message', '-p', '#{socket_path}').trim();
-    tmux('kill-server');
-    // tmux leaves its socket file behind when its server is killed
-    if (socket.includes(SERVER)) rmSync(socket, { force: true });
-  } catch {
-    // already gone
-  }
+  killTmuxServer(SERVER);
   await api?.stop();
   await lab?.stop();
 });

@@ -6,12 +6,11 @@
  * Markdown beside the log and sends it with OSC 52, which tmux (`set -g set-clipboard on`) keeps
  * as its buffer: `tmux show-buffer` is the file, byte for byte.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, tmuxPane, waitFor } from './run.js';
+import { BIN, killTmuxServer, tmuxPane, waitFor } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-e2e-md-'));
 const conf = join(dir, 'tmux.conf');
@@ -26,11 +25,7 @@ const inner = `nwmdi-${process.pid}`;
 afterAll(() => {
   pane.kill();
   outer.kill();
-  try {
-    execFileSync('tmux', ['-L', inner, 'kill-server']);
-  } catch {
-    // already gone
-  }
+  killTmuxServer(inner);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, waitFor } from './run.js';
+import { BIN, killTmuxServer, waitFor } from './run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nw-nonroot-'));
 chmodSync(dir, 0o777);
@@ -65,7 +65,7 @@ describe('netwatch as a normal user, on this machine', () => {
       expect(f).toMatch(/kernel log/);
       expect(existsSync(marker)).toBe(false);
     } finally {
-      tmux('kill-server');
+      killTmuxServer(server);
     }
   }, 60_000);
 

@@ -17,7 +17,7 @@ import { TestApiServer } from '../kube/apiserver.mjs';
 import { makeNode } from '../kube/objects.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
 import { healthyListener, injectStaleProcess } from '../support/stale.js';
-import { BIN, runNetwatch, waitFor } from './run.js';
+import { BIN, killTmuxServer, runNetwatch, waitFor } from './run.js';
 
 let lab: Lab;
 let api: TestApiServer;
@@ -107,11 +107,7 @@ describe('--once: the stale-process check and --window rates, in the lab', () =>
     } catch (e) {
       throw new Error(`${(e as Error).message}; the screen:\n${last}`);
     } finally {
-      try {
-        tmux('kill-server');
-      } catch {
-        // already gone
-      }
+      killTmuxServer(server);
     }
   }, 90_000);
 });

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { frameText } from '../../src/state/stream.js';
 import { fmtClock } from '../../src/ui/format.js';
 import { DOWN_AT, MARKS, MTU_CHANGE, recordFrames, T0, tickAt } from '../support/recording.js';
-import { waitFor } from './run.js';
+import { killTmuxServer, waitFor } from './run.js';
 
 const SERVER = `nwreplay-${process.pid}`;
 const S = 'r';
@@ -55,13 +55,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(() => {
-  try {
-    const socket = tmux('display-message', '-p', '#{socket_path}').trim();
-    tmux('kill-server');
-    if (socket.includes(SERVER)) rmSync(socket, { force: true });
-  } catch {
-    // already gone
-  }
+  killTmuxServer(SERVER);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

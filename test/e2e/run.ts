@@ -1,5 +1,7 @@
 /** Runs the built netwatch binary (npm test builds first) and collects its output. */
 import { execFileSync, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/netwatch.js', import.meta.url));
@@ -31,6 +33,19 @@ export async function waitFor<T>(what: string, fn: () => T | undefined | false |
 }
 
 /**
+ * Ends the tmux server `-L name` and removes its socket: tmux 3.3 leaves the socket file in
+ * $TMUX_TMPDIR/tmux-UID/ when its server ends (kill-server, or its last session's command exited).
+ */
+export function killTmuxServer(name: string): void {
+  try {
+    execFileSync('tmux', ['-L', name, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // not started, or already gone
+  }
+  rmSync(join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, name), { force: true });
+}
+
+/**
  * A tmux server of its own (-L NAME, no user config unless `conf` is given) with one pane: `run`
  * the command, `screen` = capture-pane -p, `type` = send-keys -l (one write), `key` = a named key,
  * `until` = the screen once `fn` holds for it (the last screen in the error when it never does).
@@ -54,13 +69,7 @@ export function tmuxPane(name: string, conf = '/dev/null') {
         throw new Error(`${(e as Error).message}; the screen:\n${last}`);
       }
     },
-    kill: () => {
-      try {
-        tmux('kill-server');
-      } catch {
-        // already gone
-      }
-    },
+    kill: () => killTmuxServer(name),
   };
 }
 

@@ -13,7 +13,7 @@ import { SshTransport } from '../../src/sources/transport/ssh.js';
 import type { IptablesState } from '../../src/sources/types.js';
 import { kubeProxyRestore } from '../lab/iptables-rules.mjs';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, runNetwatch, waitFor } from './run.js';
+import { BIN, killTmuxServer, runNetwatch, waitFor } from './run.js';
 
 let lab: Lab;
 const SERVICES = 20;
@@ -31,11 +31,7 @@ beforeAll(async () => {
 const SERVER = `nw-slowlab-${process.pid}`;
 const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', SERVER, ...args], { encoding: 'utf8' });
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // no server was started
-  }
+  killTmuxServer(SERVER);
   await lab?.stop();
 });
 

@@ -14,7 +14,7 @@ import type { RemoteProcess, SpawnOptions } from '../../src/sources/transport/ty
 import { createAppStore } from '../../src/state/store.js';
 import { nodeColumns } from '../../src/ui/tables.js';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, runNetwatch, waitFor } from './run.js';
+import { BIN, killTmuxServer, runNetwatch, waitFor } from './run.js';
 
 const RTT = 3000;
 let lab: Lab;
@@ -163,11 +163,7 @@ describe('a 3 s round trip link', () => {
     } catch (e) {
       throw new Error(`${(e as Error).message}; the screen:\n${last}`);
     } finally {
-      try {
-        tmux('kill-server');
-      } catch {
-        // already gone
-      }
+      killTmuxServer(server);
     }
   }, 150_000);
 

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { BINDINGS, HELP_SCOPES, type ViewId } from '../../src/ui/keys.js';
 import { startLab, type Lab } from '../lab/lab.js';
-import { BIN, waitFor } from './run.js';
+import { BIN, killTmuxServer, waitFor } from './run.js';
 
 const SERVER = `nwinput-${process.pid}`;
 const S = 't';
@@ -65,11 +65,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // already gone
-  }
+  killTmuxServer(SERVER);
   await lab?.stop();
 });
 
