@@ -9,7 +9,7 @@ import type { Logger as KubeLogger } from '../sources/k8s/common.js';
 import { KubeSource } from '../sources/k8s/source.js';
 import type { Monitor } from '../sources/monitor.js';
 import { resolveSshHost } from '../sources/ssh/configFiles.js';
-import type { NodeInfo } from '../sources/types.js';
+import type { NodeInfo, PodInfo } from '../sources/types.js';
 import type { Store } from '../state/store.js';
 import type { KubeStatus } from '../state/types.js';
 import type { Options } from './args.js';
@@ -45,6 +45,17 @@ export interface Kube {
   podsSettled(ms: number): Promise<void>;
   /** resolves when the Services and EndpointSlices were listed (or failed) once, or after ms */
   servicesSettled(ms: number): Promise<void>;
+}
+
+/**
+ * A node's pods as keys (uid and addresses of each pod with its own network), and whether the
+ * list names one not in `before` (a new pod, or a pod that got its IP): then the node's next tick
+ * reads its routes. The node's first list (`before` undefined) nudges nothing: its first tick
+ * reads everything anyway. Pure.
+ */
+export function newPodsOnNode(before: ReadonlySet<string> | undefined, pods: readonly PodInfo[]): { keys: Set<string>; nudge: boolean } {
+  const keys = new Set(pods.filter((p) => !p.hostNetwork && p.podIPs.length).map((p) => `${p.uid} ${p.podIPs.join(',')}`));
+  return { keys, nudge: before !== undefined && [...keys].some((k) => !before.has(k)) };
 }
 
 export async function startKube(opts: Options, store: Store, monitor: Monitor, log: Logger): Promise<Kube> {
@@ -99,10 +110,9 @@ export async function startKube(opts: Options, store: Store, monitor: Monitor, l
   });
   source.onPods((node, pods) => {
     heard.add(node);
-    const before = seenPods.get(node);
-    const now = new Set(pods.filter((p) => !p.hostNetwork && p.podIPs.length).map((p) => `${p.uid} ${p.podIPs.join(',')}`));
-    seenPods.set(node, now);
-    if (before && [...now].some((k) => !before.has(k))) monitor.readRoutesSoon(node);
+    const { keys, nudge } = newPodsOnNode(seenPods.get(node), pods);
+    seenPods.set(node, keys);
+    if (nudge) monitor.readRoutesSoon(node);
     store.getState().setPods(node, pods, source.status(node) ?? { kind: 'ok' });
   });
   source.onStatus((scope, status) => {

@@ -42,6 +42,8 @@ interface Entry {
   peerLookups: Set<string>;
   /** pod UID -> when its cgroup was first seen on the node (ms), for peerLookupsDue */
   cgroupSeen: Map<string, number>;
+  /** a pod cgroup list of this node has been read */
+  cgroupsListed: boolean;
 }
 
 /** a pod whose eth0 lookup said "host" is asked again while its cgroup is this young */
@@ -49,16 +51,18 @@ export const YOUNG_POD_MS = 30_000;
 
 /**
  * The pods (from the node's pod cgroups) whose eth0 peer to look up now: those not looked up
- * yet, and those whose answer was "host network" while the pod is young. A runtime puts a pod's
+ * yet, and those whose answer was "host network" while the pod is young: first seen by netwatch
+ * less than YOUNG_POD_MS ago, in a later pod list than the node's first. A runtime puts a pod's
  * first process in its cgroup before the process enters the pod's network namespace, so a read
  * in between sees the node's namespace; once the pod is older than YOUNG_POD_MS a "host" answer
  * stands. `seen` (first sighting per UID) is updated here and keeps only the pods listed. Pure
  * apart from `seen`.
  */
-export function peerLookupsDue(cgroups: readonly PodCgroup[], known: Readonly<Record<string, PodPeerLine>>, seen: Map<string, number>, inFlight: ReadonlySet<string>, now: number): PodCgroup[] {
+export function peerLookupsDue(cgroups: readonly PodCgroup[], known: Readonly<Record<string, PodPeerLine>>, seen: Map<string, number>, inFlight: ReadonlySet<string>, now: number, first = false): PodCgroup[] {
   const listed = new Set(cgroups.map((p) => p.uid));
   for (const uid of seen.keys()) if (!listed.has(uid)) seen.delete(uid);
-  for (const p of cgroups) if (!seen.has(p.uid)) seen.set(p.uid, now);
+  // the node's first pod list (`first`): those pods were there before netwatch, not young
+  for (const p of cgroups) if (!seen.has(p.uid)) seen.set(p.uid, first ? now - YOUNG_POD_MS : now);
   return cgroups.filter((p) => {
     if (!p.pids.length || inFlight.has(p.uid)) return false;
     const k = known[p.uid];
@@ -95,7 +99,7 @@ export class Monitor {
       firstSampleMs: () => firstSampleWindowMs(this.entries.size, transport.loginMs?.(), machineLoad()),
       slowEveryMs: this.opts.slowEveryMs,
     });
-    const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, connects: 0, peerLookups: new Set(), cgroupSeen: new Map() };
+    const entry: Entry = { name, transport, sampler, unsub: () => {}, sweeping: false, connects: 0, peerLookups: new Set(), cgroupSeen: new Map(), cgroupsListed: false };
     this.entries.set(name, entry);
     this.store.getState().addNode(name, address);
     const unsubState = transport.onState((s) => this.onTransport(entry, s));
@@ -293,7 +297,8 @@ export class Monitor {
     const cg = o.sample.podCgroups;
     if (cg?.status !== 'ok') return;
     const known = this.store.getState().nodes[e.name]?.podPeers ?? {};
-    const todo = peerLookupsDue(cg.data, known, e.cgroupSeen, e.peerLookups, Date.now());
+    const todo = peerLookupsDue(cg.data, known, e.cgroupSeen, e.peerLookups, Date.now(), !e.cgroupsListed);
+    e.cgroupsListed = true;
     if (!todo.length) return;
     for (const p of todo) e.peerLookups.add(p.uid);
     try {

@@ -38,3 +38,14 @@ describe('peerLookupsDue', () => {
     expect(uids(peerLookupsDue([cg('a')], { a: 'host' }, seen, new Set(), YOUNG_POD_MS * 3))).toEqual(['a']);
   });
 });
+
+describe('peerLookupsDue on the node first pod list', () => {
+  it('takes the pods already there as old: a "host" answer of theirs stands', () => {
+    const seen = new Map<string, number>();
+    const t0 = 1_000_000;
+    expect(uids(peerLookupsDue([cg('kube-proxy')], {}, seen, new Set(), t0, true))).toEqual(['kube-proxy']);
+    expect(uids(peerLookupsDue([cg('kube-proxy')], { 'kube-proxy': 'host' }, seen, new Set(), t0 + 1000))).toEqual([]);
+    // a pod that comes later is young
+    expect(uids(peerLookupsDue([cg('kube-proxy'), cg('new')], { 'kube-proxy': 'host', new: 'host' }, seen, new Set(), t0 + 2000))).toEqual(['new']);
+  });
+});
