@@ -4,34 +4,25 @@
  * trip (measured, or probed when the answer is late) explains it, and the sampler restarts only
  * when the link answers fast and the sampler does not; the row's reason (store fold).
  */
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { commandTimeoutMs, handshakeBounds } from '../../src/sources/deadlines.js';
 import { NodeSampler } from '../../src/sources/sampler.js';
-import type { RemoteProcess, Transport } from '../../src/sources/transport/types.js';
+import type { Transport } from '../../src/sources/transport/types.js';
 import type { NodeSample } from '../../src/sources/types.js';
 import { foldOutcome, newNode } from '../../src/state/store.js';
+import { FakeNode } from './fake-node.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** a node whose sampler answers as the test says, on a link with a given round trip */
-class FakeLink {
-  spawned = 0;
-  closed = 0;
+/** a node whose sampler answers as the test says (FakeNode), on a link with a given round trip */
+class FakeLink extends FakeNode {
   probes = 0;
   rtt: number | undefined;
   /** what a probe measures (undefined: no reply); it replies after that long */
   probeMs: number | undefined;
-  stdout?: PassThrough;
-  transport(): Transport {
+  override transport(): Transport {
     return {
-      name: 'fake',
-      state: () => ({ kind: 'ready', since: 0 }),
-      onState: () => () => {},
-      ready: async () => {},
-      isRoot: () => true,
-      exec: async () => ({ stdout: '', stderr: '', code: 0, signal: null }),
-      close: () => {},
+      ...super.transport(),
       rttMs: () => this.rtt,
       probeRtt: async (timeoutMs: number) => {
         this.probes++;
@@ -39,27 +30,7 @@ class FakeLink {
         await sleep(Math.min(ms ?? timeoutMs, timeoutMs));
         return ms !== undefined && ms <= timeoutMs ? ms : undefined;
       },
-      spawn: () => {
-        this.spawned++;
-        const stdout = new PassThrough();
-        let exit!: () => void;
-        const p: RemoteProcess = {
-          stdin: new PassThrough(),
-          stdout,
-          stderr: new PassThrough(),
-          exit: new Promise((r) => (exit = () => r({ code: 0, signal: null }))),
-          close: () => {
-            this.closed++;
-            exit();
-          },
-        };
-        this.stdout = stdout;
-        return p;
-      },
     };
-  }
-  answer(seq: number) {
-    this.stdout!.write(`@@NW B ${seq}\n@@NW E ${seq}\n`);
   }
 }
 
@@ -110,7 +81,7 @@ describe('late later answers', () => {
     const out = s.sample(1);
     for (let i = 0; i < 5; i++) {
       await sleep(1000);
-      link.stdout!.write('@@ part of a big frame\n');
+      link.reply('@@ part of a big frame\n');
     }
     link.answer(1);
     expect((await out).kind).toBe('sample');
